@@ -1,0 +1,48 @@
+# Contact discovery: `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+INBOX ?= data/sample/inbox
+DB ?= data/contacts.duckdb
+INDUSTRY ?= pharma
+
+.DEFAULT_GOAL := help
+.PHONY: help install refresh discover sample test lint typecheck check bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project (done on first use by other targets)
+
+refresh: $(STAMP) ## Build $(DB) from $(INBOX) (override with INBOX=dir DB=file)
+	$(BIN)/contacts refresh --inbox "$(INBOX)" --db "$(DB)"
+
+discover: $(STAMP) ## Print the ranked list for INDUSTRY (default pharma) from $(DB)
+	$(BIN)/discover --industry "$(INDUSTRY)" --db "$(DB)"
+
+sample: $(STAMP) ## Regenerate the bundled sample inbox in data/sample/ from its generator
+	$(BIN)/python -m worlds.generate --out data/sample --people 80 --seed 7 --sources linkedin
+
+test: $(STAMP) ## Run the tests
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff (style, imports, bugbear)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP) ## mypy, strict
+	$(BIN)/mypy pipeline connectors worlds
+
+check: lint typecheck test ## Everything that must pass before a commit
+
+bench: $(STAMP) ## Benchmarks (prints figures)
+	@echo "no benchmarks yet"
+
+clean: ## Remove the virtual environment and built databases
+	rm -rf $(VENV) $(DB) .mypy_cache .ruff_cache .pytest_cache

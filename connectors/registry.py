@@ -1,0 +1,196 @@
+"""Which connector reads which inbox file: chosen by content, overridable by a manifest.
+
+An inbox is a folder. Each file (or unpacked LinkedIn export folder) in it is offered to every
+connector's ``sniff``; the most confident one reads it. ``inbox.toml`` beside the files may name
+the connector and pass options (a directory's school, a page's company, an encoding):
+
+    [files."northfield-alumni.csv"]
+    kind = "alumni"
+    school = "Northfield University"
+
+Files no connector recognises are listed, never guessed at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tomllib
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from connectors import linkedin
+from connectors.errors import InputFileError
+from pipeline.schema import ConnectorResult, FileReport
+
+log = logging.getLogger(__name__)
+
+MANIFEST_NAME = "inbox.toml"
+IGNORED_NAMES = {MANIFEST_NAME, "truth.csv", "readme.md", "readme.txt", ".ds_store", "thumbs.db"}
+
+
+@dataclass(frozen=True)
+class ReadContext:
+    """What a connector may know beyond the file itself."""
+
+    inbox: Path
+    options: dict[str, str] = field(default_factory=dict)
+
+    def display(self, path: Path) -> str:
+        """The path as users see it in messages and in the database: relative to the inbox."""
+        try:
+            return path.relative_to(self.inbox).as_posix()
+        except ValueError:
+            return path.name
+
+
+@dataclass(frozen=True)
+class Connector:
+    kind: str
+    description: str
+    sniff: Callable[[Path], int]
+    read: Callable[[Path, ReadContext], ConnectorResult]
+
+
+def _read_linkedin(path: Path, context: ReadContext) -> ConnectorResult:
+    return linkedin.read_linkedin_export(path, context.inbox)
+
+
+CONNECTORS: tuple[Connector, ...] = (
+    Connector(
+        "linkedin",
+        "LinkedIn data export (ZIP, folder or Connections.csv)",
+        linkedin.sniff_linkedin_export,
+        _read_linkedin,
+    ),
+)
+
+
+class ManifestEntry(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    kind: str | None = None
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    files: dict[str, ManifestEntry] = {}
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One unit of input: a file, or a folder that is one LinkedIn export."""
+
+    path: Path
+    connector: Connector | None
+    options: dict[str, str]
+
+
+def connector_by_kind(kind: str, source: str) -> Connector:
+    for connector in CONNECTORS:
+        if connector.kind == kind:
+            return connector
+    known = ", ".join(c.kind for c in CONNECTORS)
+    raise InputFileError(source, f"unknown connector kind {kind!r}", f"use one of: {known}")
+
+
+def load_manifest(inbox: Path) -> Manifest:
+    path = inbox / MANIFEST_NAME
+    if not path.exists():
+        return Manifest()
+    try:
+        return Manifest.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise InputFileError(MANIFEST_NAME, f"not valid TOML ({err})", "fix the syntax") from err
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+        raise InputFileError(
+            MANIFEST_NAME, problems, 'write entries as [files."name.csv"] with kind = "..."'
+        ) from err
+
+
+def _units(inbox: Path) -> list[Path]:
+    """Files, except that a folder holding a LinkedIn export is one unit."""
+    units: list[Path] = []
+    for entry in sorted(inbox.iterdir()):
+        if entry.name.startswith(".") or entry.name.lower() in IGNORED_NAMES:
+            continue
+        if entry.is_dir():
+            if linkedin.sniff_linkedin_export(entry) and any(
+                p.name.lower() == "connections.csv" for p in entry.iterdir()
+            ):
+                units.append(entry)
+            else:
+                units.extend(_units(entry))
+        elif entry.is_file():
+            units.append(entry)
+    return units
+
+
+def plan_inbox(inbox: Path) -> list[InboxItem]:
+    """Decide, for each unit in the inbox, which connector reads it (None: unrecognised)."""
+    if not inbox.is_dir():
+        raise InputFileError(str(inbox), "the inbox folder does not exist", "pass INBOX=<folder>")
+    manifest = load_manifest(inbox)
+    context = ReadContext(inbox)
+    items: list[InboxItem] = []
+    for path in _units(inbox):
+        name = context.display(path)
+        entry = manifest.files.get(name) or manifest.files.get(path.name)
+        options = {k: str(v) for k, v in (entry.model_extra or {}).items()} if entry else {}
+        if entry and entry.kind:
+            items.append(InboxItem(path, connector_by_kind(entry.kind, MANIFEST_NAME), options))
+            continue
+        scored = [(c.sniff(path), c) for c in CONNECTORS]
+        best_score, best = max(scored, key=lambda pair: pair[0])
+        items.append(InboxItem(path, best if best_score > 0 else None, options))
+    return items
+
+
+def read_item(item: InboxItem, inbox: Path) -> ConnectorResult:
+    """Read one planned unit. Unrecognised files raise with a message that names the fix."""
+    context = ReadContext(inbox, item.options)
+    name = context.display(item.path)
+    if item.connector is None:
+        raise InputFileError(name, *_unrecognised_reason(item.path))
+    return item.connector.read(item.path, context)
+
+
+def _unrecognised_reason(path: Path) -> tuple[str, str]:
+    kinds = "; ".join(f"{c.kind}: {c.description}" for c in CONNECTORS)
+    if path.suffix.lower() == ".zip" and not zipfile.is_zipfile(path):
+        return "the ZIP file is damaged or truncated", "download or copy it again"
+    if path.stat().st_size == 0:
+        return "the file is empty", "export it again, or remove it from the inbox"
+    entry = f'[files."{path.name}"] kind = ...'
+    return (
+        "no connector recognises this file",
+        f"name its kind in {MANIFEST_NAME} ({entry}); known kinds: {kinds}",
+    )
+
+
+def unreadable_report(path: Path, inbox: Path) -> FileReport:
+    """The accounting row for a file that could not be read at all."""
+    context = ReadContext(inbox)
+    return FileReport(
+        source_file=path.name,
+        source_path=context.display(path),
+        kind="unreadable",
+        sha256=sha256_of(path),
+    )
+
+
+def sha256_of(path: Path) -> str:
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for member in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(member.relative_to(path).as_posix().encode())
+            digest.update(hashlib.sha256(member.read_bytes()).digest())
+        return digest.hexdigest()
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -1,0 +1,154 @@
+"""Command line: `contacts refresh`, and `discover` (also `contacts discover`).
+
+The CLI parses options, calls library functions and turns domain errors into click errors;
+it is the only place that talks to the user.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from connectors.errors import InputFileError
+from pipeline.discover import DatabaseMissingError, OutreachQuery, ranked_outreach
+from pipeline.industries import UnknownIndustryError
+from pipeline.refresh import RefreshError, refresh
+
+DEFAULT_DB = Path("data/contacts.duckdb")
+DEFAULT_INBOX = Path("data/sample/inbox")
+TABLE_COLUMNS = ("rank", "full_name", "company", "title", "score", "channel", "reason")
+# Cells starting with these are formulas to a spreadsheet; a leading quote makes them text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@click.group(help="Find the few right people to ask for an informational interview.")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
+def cli(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@cli.command("refresh", help="Rebuild the database from an inbox folder.")
+@click.option(
+    "--inbox",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_INBOX,
+    show_default=True,
+    help="Folder of exports, directories and saved pages.",
+)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DB,
+    show_default=True,
+    help="Database file to (re)build.",
+)
+@click.option(
+    "--skip-bad-files",
+    is_flag=True,
+    help="Record unreadable files as rejects and build from the rest.",
+)
+def refresh_command(inbox: Path, db: Path, skip_bad_files: bool) -> None:
+    try:
+        summary = refresh(inbox, db, skip_bad_files=skip_bad_files)
+    except RefreshError as err:
+        raise click.ClickException(
+            "refresh failed; the previous database is unchanged:\n  " + "\n  ".join(err.problems)
+        ) from err
+    except InputFileError as err:
+        raise click.ClickException(
+            f"refresh failed; the previous database is unchanged: {err}"
+        ) from err
+    for problem in summary.skipped:
+        click.echo(f"skipped: {problem}", err=True)
+    click.echo(
+        f"{db}: {summary.persons} persons from {summary.records} records in {summary.files} "
+        f"files ({summary.rejects} rejected rows) in {summary.seconds:.1f}s",
+        err=True,
+    )
+
+
+@click.command("discover", help="Print the ranked outreach list for an industry.")
+@click.option("--industry", required=True, help="Target industry, e.g. pharma or biotech.")
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DB,
+    show_default=True,
+    help="Database built by `make refresh`.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many people to list.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+def discover(industry: str, db: Path, limit: int, output_format: str) -> None:
+    try:
+        rows = ranked_outreach(db, OutreachQuery(industry=industry, limit=limit))
+    except (UnknownIndustryError, DatabaseMissingError) as err:
+        raise click.ClickException(str(err)) from err
+    if output_format == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+    elif output_format == "csv":
+        click.echo(rows_as_csv(rows), nl=False)
+    else:
+        click.echo(rows_as_table(rows, industry))
+
+
+cli.add_command(discover)
+
+
+def safe_cell(value: Any) -> str:
+    """A value as CSV text that a spreadsheet will show, never evaluate."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def rows_as_csv(rows: list[dict[str, Any]]) -> str:
+    """UTF-8 CSV with a BOM, so spreadsheets read accented names right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if rows:
+        writer.writerow(rows[0].keys())
+        for row in rows:
+            writer.writerow(safe_cell(v) for v in row.values())
+    return "\ufeff" + buffer.getvalue()
+
+
+def rows_as_table(rows: list[dict[str, Any]], industry: str) -> str:
+    if not rows:
+        return f"No one found for {industry!r} yet: add sources to the inbox and refresh."
+    cells = [[str(row[c] if row[c] is not None else "") for c in TABLE_COLUMNS] for row in rows]
+    widths = [
+        min(max(len(c), *(len(r[i]) for r in cells)), 100 if c == "reason" else 28)
+        for i, c in enumerate(TABLE_COLUMNS)
+    ]
+
+    def line(values: list[str] | tuple[str, ...]) -> str:
+        return "  ".join(_fit(v, w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    return "\n".join([line(TABLE_COLUMNS), line(["-" * w for w in widths]), *map(line, cells)])
+
+
+def _fit(value: str, width: int) -> str:
+    return value.ljust(width) if len(value) <= width else value[: width - 1] + "…"

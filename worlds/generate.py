@@ -1,0 +1,447 @@
+"""Generate an inbox world: realistic, dirty inputs about invented people, with ground truth.
+
+A world is a population of people (names drawn by real frequency, so same-name strangers occur),
+a seeker, and the files that describe them: a LinkedIn export ZIP with its quirks, alumni
+directory CSVs with stale employers and nicknames, and saved team pages. ``truth.csv`` beside
+the inbox says which real person and industry each source row is.
+
+    python -m worlds.generate --out data/sample --people 60 --seed 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import random
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+from worlds.names import CITIES, COMPANIES, FIRST_NAMES, SCHOOLS, SURNAMES, TITLES
+
+SEEKER_SCHOOL = SCHOOLS[0]
+EXPORT_DATE = dt.date(2026, 11, 20)
+ALL_SOURCES = ("linkedin", "alumni", "team")
+LINKEDIN_NOTES = (
+    '"When exporting your connection data, you may notice that some of the email addresses are '
+    "missing. You will only see email addresses for connections who have allowed their "
+    'connections to see or download their email address using this setting."'
+)
+
+
+@dataclass
+class Person:
+    key: str
+    first: str
+    nickname: str | None
+    middle_initial: str | None
+    last: str
+    company: str
+    industry: str
+    previous_company: str | None
+    title: str
+    school: str | None
+    class_year: int
+    slug: str
+    email: str | None
+    city: str
+    variants: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def display_first(self) -> str:
+        return self.nickname or self.first
+
+
+@dataclass
+class Truth:
+    rows: list[tuple[str, int, str, str]] = field(default_factory=list)
+
+    def add(self, source_path: str, source_row: int, person: Person) -> None:
+        self.rows.append((source_path, source_row, person.key, person.industry))
+
+
+def _weighted(rng: random.Random, pairs: Sequence[tuple[object, int]]) -> object:
+    return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs], k=1)[0]
+
+
+def make_people(rng: random.Random, count: int) -> list[Person]:
+    people = []
+    surnames = [(s, w) for s, w in SURNAMES]
+    slugs: set[str] = set()
+    for index in range(count):
+        last = str(_weighted(rng, surnames))
+        first, nicks = rng.choices(
+            [(f, n) for f, _, n in FIRST_NAMES], weights=[w for _, w, _ in FIRST_NAMES], k=1
+        )[0]
+        company, industry, variants = rng.choice(COMPANIES)
+        previous = rng.choice(COMPANIES)[0] if rng.random() < 0.6 else None
+        school = SEEKER_SCHOOL if rng.random() < 0.45 else rng.choice(SCHOOLS[1:])
+        slug = f"{first}-{last}".lower().replace("'", "").replace(" ", "")
+        slug = slug.encode("ascii", "ignore").decode() or "member"
+        while slug in slugs:
+            slug = f"{slug.split('-')[0]}-{last.lower()}-{rng.randrange(16**6):06x}"
+            slug = slug.encode("ascii", "ignore").decode()
+        slugs.add(slug)
+        has_email = rng.random() < 0.5
+        domain = company.split()[0].lower().replace("&", "").replace(",", "") + ".com"
+        email_first = first.encode("ascii", "ignore").decode().lower()
+        email_last = last.encode("ascii", "ignore").decode().lower().replace("'", "")
+        people.append(
+            Person(
+                key=f"P{index:07d}",
+                first=first,
+                nickname=rng.choice(nicks) if nicks and rng.random() < 0.35 else None,
+                middle_initial=rng.choice("ABCDEFGHJKLMNPRSTW") if rng.random() < 0.3 else None,
+                last=last,
+                company=company,
+                industry=industry,
+                previous_company=previous if previous != company else None,
+                title=rng.choice(TITLES[industry]),
+                school=school,
+                class_year=rng.randint(1985, 2024),
+                slug=slug,
+                email=f"{email_first}.{email_last}@{domain}" if has_email else None,
+                city=rng.choice(CITIES),
+                variants=variants,
+            )
+        )
+    # Same-name strangers: a few people share a name with someone else but nothing more.
+    for person in rng.sample(people, k=max(1, count // 25)):
+        twin = rng.choice(people)
+        if twin is not person:
+            person.first, person.last, person.nickname = twin.first, twin.last, None
+    return people
+
+
+def _typo(rng: random.Random, word: str) -> str:
+    if len(word) < 4:
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+
+def _csv_text(header: Sequence[str], rows: Sequence[Sequence[object]], delimiter: str = ",") -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _connected_on(rng: random.Random) -> str:
+    day = EXPORT_DATE - dt.timedelta(days=rng.randrange(30, 4000))
+    # Exports written in different years spelled the date differently.
+    return day.strftime("%d %b %Y") if rng.random() < 0.7 else day.strftime("%d-%b-%y")
+
+
+def linkedin_export(rng: random.Random, people: list[Person], truth: Truth, out: Path) -> None:
+    connections = [p for p in people if rng.random() < 0.45]
+    name = f"Basic_LinkedInDataExport_{EXPORT_DATE:%m-%d-%Y}.zip"
+    member = "Connections.csv"
+    rows: list[list[object]] = []
+    for person in connections:
+        if rng.random() < 0.03:  # LinkedIn hides some members entirely
+            rows.append(["", "", "", "", "", "", _connected_on(rng)])
+            continue
+        email = person.email if rng.random() < 0.2 else ""
+        if not email and rng.random() < 0.05:
+            email = f"urn:li:member:{rng.randrange(10**8)}"
+        rows.append(
+            [
+                person.display_first,
+                person.last,
+                f"https://www.linkedin.com/in/{person.slug}",
+                email,
+                person.company,
+                person.title,
+                _connected_on(rng),
+            ]
+        )
+        truth.add(f"{name}/{member}", len(rows), person)
+    rows.append(["LinkedIn Member", "", "", "", "", "", _connected_on(rng)])
+    header = [
+        "First Name",
+        "Last Name",
+        "URL",
+        "Email Address",
+        "Company",
+        "Position",
+        "Connected On",
+    ]
+    connections_csv = "Notes:\n" + LINKEDIN_NOTES + "\n\n" + _csv_text(header, rows)
+    seeker = ("Avery", "Quinlan")
+    messages = []
+    for person in rng.sample(connections, k=len(connections) // 4):
+        for _ in range(rng.randint(1, 4)):
+            when = dt.datetime(2026, 11, 1) - dt.timedelta(
+                days=rng.randrange(1, 1500), minutes=rng.randrange(1440)
+            )
+            ours = rng.random() < 0.5
+            url = f"https://www.linkedin.com/in/{person.slug}"
+            who = f"{person.display_first} {person.last}"
+            messages.append(
+                [
+                    f"conv-{person.key}",
+                    "",
+                    " ".join(seeker) if ours else who,
+                    "https://www.linkedin.com/in/avery-quinlan" if ours else url,
+                    who if ours else " ".join(seeker),
+                    url if ours else "https://www.linkedin.com/in/avery-quinlan",
+                    f"{when:%Y-%m-%d %H:%M:%S} UTC",
+                    "",
+                    "Thanks for connecting!",
+                    "INBOX",
+                ]
+            )
+    messages_csv = _csv_text(
+        [
+            "CONVERSATION ID",
+            "CONVERSATION TITLE",
+            "FROM",
+            "SENDER PROFILE URL",
+            "TO",
+            "RECIPIENT PROFILE URLS",
+            "DATE",
+            "SUBJECT",
+            "CONTENT",
+            "FOLDER",
+        ],
+        messages,
+    )
+    profile_csv = _csv_text(
+        [
+            "First Name",
+            "Last Name",
+            "Maiden Name",
+            "Address",
+            "Birth Date",
+            "Headline",
+            "Summary",
+            "Industry",
+            "Zip Code",
+            "Geo Location",
+            "Twitter Handles",
+            "Websites",
+            "Instant Messengers",
+        ],
+        [
+            [
+                *seeker,
+                "",
+                "",
+                "",
+                "Research associate exploring industry roles",
+                "",
+                "Higher Education",
+                "",
+                "Boston, Massachusetts, United States",
+                "",
+                "",
+                "",
+            ]
+        ],
+    )
+    education_csv = _csv_text(
+        ["School Name", "Start Date", "End Date", "Notes", "Degree Name", "Activities"],
+        [
+            [SEEKER_SCHOOL, "2010", "2014", "", "Bachelor of Science - BS, Biology", ""],
+            ["Lakeshore College", "2015", "2017", "", "Master of Science - MS", ""],
+        ],
+    )
+    positions_csv = _csv_text(
+        ["Company Name", "Title", "Description", "Location", "Started On", "Finished On"],
+        [["Northfield University", "Research Associate", "", "Boston", "Jul 2017", ""]],
+    )
+    with zipfile.ZipFile(out / name, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member_name, text in (
+            ("Connections.csv", connections_csv),
+            ("messages.csv", messages_csv),
+            ("Profile.csv", profile_csv),
+            ("Education.csv", education_csv),
+            ("Positions.csv", positions_csv),
+        ):
+            info = zipfile.ZipInfo(member_name, date_time=(2026, 11, 20, 9, 0, 0))
+            archive.writestr(info, text, compress_type=zipfile.ZIP_DEFLATED)
+
+
+def _directory_name(rng: random.Random, person: Person) -> tuple[str, str]:
+    """First and last name as an alumni office has them: formal, sometimes mangled."""
+    first = person.first if rng.random() < 0.85 else person.display_first
+    last = person.last
+    roll = rng.random()
+    if roll < 0.05:
+        last = _typo(rng, last)
+    elif roll < 0.10:
+        first, last = first.upper(), last.upper()
+    elif roll < 0.14:
+        last = last.encode("ascii", "ignore").decode()
+    return first, last
+
+
+def alumni_directories(rng: random.Random, people: list[Person], truth: Truth, out: Path) -> None:
+    alumni = [p for p in people if p.school == SEEKER_SCHOOL]
+    listed = [p for p in alumni if rng.random() < 0.85]
+    listed += rng.sample(listed, k=len(listed) // 20)  # some are listed twice
+    rng.shuffle(listed)
+    half = len(listed) // 2
+    # Directory 1: a platform export, one column per name part, UTF-8 with BOM.
+    name_a = "northfield-alumni-2025.csv"
+    rows_a = []
+    for person in listed[:half]:
+        first, last = _directory_name(rng, person)
+        employer = (
+            person.previous_company
+            if person.previous_company and rng.random() < 0.5
+            else rng.choice((person.company, *person.variants))
+        )
+        year = str(person.class_year) if rng.random() < 0.8 else f"'{person.class_year % 100:02d}"
+        rows_a.append(
+            [
+                first,
+                person.middle_initial or "",
+                last,
+                year,
+                employer,
+                person.title,
+                (person.email or "").upper() if rng.random() < 0.1 else person.email or "",
+                person.city,
+            ]
+        )
+        truth.add(name_a, len(rows_a), person)
+    text_a = _csv_text(
+        [
+            "First Name",
+            "Middle",
+            "Last Name",
+            "Class Year",
+            "Employer",
+            "Job Title",
+            "Email",
+            "City/State",
+        ],
+        rows_a,
+    )
+    (out / name_a).write_bytes(b"\xef\xbb\xbf" + text_a.encode("utf-8"))
+    # Directory 2: a CRM dump, "Last, First M." names, Excel's cp1252, semicolons.
+    name_b = "NORTHFIELD_CRM_export.csv"
+    rows_b = []
+    for person in listed[half:]:
+        first, last = _directory_name(rng, person)
+        middle = f" {person.middle_initial}." if person.middle_initial else ""
+        employer = person.previous_company or person.company
+        rows_b.append(
+            [
+                f"{last}, {first}{middle}",
+                person.class_year,
+                employer,
+                person.title if rng.random() < 0.8 else "",
+                person.email or "",
+            ]
+        )
+        truth.add(name_b, len(rows_b), person)
+    text_b = _csv_text(
+        ["Name", "CLASS_OF", "Organization", "Position", "Preferred Email"], rows_b, delimiter=";"
+    )
+    (out / name_b).write_bytes(text_b.encode("cp1252", errors="replace"))
+
+
+def team_pages(rng: random.Random, people: list[Person], truth: Truth, out: Path) -> None:
+    by_company: dict[str, list[Person]] = {}
+    for person in people:
+        by_company.setdefault(person.company, []).append(person)
+    pharma = [c for c, _, _ in COMPANIES if c in by_company and c != "Pfizer"][:2]
+    for index, company in enumerate(pharma):
+        staff = by_company[company]
+        file_name = (
+            company.lower().replace(" ", "-").replace("&", "and").replace(".", "") + "-team.html"
+        )
+        html = _jsonld_page(company, staff) if index == 0 else _card_page(rng, company, staff)
+        (out / file_name).write_text(html, encoding="utf-8")
+        for row, person in enumerate(staff, start=1):
+            truth.add(file_name, row, person)
+
+
+def _page_name(person: Person) -> str:
+    middle = f" {person.middle_initial}." if person.middle_initial else ""
+    return f"{person.first}{middle} {person.last}"
+
+
+def _jsonld_page(company: str, staff: list[Person]) -> str:
+    graph = [
+        {
+            "@type": "Person",
+            "name": _page_name(p),
+            "jobTitle": p.title,
+            "worksFor": {"@type": "Organization", "name": company},
+        }
+        for p in staff
+    ]
+    data = json.dumps({"@context": "https://schema.org", "@graph": graph}, ensure_ascii=False)
+    cards = "\n".join(
+        f'<div class="member"><h3>{escape(_page_name(p))}</h3><p>{escape(p.title)}</p></div>'
+        for p in staff
+    )
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Our Team | '
+        f'{escape(company)}</title>\n<script type="application/ld+json">{data}</script>'
+        f"</head><body><h1>Leadership</h1>\n{cards}\n</body></html>\n"
+    )
+
+
+def _card_page(rng: random.Random, company: str, staff: list[Person]) -> str:
+    cards = []
+    for person in staff:
+        name = _page_name(person)
+        if rng.random() < 0.2:
+            name = f"Dr. {name}, PhD"
+        mail = f'<a href="mailto:{escape(person.email)}">Email</a>' if person.email else ""
+        cards.append(
+            f'<li class="tm-card"><span class="tm-n">{escape(name)}</span>'
+            f'<span class="tm-r">{escape(person.title)}</span>{mail}</li>'
+        )
+    return (
+        f"<html><head><title>{escape(company)} - People</title>"
+        f'<meta property="og:site_name" content="{escape(company)}"></head><body><ul>\n'
+        + "\n".join(cards)
+        + "\n</ul></body></html>\n"
+    )
+
+
+def generate_world(out: Path, people: int, seed: int, sources: Sequence[str] = ALL_SOURCES) -> None:
+    """Write ``out/inbox/...`` and ``out/truth.csv`` for a world of ``people`` people."""
+    rng = random.Random(seed)
+    population = make_people(rng, people)
+    inbox = out / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    truth = Truth()
+    if "linkedin" in sources:
+        linkedin_export(rng, population, truth, inbox)
+    if "alumni" in sources:
+        alumni_directories(rng, population, truth, inbox)
+    if "team" in sources:
+        team_pages(rng, population, truth, inbox)
+    with (out / "truth.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["source_path", "source_row", "person_key", "industry"])
+        writer.writerows(truth.rows)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, required=True, help="World folder to write")
+    parser.add_argument("--people", type=int, default=60, help="How many real people")
+    parser.add_argument("--seed", type=int, default=7, help="Random seed (same seed, same world)")
+    parser.add_argument(
+        "--sources", default="linkedin", help="Comma list of: " + ",".join(ALL_SOURCES)
+    )
+    args = parser.parse_args(argv)
+    generate_world(args.out, args.people, args.seed, args.sources.split(","))
+
+
+if __name__ == "__main__":
+    main()
