@@ -73,7 +73,10 @@ def sniff_linkedin_export(path: Path) -> int:
                 names = [PurePosixPath(n).name.lower() for n in archive.namelist()]
         except zipfile.BadZipFile:
             return 0
-        return 100 if "connections.csv" in names else 0
+        if "connections.csv" in names:
+            return 100
+        # An export missing Connections.csv is still ours to explain, not "unrecognised".
+        return 50 if any(n in MEMBER_NAMES for n in names) else 0
     if path.suffix.lower() not in {".csv", ".tsv", ".txt"}:
         return 0
     if path.name.lower() == "connections.csv":
