@@ -227,6 +227,8 @@ NAME_PARTICLES = frozenset(
     {"van", "von", "de", "der", "den", "del", "della", "da", "di", "du", "la", "le", "st", "dos"}
 )
 GENERATIONAL = frozenset({"jr", "sr", "ii", "iii", "iv"})
+# Post-nominal letters that are also surnames: kept as the surname in an all-capitals name.
+SURNAME_LIKE_LETTERS = frozenset({"ma", "pa", "ba", "pe"})
 _SYNONYM_FIELD = {synonym: f for f, synonyms in SYNONYMS.items() for synonym in synonyms}
 _COMPACT_FIELD = {s.replace(" ", ""): f for s, f in _SYNONYM_FIELD.items()}
 _SYNONYM_LIST = list(_SYNONYM_FIELD)
@@ -677,13 +679,15 @@ def parse_class_year(value: str) -> tuple[int | None, str | None]:
 def _is_postnominal(token: str, strict: bool, all_caps: bool = False) -> bool:
     """Whether a name token is letters after a name. ``strict`` (no comma before it) also wants
     it written like letters ('PhD', 'MBA', 'Ph.D.'), so the surname 'Ma' stays a surname; in an
-    all-capitals name only 'JR', 'III' or dotted letters ('PH.D.') count."""
+    all-capitals name, where case cannot tell, letters that are also surnames ('MA') stay."""
     compact = re.sub(r"[^a-z]", "", token.lower())
     if compact not in POSTNOMINALS:
         return False
     if not strict or compact in GENERATIONAL or "." in token:
         return True
-    return not all_caps and not token.istitle() and not token.islower()
+    if all_caps:
+        return compact not in SURNAME_LIKE_LETTERS
+    return not token.istitle() and not token.islower()
 
 
 def split_name(value: str) -> NameParts | None:

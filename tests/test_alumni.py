@@ -239,6 +239,7 @@ def test_header_convention_placement() -> None:
         ("Jane Smith Ph.D.", "Jane", None, "Smith", "Jane Smith, Ph.D."),
         ("Jane Ma", "Jane", None, "Ma", "Jane Ma"),  # a surname, not letters after a name
         ("MARY ANN MA", "MARY", "ANN", "MA", "MARY ANN MA"),
+        ("ROBERT B. HERNANDEZ MBA", "ROBERT", "B.", "HERNANDEZ", "ROBERT B. HERNANDEZ, MBA"),
         ("Maria De La Cruz", "Maria", None, "De La Cruz", "Maria De La Cruz"),
         ("Robert (Bob) Smith", "Robert", None, "Smith", "Robert Smith"),
         ("Madonna", "Madonna", None, None, "Madonna"),
