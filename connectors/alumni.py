@@ -454,12 +454,12 @@ def _sidecar_path(path: Path) -> Path | None:
 
 def _sidecar_mapping_quietly(path: Path) -> dict[str, str] | None:
     try:
-        return _sidecar_mapping(path, path.name)
+        return _sidecar_mapping(path)
     except InputFileError:
         return None
 
 
-def _sidecar_mapping(path: Path, source: str) -> dict[str, str] | None:
+def _sidecar_mapping(path: Path) -> dict[str, str] | None:
     """The mapping in ``<file>.columns.toml`` (``first_name = "Given"``, optionally under
     ``[columns]``), validated; None when there is no such file."""
     sidecar = _sidecar_path(path)
@@ -520,7 +520,7 @@ def read_alumni_directory(path: Path, context: ReadContext) -> ConnectorResult:
     """
     source = context.display(path)
     options = read_options(context.options, path.name)
-    sidecar = _sidecar_mapping(path, source)
+    sidecar = _sidecar_mapping(path)
     mapping = options.columns.given()
     if mapping and sidecar:
         raise InputFileError(
@@ -537,7 +537,7 @@ def read_alumni_directory(path: Path, context: ReadContext) -> ConnectorResult:
             'set encoding = "..." for it in inbox.toml',
             source,
         )
-    # A file named to this connector needs less evidence than one it must recognise by itself.
+    # Reading asks less than recognising: inbox.toml may have named this connector for the file.
     located = locate_header(text, mapping or None, minimum_fields=1)
     if located is None:
         raise _no_header_error(text, source, mapping)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 import zipfile
@@ -337,6 +338,20 @@ def test_manifest_encoding_is_used_as_given(tmp_path: Path) -> None:
     (tmp_path / "x.csv").write_bytes(text.encode("latin-1"))
     result = read("x.csv", {"encoding": "latin-1"}, folder=tmp_path)
     assert [r.full_name for r in result.records] == ["Zoë Müller"]
+
+
+def test_excel_separator_line_and_dates(tmp_path: Path) -> None:
+    # Excel's "sep=;" hint line comes before the header; the file name carries the export date.
+    name = "westbrook-directory-2025-03-01.csv"
+    (tmp_path / name).write_bytes(
+        b"\xef\xbb\xbfsep=;\r\nName;Class;Employer\r\nLee, Ann;2001;Acme\r\n"
+    )
+    result = read(name, folder=tmp_path)
+    assert [(r.full_name, r.class_year, r.as_of) for r in result.records] == [
+        ("Ann Lee", 2001, dt.date(2025, 3, 1))
+    ]
+    dated = read(name, {"as_of": "2024-12-31"}, folder=tmp_path)
+    assert [r.as_of for r in dated.records] == [dt.date(2024, 12, 31)]
 
 
 # --- explicit mappings and errors -------------------------------------------------------------
