@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from connectors import linkedin
+from connectors import alumni, linkedin
 from connectors.errors import InputFileError
 from pipeline.schema import ConnectorResult, FileReport
 
@@ -66,6 +66,13 @@ CONNECTORS: tuple[Connector, ...] = (
         "LinkedIn data export (ZIP, folder or Connections.csv)",
         linkedin.sniff_linkedin_export,
         _read_linkedin,
+    ),
+    Connector(
+        "alumni",
+        "Alumni directory (CSV/TSV/TXT with a name column and class year, employer, title, "
+        "email, ...)",
+        alumni.sniff_alumni_directory,
+        alumni.read_alumni_directory,
     ),
 )
 
@@ -114,12 +121,25 @@ def load_manifest(inbox: Path) -> Manifest:
         ) from err
 
 
+def _flat_options(values: dict[str, object], prefix: str = "") -> dict[str, str]:
+    """Options as strings; a nested table becomes dotted keys (columns.first_name = "Given")."""
+    flat: dict[str, str] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            flat.update(_flat_options(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = str(value)
+    return flat
+
+
 def _units(inbox: Path) -> list[Path]:
     """Files, except that a folder holding a LinkedIn export is one unit."""
     units: list[Path] = []
     for entry in sorted(inbox.iterdir()):
         if entry.name.startswith(".") or entry.name.lower() in IGNORED_NAMES:
             continue
+        if entry.name.lower().endswith(alumni.SIDECAR_SUFFIX):
+            continue  # a column mapping read with the file it describes
         if entry.is_dir():
             if linkedin.sniff_linkedin_export(entry) and any(
                 p.name.lower() == "connections.csv" for p in entry.iterdir()
@@ -142,7 +162,7 @@ def plan_inbox(inbox: Path) -> list[InboxItem]:
     for path in _units(inbox):
         name = context.display(path)
         entry = manifest.files.get(name) or manifest.files.get(path.name)
-        options = {k: str(v) for k, v in (entry.model_extra or {}).items()} if entry else {}
+        options = _flat_options(entry.model_extra or {}) if entry else {}
         if entry and entry.kind:
             items.append(InboxItem(path, connector_by_kind(entry.kind, MANIFEST_NAME), options))
             continue

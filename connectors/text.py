@@ -51,6 +51,53 @@ def decode_text(data: bytes, source: str, encoding: str | None = None) -> str:
         ) from err
 
 
+def decode_spreadsheet_text(
+    data: bytes, source: str, encoding: str | None = None
+) -> tuple[str, str]:
+    """Decode a file as spreadsheets and CRMs write it; return the text and the encoding used.
+
+    An explicit ``encoding`` is used as given. Otherwise: a BOM decides (UTF-8 or UTF-16);
+    UTF-16 without a BOM is recognised by its zero bytes; then UTF-8, and when the bytes are
+    not valid UTF-8, cp1252 (what Excel on Windows writes for "CSV"). A detector is not used:
+    in a directory that is mostly ASCII, a few accented names are too little evidence to tell
+    cp1252 from its neighbours, whereas "valid UTF-8" is a near-certain test. Bytes that cp1252
+    does not define are an error naming the line and the fix, as in ``decode_text``.
+    """
+    if encoding is None and not data.startswith(tuple(bom for bom, _ in _BOMS)):
+        bomless = _bomless_utf16(data)
+        if bomless is not None:
+            try:
+                return data.decode(bomless), bomless
+            except UnicodeDecodeError as err:
+                raise InputFileError(
+                    source,
+                    f"looks like {bomless} without a byte-order mark but does not decode as it",
+                    "re-save the file as UTF-8 (in Excel: Save As > CSV UTF-8)",
+                ) from err
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            encoding = "cp1252"
+    chosen = encoding or next(name for bom, name in _BOMS if data.startswith(bom))
+    return decode_text(data, source, encoding), chosen
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when every other byte of the start is zero (mostly-ASCII
+    UTF-16 text), else None."""
+    head = data[:4096]
+    head = head[: len(head) // 2 * 2]
+    if len(head) < 4:
+        return None
+    even_zeros = head[0::2].count(0) / (len(head) // 2)
+    odd_zeros = head[1::2].count(0) / (len(head) // 2)
+    if odd_zeros > 0.3 and even_zeros < 0.05:
+        return "utf-16-le"
+    if even_zeros > 0.3 and odd_zeros < 0.05:
+        return "utf-16-be"
+    return None
+
+
 def normalise_header(cell: str) -> str:
     """'  E-mail Address\ufeff' -> 'e mail address': lower case, punctuation as single spaces."""
     cell = cell.replace("\ufeff", "").strip().lower()
@@ -93,6 +140,15 @@ def find_header(
         f"no header row found in the first {max_scan_lines} lines (looked for {expected})",
         "check that this is the right file and that its header row was not deleted",
     )
+
+
+def table_at(text: str, header_line: int, delimiter: str) -> CsvTable:
+    """The table whose header is line ``header_line`` (0-based, after newline normalisation)
+    of ``text``, read with ``delimiter``: for callers that located the header themselves."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    line = text.split("\n", header_line + 1)[header_line]
+    header = next(csv.reader([line], delimiter=delimiter), [])
+    return _table_after(text, header_line, delimiter, header)
 
 
 def _table_after(text: str, header_line: int, delimiter: str, header: list[str]) -> CsvTable:

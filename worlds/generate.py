@@ -284,22 +284,37 @@ def _directory_name(rng: random.Random, person: Person) -> tuple[str, str]:
 
 
 def alumni_directories(rng: random.Random, people: list[Person], truth: Truth, out: Path) -> None:
+    """Three directories of the seeker's school, each in another platform's convention, with the
+    quirks real ones have: stale employers, nicknames, 2-digit and garbage years, post-nominal
+    letters, invalid emails, values with commas and line breaks, three encodings."""
     alumni = [p for p in people if p.school == SEEKER_SCHOOL]
     listed = [p for p in alumni if rng.random() < 0.85]
     listed += rng.sample(listed, k=len(listed) // 20)  # some are listed twice
     rng.shuffle(listed)
-    half = len(listed) // 2
+    third = len(listed) // 3
     # Directory 1: a platform export, one column per name part, UTF-8 with BOM.
     name_a = "northfield-alumni-2025.csv"
     rows_a = []
-    for person in listed[:half]:
+    # Each quirk appears at a fixed row as well as at random, so even a small sample has it.
+    for index, person in enumerate(listed[:third]):
         first, last = _directory_name(rng, person)
+        if index == 1 or rng.random() < 0.1:
+            last = f"{last}, {rng.choice(('PhD', 'MBA', 'Jr.'))}"
         employer = (
             person.previous_company
             if person.previous_company and rng.random() < 0.5
             else rng.choice((person.company, *person.variants))
         )
-        year = str(person.class_year) if rng.random() < 0.8 else f"'{person.class_year % 100:02d}"
+        roll = 0.9 if index == 2 else 0.97 if index == 3 else rng.random()
+        year = (
+            str(person.class_year)
+            if roll < 0.75
+            else f"'{person.class_year % 100:02d}"
+            if roll < 0.95
+            else "20O8"  # typed with a letter O: unreadable, the person is still listed
+            if index == 3
+            else rng.choice(("unknown", "20O8", "?", f"Class of {person.class_year}"))
+        )
         rows_a.append(
             [
                 first,
@@ -330,24 +345,89 @@ def alumni_directories(rng: random.Random, people: list[Person], truth: Truth, o
     # Directory 2: a CRM dump, "Last, First M." names, Excel's cp1252, semicolons.
     name_b = "NORTHFIELD_CRM_export.csv"
     rows_b = []
-    for person in listed[half:]:
+    bad_email_written = False
+    for index, person in enumerate(listed[third : 2 * third]):
         first, last = _directory_name(rng, person)
         middle = f" {person.middle_initial}." if person.middle_initial else ""
-        employer = person.previous_company or person.company
-        rows_b.append(
-            [
-                f"{last}, {first}{middle}",
-                person.class_year,
-                employer,
-                person.title if rng.random() < 0.8 else "",
-                person.email or "",
-            ]
+        letters = (
+            f", {rng.choice(('MBA', 'PhD', 'MD'))}" if index == 1 or rng.random() < 0.1 else ""
         )
+        employer = person.previous_company or person.company
+        title = person.title if index == 2 or rng.random() < 0.8 else ""
+        if index == 2 or (title and rng.random() < 0.1):
+            title = title.replace(" ", "\n", 1)  # a line break typed into the cell
+        email = person.email or ""
+        if email and (not bad_email_written or rng.random() < 0.1):
+            email = email.rsplit(".", 1)[0]  # 'jane.doe@pfizer': the CRM never checked
+            bad_email_written = True
+        short = index == 3 or rng.random() < 0.2
+        year = f"{person.class_year % 100:02d}" if short else str(person.class_year)
+        if index == 3:
+            year = "’" + year  # Excel's curly apostrophe: byte 0x92 in cp1252
+        rows_b.append([f"{last}, {first}{middle}{letters}", year, employer, title, email])
         truth.add(name_b, len(rows_b), person)
     text_b = _csv_text(
         ["Name", "CLASS_OF", "Organization", "Position", "Preferred Email"], rows_b, delimiter=";"
     )
     (out / name_b).write_bytes(text_b.encode("cp1252", errors="replace"))
+    # Directory 3: a networking platform's "Unicode Text" download: UTF-16 with BOM, tabs,
+    # natural-order names with letters after them, LinkedIn URLs in every form.
+    name_c = "Northfield Alumni Network (Unicode).txt"
+    domains = {
+        "pharma": "Pharmaceuticals",
+        "finance": "Financial Services",
+        "software": "Software Development",
+        "consulting": "Management Consulting",
+        "healthcare": "Hospitals and Health Care",
+    }
+    rows_c = []
+    for index, person in enumerate(listed[2 * third :]):
+        first, last = _directory_name(rng, person)
+        middle = f" {person.middle_initial}." if person.middle_initial else ""
+        with_letters = index in (1, 2) or rng.random() < 0.15
+        letters = rng.choice((", PhD", " MBA", ", MD, MPH")) if with_letters else ""
+        url_form = index if index < 4 else rng.randrange(5)
+        url = (
+            f"https://www.linkedin.com/in/{person.slug}?trk=public_profile_browsemap",
+            f"linkedin.com/in/{person.slug}/",
+            f"http://www.linkedin.com/in/{person.slug.upper()}",
+            f"www.linkedin.com/in/{person.slug}",
+            "",
+        )[url_form]
+        rows_c.append(
+            [
+                f"{first}{middle} {last}{letters}",
+                f"{person.class_year % 100:02d}"
+                if index == 4 or rng.random() < 0.3
+                else person.class_year,
+                person.company if rng.random() < 0.7 else person.previous_company or "",
+                person.title,
+                rng.choice(("BA", "BS", "MBA", "PhD", "BS, MS")),
+                rng.choice(("Biology", "Chemistry", "Economics", "Computer Science", "English")),
+                domains.get(person.industry, "") if rng.random() < 0.7 else "",
+                person.email or "",
+                url,
+                person.city,
+            ]
+        )
+        truth.add(name_c, len(rows_c), person)
+    text_c = _csv_text(
+        [
+            "Alumni Name",
+            "Grad Yr",
+            "Current Employer",
+            "Designation",
+            "Degree",
+            "Field of Study",
+            "Job Domain",
+            "E-mail Address",
+            "LinkedIn Profile",
+            "Location",
+        ],
+        rows_c,
+        delimiter="\t",
+    )
+    (out / name_c).write_bytes(text_c.replace("\n", "\r\n").encode("utf-16"))
 
 
 def team_pages(rng: random.Random, people: list[Person], truth: Truth, out: Path) -> None:
