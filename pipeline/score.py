@@ -313,6 +313,7 @@ def _discount_conflicts(evidence: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
             .otherwise(pl.col("evidence")),
         )
         .select(list(EVIDENCE_SCHEMA))
+        .with_columns(pl.col("strength").round(3))
     )
 
 
