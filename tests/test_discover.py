@@ -313,3 +313,16 @@ def test_every_discover_option_has_help() -> None:
         for param in command.params:
             if isinstance(param, click.Option):
                 assert param.help, f"{command.name} {param.name} has no help"
+
+
+@pytest.mark.parametrize(
+    "example",
+    sorted((Path(__file__).parent.parent / "sql" / "examples").glob("*.sql")),
+    ids=lambda p: p.name,
+)
+def test_example_queries_run_and_find_people(db: Path, example: Path) -> None:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(example.read_text(encoding="utf-8")).fetchall()
+    assert rows, f"{example.name} returned no rows on the test database"
