@@ -365,17 +365,26 @@ def industry_scores(
             .alias("group"),
         )
     )
+    # Stable sorts keep the input order among equals, so results do not depend on hashing.
     best = (
-        spread.sort(["strength", "evidence"], descending=[True, False])
+        spread.sort("strength", descending=True, maintain_order=True)
         .group_by("person_id", "target_id", "group", maintain_order=True)
         .first()
     )
     scored = (
-        best.group_by("person_id", "target_id")
+        best.sort(["person_id", "target_id", "strength"], descending=[False, False, True])
+        .group_by("person_id", "target_id")
+        # Noisy-OR as a sum of logs: the sum is a fast aggregation, a product is not.
         .agg(
-            (1 - (1 - pl.col("strength")).product()).round(3).alias("relevance"),
-            pl.col("evidence").sort_by("strength", descending=True).str.join("; "),
-            pl.col("kind").sort_by("strength", descending=True).str.join(",").alias("kinds"),
+            (-pl.col("strength").clip(0.0, 0.999)).log1p().sum().alias("log_miss"),
+            "evidence",
+            "kind",
+        )
+        .with_columns(
+            # The epsilon undoes log/exp float error so 0.9875 rounds as written, to 0.988.
+            (1 - pl.col("log_miss").exp() + 1e-9).round(3).alias("relevance"),
+            pl.col("evidence").list.join("; "),
+            pl.col("kind").list.join(",").alias("kinds"),
         )
         .rename({"target_id": "industry_id"})
         .join(names, on="industry_id")
