@@ -23,6 +23,7 @@ from pipeline.discover import (
     PersonNotFoundError,
     explain_person,
     explanation_as_text,
+    profile_industries,
     ranked_outreach,
 )
 from pipeline.industries import UnknownIndustryError
@@ -90,7 +91,7 @@ def refresh_command(inbox: Path, db: Path, skip_bad_files: bool) -> None:
 @click.option(
     "--industry",
     help="Target industry, e.g. pharma, biotech or 'Pharmaceutical Manufacturing' "
-    "(default: the profile's industries).",
+    "(default: the industries of --profile, else of the profile the database was built with).",
 )
 @click.option(
     "--role",
@@ -168,6 +169,8 @@ def discover(
     try:
         seeker = load_profile(profile) if profile else None
         industries = [industry] if industry else list(seeker.industries if seeker else [])
+        if not industries and db.exists():
+            industries = profile_industries(db)
         if not industries:
             raise click.UsageError(
                 "name an industry: --industry pharma (or a --profile with industries)"

@@ -115,6 +115,13 @@ def ranked_outreach(db: Path, query: OutreachQuery) -> list[dict[str, Any]]:
         return _rows(cursor)
 
 
+def profile_industries(db: Path) -> list[str]:
+    """The industries of the profile the database was built with (ranking_settings), if any."""
+    with _connect(db) as con:
+        row = con.execute("select industries from ranking_settings").fetchone()
+    return [part.strip() for part in (row[0] or "").split(";") if part.strip()] if row else []
+
+
 @dataclass
 class Explanation:
     """Everything the database knows about one person, section by section."""

@@ -326,3 +326,33 @@ def test_example_queries_run_and_find_people(db: Path, example: Path) -> None:
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute(example.read_text(encoding="utf-8")).fetchall()
     assert rows, f"{example.name} returned no rows on the test database"
+
+
+def test_profile_at_refresh_sets_schools_and_defaults(tmp_path: Path) -> None:
+    from pipeline.profile import SeekerProfile
+
+    profile = SeekerProfile.model_validate(
+        {"industries": ["biotech"], "company_cap": 1, "schools": ["Lakeshore College"]}
+    )
+    target = tmp_path / "other.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(refresh_module, "read_inbox", lambda inbox, skip: (world(), []))
+        refresh_module.refresh(tmp_path, target, profile=profile)
+    # No --industry: the profile's biotech; Northfield alumni are no longer warm.
+    assert listed(target) == [
+        (1, "Ana Ruiz", 145),
+        (2, "Dee Park", 115),
+        (3, "Ida Vance", 65),
+        (4, "Ben Ode", 61),
+    ]
+
+
+def test_bad_seeker_toml_in_inbox_stops_the_refresh(tmp_path: Path) -> None:
+    (tmp_path / "seeker.toml").write_text("company_cap = 'three'\n", encoding="utf-8")
+    with pytest.raises(refresh_module.RefreshError) as caught:
+        refresh_module.refresh(tmp_path, tmp_path / "x.duckdb")
+    assert caught.value.problems == [
+        f"{tmp_path / 'seeker.toml'}: company_cap: Input should be a valid integer, "
+        "unable to parse string as an integer"
+    ]
+    assert not (tmp_path / "x.duckdb").exists()
