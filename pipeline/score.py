@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from pipeline.industries import Taxonomy, taxonomy
+from pipeline.industries import RELATED_FACTOR, Taxonomy, taxonomy
 from pipeline.normalize import ascii_words
 from pipeline.schema import SeekerSchool, SourceKind
 
@@ -348,14 +348,14 @@ def industry_scores(
         schema={"industry_id": pl.Int32, "industry": pl.String},
         orient="row",
     )
-    related_note = pl.format(" (counts as related: {})", pl.col("industry"))
+    related_note = f" (a related industry, counted at {RELATED_FACTOR:g})"
     spread = (
         evidence.join(reach, on="industry_id")
         .join(names, on="industry_id")
         .with_columns(
             (pl.col("strength") * pl.col("factor")).alias("strength"),
             pl.when(pl.col("factor") < 1)
-            .then(pl.col("evidence") + related_note)
+            .then(pl.col("evidence") + pl.lit(related_note))
             .otherwise(pl.col("evidence"))
             .alias("evidence"),
             pl.col("kind")
@@ -511,8 +511,11 @@ def warmth_and_reach(
             .then(pl.format("{} alumnus", "seeker_school")),
             pl.when(messaged).then(
                 pl.format(
-                    "{} messages, last {}",
+                    "{} {}, last {}",
                     "message_count",
+                    pl.when(pl.col("message_count") == 1)
+                    .then(pl.lit("message"))
+                    .otherwise(pl.lit("messages")),
                     pl.col("last_message_on").dt.strftime("%b %Y"),
                 )
             ),

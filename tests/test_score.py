@@ -256,7 +256,7 @@ def test_biotech_counts_pharma_evidence_at_a_discount() -> None:
         (
             0.808,
             "Pfizer: a known Pharmaceutical Manufacturing employer "
-            "(counts as related: Pharmaceutical Manufacturing)",
+            "(a related industry, counted at 0.85)",
         )
     ]
 
