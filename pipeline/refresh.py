@@ -30,7 +30,7 @@ from pipeline.profile import (
 from pipeline.schema import ConnectorResult, Reject, records_frame
 from pipeline.score import (
     industry_evidence,
-    industry_scores,
+    relevance_from_evidence,
     team_page_companies,
     warmth_and_reach,
 )
@@ -124,14 +124,15 @@ def refresh(
     keyed = normalize_records(records)
     matched = match_people(keyed)
     persons = build_persons(keyed, matched.clusters)
-    pages = team_page_companies(keyed, matched.clusters)
-    industries = industry_scores(persons, pages)
+    evidence = industry_evidence(persons, team_page_companies(keyed, matched.clusters))
+    industries = relevance_from_evidence(evidence)
     schools = seeker_schools(profile, result.seeker)
     signals = warmth_and_reach(persons, schools, reference_date(records))
     tables = database_tables(
         result, keyed, matched.clusters, matched.evidence, persons, industries, signals
     )
-    tables += scoring_tables(industry_evidence(persons, pages), ranking_settings(profile, schools))
+    # Schema version 2 (see README): industry_evidence, industries, ranking_settings are new.
+    tables += scoring_tables(evidence, ranking_settings(profile, schools))
     build_database(db, tables)
     return RefreshSummary(
         files=len(result.files),

@@ -337,7 +337,12 @@ def industry_scores(
     directory industry) the strongest counts; the groups combine as independent signals:
     relevance = 1 - (1 - employer) (1 - title) (1 - stated)."""
     tax = tax or taxonomy()
-    evidence = _person_evidence(persons, team_pages, tax)
+    return relevance_from_evidence(_person_evidence(persons, team_pages, tax), tax)
+
+
+def relevance_from_evidence(evidence: pl.DataFrame, tax: Taxonomy | None = None) -> pl.DataFrame:
+    """``industry_evidence`` rows -> ``industry_scores`` rows (see there)."""
+    tax = tax or taxonomy()
     reach = pl.DataFrame(
         tax.counts_toward(),
         schema={"industry_id": pl.Int32, "target_id": pl.Int32, "factor": pl.Float64},
