@@ -1,7 +1,10 @@
 """The industry taxonomy a seeker targets, and the shipped evidence that places people in it.
 
-The taxonomy is LinkedIn's industry list (v2 names and codes, in its hierarchy, each aligned to a
-NAICS prefix), shipped as ``pipeline/data/industries.csv`` with the aliases people type. Beside it:
+The taxonomy is LinkedIn's industry list (v2 names and ids, each aligned to a NAICS prefix),
+shipped as ``pipeline/data/industries.csv`` with the aliases people type, including the older v1
+names ("Hospital & Health Care", "Pharmaceuticals") that directories still use. It holds the
+~150 industries of the original list (ids 1-148, renamed in v2) under their top-level groups,
+not all 400+ v2 leaves; a missing one is a row to add. Beside it:
 
 - ``companies.csv``: well-known employers and the industry LinkedIn files them under;
 - ``evidence_phrases.csv``: words in a company name ("Therapeutics", "Capital", "Health") and
