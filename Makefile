@@ -8,7 +8,7 @@ DB ?= data/contacts.duckdb
 INDUSTRY ?= pharma
 
 .DEFAULT_GOAL := help
-.PHONY: help install refresh discover sample test lint typecheck check bench clean
+.PHONY: help install refresh discover sample test lint typecheck check bench bench-rank clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ check: lint typecheck test ## Everything that must pass before a commit
 
 bench: $(STAMP) ## Benchmarks (prints figures)
 	@echo "no benchmarks yet"
+
+bench-rank: $(STAMP) ## Ranking quality on a generated world: precision@50, duplicates, warm>cold
+	$(BIN)/python bench/rank_quality.py --people 1000 --seed 11 --top 50
 
 clean: ## Remove the virtual environment and built databases
 	rm -rf $(VENV) $(DB) .mypy_cache .ruff_cache .pytest_cache

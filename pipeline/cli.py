@@ -17,8 +17,17 @@ from typing import Any
 import click
 
 from connectors.errors import InputFileError
-from pipeline.discover import DatabaseMissingError, OutreachQuery, ranked_outreach
+from pipeline.discover import (
+    DatabaseMissingError,
+    OutreachQuery,
+    PersonNotFoundError,
+    explain_person,
+    explanation_as_text,
+    profile_industries,
+    ranked_outreach,
+)
 from pipeline.industries import UnknownIndustryError
+from pipeline.profile import ProfileError, load_profile
 from pipeline.refresh import RefreshError, refresh
 
 DEFAULT_DB = Path("data/contacts.duckdb")
@@ -79,7 +88,36 @@ def refresh_command(inbox: Path, db: Path, skip_bad_files: bool) -> None:
 
 
 @click.command("discover", help="Print the ranked outreach list for an industry.")
-@click.option("--industry", required=True, help="Target industry, e.g. pharma or biotech.")
+@click.option(
+    "--industry",
+    help="Target industry, e.g. pharma, biotech or 'Pharmaceutical Manufacturing' "
+    "(default: the industries of --profile, else of the profile the database was built with).",
+)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    help="Words in the titles you want, e.g. 'clinical research'; ranks matching people "
+    "higher (repeat for several; overrides the profile's roles).",
+)
+@click.option(
+    "--location",
+    "locations",
+    multiple=True,
+    help="A place, e.g. Boston; ranks people there higher (repeat for several; overrides "
+    "the profile's locations).",
+)
+@click.option(
+    "--profile",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Seeker profile TOML (industries, roles, locations, company_cap, seniority).",
+)
+@click.option(
+    "--explain",
+    "explain",
+    metavar="PERSON",
+    help="Show all evidence for one person (a person_id or a full name) instead of a list.",
+)
 @click.option(
     "--db",
     type=click.Path(path_type=Path),
@@ -102,17 +140,53 @@ def refresh_command(inbox: Path, db: Path, skip_bad_files: bool) -> None:
     show_default=True,
     help="Output format.",
 )
-def discover(industry: str, db: Path, limit: int, output_format: str) -> None:
+def discover(
+    industry: str | None,
+    roles: tuple[str, ...],
+    locations: tuple[str, ...],
+    profile: Path | None,
+    explain: str | None,
+    db: Path,
+    limit: int,
+    output_format: str,
+) -> None:
+    if explain is not None:
+        if industry or roles or locations or profile:
+            raise click.UsageError(
+                "--explain shows one person: drop --industry/--role/--location/--profile"
+            )
+        if output_format == "csv":
+            raise click.UsageError("--explain prints sections: use --format table or json")
+        try:
+            explanation = explain_person(db, explain)
+        except (DatabaseMissingError, PersonNotFoundError) as err:
+            raise click.ClickException(str(err)) from err
+        if output_format == "json":
+            click.echo(json.dumps(explanation.as_dict(), ensure_ascii=False, indent=2, default=str))
+        else:
+            click.echo(explanation_as_text(explanation))
+        return
     try:
-        rows = ranked_outreach(db, OutreachQuery(industry=industry, limit=limit))
-    except (UnknownIndustryError, DatabaseMissingError) as err:
+        seeker = load_profile(profile) if profile else None
+        industries = [industry] if industry else list(seeker.industries if seeker else [])
+        if not industries and db.exists():
+            industries = profile_industries(db)
+        if not industries:
+            raise click.UsageError(
+                "name an industry: --industry pharma (or a --profile with industries)"
+            )
+        rows: list[dict[str, Any]] = []
+        for wanted in industries:
+            query = OutreachQuery.from_profile(seeker, wanted, limit, roles, locations)
+            rows += ranked_outreach(db, query)
+    except (UnknownIndustryError, DatabaseMissingError, ProfileError) as err:
         raise click.ClickException(str(err)) from err
     if output_format == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
     elif output_format == "csv":
         click.echo(rows_as_csv(rows), nl=False)
     else:
-        click.echo(rows_as_table(rows, industry))
+        click.echo(rows_as_table(rows, ", ".join(industries)))
 
 
 cli.add_command(discover)

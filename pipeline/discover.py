@@ -1,14 +1,20 @@
-"""Reading the ranked outreach list from a built database."""
+"""Reading the ranked outreach list, and one person's full evidence, from a built database.
+
+The ranking itself is the ``outreach_ranked`` macro in sql/100_outreach.sql; this module only
+resolves what the user asked for and passes it in as parameters.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+from rapidfuzz import fuzz, process
 
 from pipeline.industries import resolve_industry
+from pipeline.profile import SENIORITY_LEVELS, SeekerProfile, words_pattern
 
 OUTREACH_COLUMNS = (
     "rank",
@@ -16,38 +22,241 @@ OUTREACH_COLUMNS = (
     "company",
     "title",
     "score",
+    "relevance",
     "relevance_points",
     "warmth",
+    "role_fit",
+    "location_points",
     "reach",
     "channel",
+    "seniority",
+    "location",
     "email",
     "linkedin_url",
     "reason",
+    "relevance_evidence",
     "person_id",
     "industry",
 )
 
 
 class DatabaseMissingError(Exception):
-    pass
+    """The database file is not there (or is not a database this tool built)."""
+
+
+class PersonNotFoundError(LookupError):
+    """--explain named no person, or several: the message lists candidates with their ids."""
 
 
 @dataclass(frozen=True)
 class OutreachQuery:
+    """What to list. Empty ``roles``/``locations`` and None settings fall back to the
+    database's ranking_settings (the profile it was built with)."""
+
     industry: str
     limit: int = 20
+    roles: tuple[str, ...] = ()
+    locations: tuple[str, ...] = ()
+    company_cap: int | None = None
+    target_level: int | None = None
+    levels_above: int | None = None
+
+    @classmethod
+    def from_profile(
+        cls,
+        profile: SeekerProfile | None,
+        industry: str,
+        limit: int,
+        roles: tuple[str, ...] = (),
+        locations: tuple[str, ...] = (),
+    ) -> OutreachQuery:
+        """Profile settings, with command-line roles and locations taking precedence."""
+        if profile is None:
+            return cls(industry=industry, limit=limit, roles=roles, locations=locations)
+        return cls(
+            industry=industry,
+            limit=limit,
+            roles=roles or tuple(profile.roles),
+            locations=locations or tuple(profile.locations),
+            company_cap=profile.company_cap,
+            target_level=SENIORITY_LEVELS[profile.seniority.target],
+            levels_above=profile.seniority.levels_above,
+        )
+
+
+def _connect(db: Path) -> duckdb.DuckDBPyConnection:
+    if not db.exists():
+        raise DatabaseMissingError(f"{db} does not exist — run `make refresh` first")
+    return duckdb.connect(str(db), read_only=True)
+
+
+def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def ranked_outreach(db: Path, query: OutreachQuery) -> list[dict[str, Any]]:
     """The top of the ranked list for one industry, as plain dicts in rank order."""
     industry = resolve_industry(query.industry)
-    if not db.exists():
-        raise DatabaseMissingError(f"{db} does not exist — run `make refresh` first")
     columns = ", ".join(OUTREACH_COLUMNS)
-    with duckdb.connect(str(db), read_only=True) as con:
+    with _connect(db) as con:
         cursor = con.execute(
-            f"select {columns} from outreach where industry = ? order by rank limit ?",
-            [industry.name, query.limit],
+            f"select {columns} from outreach_ranked(?, ?, ?, ?, ?, ?) order by rank limit ?",
+            [
+                industry.name,
+                words_pattern(list(query.roles)),
+                words_pattern(list(query.locations)),
+                query.company_cap,
+                query.target_level,
+                query.levels_above,
+                query.limit,
+            ],
         )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return _rows(cursor)
+
+
+def profile_industries(db: Path) -> list[str]:
+    """The industries of the profile the database was built with (ranking_settings), if any."""
+    with _connect(db) as con:
+        row = con.execute("select industries from ranking_settings").fetchone()
+    return [part.strip() for part in (row[0] or "").split(";") if part.strip()] if row else []
+
+
+@dataclass
+class Explanation:
+    """Everything the database knows about one person, section by section."""
+
+    person: dict[str, Any]
+    signals: dict[str, Any]
+    industries: list[dict[str, Any]] = field(default_factory=list)
+    industry_evidence: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    match_evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "person": self.person,
+            "signals": self.signals,
+            "industries": self.industries,
+            "industry_evidence": self.industry_evidence,
+            "sources": self.sources,
+            "match_evidence": self.match_evidence,
+        }
+
+
+def find_person(con: duckdb.DuckDBPyConnection, asked: str) -> str:
+    """A person id from an id or a full name (any case); raise ``PersonNotFoundError`` naming
+    the candidates when the name is ambiguous or unknown."""
+    exact = con.execute(
+        "select person_id from persons where person_id = ? or lower(full_name) = lower(?) "
+        "order by person_id",
+        [asked.strip(), asked.strip()],
+    ).fetchall()
+    if len(exact) == 1:
+        return str(exact[0][0])
+    if len(exact) > 1:
+        listed = con.execute(
+            "select person_id, full_name, company from persons where lower(full_name) = lower(?) "
+            "order by person_id",
+            [asked.strip()],
+        ).fetchall()
+        options = "; ".join(
+            f"{pid} ({name}, {company or 'no company'})" for pid, name, company in listed
+        )
+        raise PersonNotFoundError(f"{asked!r} names {len(listed)} people — pass an id: {options}")
+    names = [row[0] for row in con.execute("select distinct full_name from persons").fetchall()]
+    near = [
+        name
+        for name, score, _ in process.extract(asked, names, scorer=fuzz.WRatio, limit=5)
+        if score >= 70
+    ]
+    hint = (
+        f" — did you mean: {'; '.join(near)}?"
+        if near
+        else " — check the spelling, or pass a person_id"
+    )
+    raise PersonNotFoundError(f"no person {asked!r} in the database{hint}")
+
+
+def explain_person(db: Path, asked: str) -> Explanation:
+    """All evidence for one person: who they are, warmth and reach, industry relevance and its
+    evidence, the source rows behind them, and the matcher's decisions about those rows."""
+    with _connect(db) as con:
+        person_id = find_person(con, asked)
+        person = _rows(con.execute("select * from persons where person_id = ?", [person_id]))[0]
+        signals = _rows(
+            con.execute("select * from person_signals where person_id = ?", [person_id])
+        )
+        return Explanation(
+            person=person,
+            signals=signals[0] if signals else {},
+            industries=_rows(
+                con.execute(
+                    "select industry, relevance, relevance_evidence, evidence_kinds "
+                    "from person_industries where person_id = ? "
+                    "order by relevance desc, industry",
+                    [person_id],
+                )
+            ),
+            industry_evidence=_rows(
+                con.execute(
+                    "select industries.industry, evidence.kind, evidence.strength, "
+                    "evidence.evidence "
+                    "from industry_evidence as evidence join industries using (industry_id) "
+                    "where person_id = ? order by strength desc, industry",
+                    [person_id],
+                )
+            ),
+            sources=_rows(
+                con.execute(
+                    "select source_kind, source_file, source_row, name_as_written, "
+                    "company_as_written, title_as_written, as_of from person_sources "
+                    "where person_id = ? order by source_file, source_row",
+                    [person_id],
+                )
+            ),
+            match_evidence=_rows(
+                con.execute(
+                    "select rule, features, match_score, merged, record_id_l, record_id_r "
+                    "from match_evidence where record_id_l in "
+                    "(select record_id from source_records where person_id = ?) "
+                    "or record_id_r in (select record_id from source_records where person_id = ?) "
+                    "order by match_score desc, record_id_l, record_id_r",
+                    [person_id, person_id],
+                )
+            ),
+        )
+
+
+def _line(row: dict[str, Any]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in row.items() if v is not None and v != "")
+
+
+def explanation_as_text(explanation: Explanation) -> str:
+    """The explanation as plain text sections a person can read in a terminal."""
+    person = explanation.person
+    lines = [
+        f"{person['full_name']} ({person['person_id']})",
+        "  " + _line({k: v for k, v in person.items() if k not in {"full_name", "person_id"}}),
+        "",
+        "Warmth and reach:",
+        "  " + (_line(explanation.signals) or "none"),
+        "",
+        "Industries (relevance, evidence):",
+    ]
+    lines += [
+        f"  {row['industry']}: {row['relevance']:.2f} — {row['relevance_evidence']}"
+        for row in explanation.industries
+    ] or ["  no industry evidence"]
+    lines += ["", "Industry evidence, before combining:"]
+    lines += [
+        f"  {row['industry']}: {row['kind']} {row['strength']:.2f} — {row['evidence']}"
+        for row in explanation.industry_evidence
+    ] or ["  none"]
+    lines += ["", "Sources:"]
+    lines += [f"  {_line(row)}" for row in explanation.sources] or ["  none"]
+    lines += ["", "Match decisions about these rows:"]
+    lines += [f"  {_line(row)}" for row in explanation.match_evidence] or [
+        "  none (a single source row)"
+    ]
+    return "\n".join(lines)

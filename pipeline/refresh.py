@@ -16,11 +16,24 @@ import polars as pl
 from connectors.errors import InputFileError
 from connectors.registry import plan_inbox, read_item, unreadable_report
 from pipeline.build import TableSpec, build_database
+from pipeline.industries import industries_frame
 from pipeline.match import match_people
 from pipeline.normalize import normalize_records
 from pipeline.persons import build_persons
+from pipeline.profile import (
+    ProfileError,
+    SeekerProfile,
+    find_profile,
+    ranking_settings,
+    seeker_schools,
+)
 from pipeline.schema import ConnectorResult, Reject, records_frame
-from pipeline.score import industry_scores, warmth_and_reach
+from pipeline.score import (
+    industry_evidence,
+    relevance_from_evidence,
+    team_page_companies,
+    warmth_and_reach,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +101,17 @@ def reference_date(records: pl.DataFrame) -> dt.date:
     return newest if isinstance(newest, dt.date) else dt.date(2000, 1, 1)
 
 
-def refresh(inbox: Path, db: Path, skip_bad_files: bool = False) -> RefreshSummary:
-    """Rebuild ``db`` from ``inbox``; on any error the old database stays as it was."""
+def refresh(
+    inbox: Path, db: Path, skip_bad_files: bool = False, profile: SeekerProfile | None = None
+) -> RefreshSummary:
+    """Rebuild ``db`` from ``inbox``; on any error the old database stays as it was.
+    ``profile`` (else the inbox's seeker.toml, if any) sets the schools and ranking defaults."""
     started = time.perf_counter()
+    if profile is None:
+        try:
+            profile = find_profile(inbox)
+        except ProfileError as err:
+            raise RefreshError([str(err)]) from err
     result, problems = read_inbox(inbox, skip_bad_files)
     if not result.records:
         raise RefreshError(
@@ -103,11 +124,15 @@ def refresh(inbox: Path, db: Path, skip_bad_files: bool = False) -> RefreshSumma
     keyed = normalize_records(records)
     matched = match_people(keyed)
     persons = build_persons(keyed, matched.clusters)
-    industries = industry_scores(persons)
-    signals = warmth_and_reach(persons, result.seeker, reference_date(records))
+    evidence = industry_evidence(persons, team_page_companies(keyed, matched.clusters))
+    industries = relevance_from_evidence(evidence)
+    schools = seeker_schools(profile, result.seeker)
+    signals = warmth_and_reach(persons, schools, reference_date(records))
     tables = database_tables(
         result, keyed, matched.clusters, matched.evidence, persons, industries, signals
     )
+    # Schema version 2 (see README): industry_evidence, industries, ranking_settings are new.
+    tables += scoring_tables(evidence, ranking_settings(profile, schools))
     build_database(db, tables)
     return RefreshSummary(
         files=len(result.files),
@@ -117,6 +142,46 @@ def refresh(inbox: Path, db: Path, skip_bad_files: bool = False) -> RefreshSumma
         seconds=time.perf_counter() - started,
         skipped=problems,
     )
+
+
+def scoring_tables(evidence: pl.DataFrame, settings: pl.DataFrame) -> list[TableSpec]:
+    """The scoring stage's own tables beyond person_industries and person_signals."""
+    return [
+        TableSpec(
+            "industry_evidence",
+            evidence,
+            "Every piece of industry evidence per person, before it is combined into relevance",
+            {
+                "kind": "known_company (shipped employer table), company_name (a word such as "
+                "Therapeutics), team_page, title (a phrase such as Clinical Research), "
+                "directory_industry",
+                "strength": "0-1, after discounts for alumni-directory-only employers (x0.8) "
+                "and for employers the title contradicts (x0.6)",
+            },
+        ),
+        TableSpec(
+            "industries",
+            industries_frame(),
+            "The industry taxonomy: LinkedIn's industry list (v2), with NAICS prefixes and "
+            "the aliases `discover --industry` accepts",
+            {
+                "parent_id": "The industry's parent: a person counts for every ancestor",
+                "related": "Industries whose evidence counts here at 0.85 (pharma and biotech)",
+            },
+        ),
+        TableSpec(
+            "ranking_settings",
+            settings,
+            "One row: the seeker profile's ranking defaults the outreach views use",
+            {
+                "company_cap": "At most this many people per company in `outreach`",
+                "target_level": "The seniority the seeker wants to meet (see "
+                "person_signals.seniority_level); up to levels_above over it ranks the same",
+                "roles_pattern": "Regular expression over the lower-case title: role fit",
+                "min_relevance": "People below this relevance are not listed",
+            },
+        ),
+    ]
 
 
 def database_tables(
@@ -225,16 +290,33 @@ def database_tables(
         TableSpec(
             "person_industries",
             industries,
-            "Industry relevance per person with the evidence for it",
-            {"relevance": "0-1: how surely this person works in this industry"},
+            "Industry relevance per (person, industry) with any evidence, and why",
+            {
+                "industry": "Industry name from the `industries` table (LinkedIn's list)",
+                "relevance": "0-1: how surely this person works in this industry; evidence for "
+                "an industry also counts for its parents, and at 0.85 for related ones",
+                "relevance_evidence": "The strongest evidence of each kind, strongest first",
+                "evidence_kinds": "known_company, company_name, team_page, title, "
+                "directory_industry",
+            },
         ),
         TableSpec(
             "person_signals",
             signals,
-            "Warmth and reach per person with the evidence for them",
+            "Warmth, reach and seniority per person with the evidence for them",
             {
-                "warmth": "Points for 1st-degree connection, shared school, recent messages",
-                "channel": "How to contact: email, LinkedIn message, or name only",
+                "warmth": "Points: 1st-degree 40, alumnus 30 (+5/3/1 for a class year within "
+                "2/5/10 years of the seeker's), messages in the last 2 years 20, a 1st-degree "
+                "colleague who can introduce you 20",
+                "warmth_evidence": "The warm signals in words, e.g. 1st-degree connection · "
+                "Northfield '12",
+                "introducer_name": "A 1st-degree connection at the same company: ask them for "
+                "an introduction",
+                "reach": "Points: email 3, LinkedIn profile 2, name only 0",
+                "channel": "How to contact: email, LinkedIn message or connection request, "
+                "introduction via a connection, or name only",
+                "seniority_level": "0 intern, 1 entry, 2 professional, 3 manager, 4 director, "
+                "5 vp, 6 executive (from the title; null when the title does not say)",
             },
         ),
         TableSpec(

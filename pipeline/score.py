@@ -1,28 +1,84 @@
-"""Scoring stage: industry relevance, warmth and reach for every person, with their evidence.
+"""Scoring stage: industry relevance, warmth, reach and seniority for every person, with evidence.
 
 The stage produces per-part scores and plain-language evidence; the ranking itself (weights,
 caps, order) is SQL in sql/, so analysts can read and change it.
+
+Everything is computed with polars over distinct values, then joined: evidence for a company is
+worked out once per distinct company, a title once per distinct title, so the work grows with
+the number of distinct companies and titles, not with persons x industries.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import polars as pl
 
-from pipeline.industries import INDUSTRIES, Industry
+from pipeline.industries import RELATED_FACTOR, Taxonomy, taxonomy
 from pipeline.normalize import ascii_words
-from pipeline.schema import SeekerFacts
+from pipeline.schema import SeekerSchool, SourceKind
 
 SCHOOL_STOPWORDS = frozenset({"university", "college", "of", "the", "at", "school", "institute"})
 RECENT_MESSAGE_DAYS = 730
+# An employer known only from an alumni directory is often years old.
+ALUMNI_ONLY_EMPLOYER_FACTOR = 0.8
+# A company pointing one way while the title clearly points another: trust the title more.
+CONFLICT_FACTOR = 0.6
+CLEAR_TITLE_STRENGTH = 0.7
+STATED_INDUSTRY_STRENGTH = 0.9
+KNOWN_COMPANY_STRENGTH = 0.95
+# Warmth points. Every warm signal is worth more than all non-warmth parts together
+# (role fit, location and reach add at most 19 in sql/100_outreach.sql), so at equal relevance
+# a warm contact always ranks above a cold one.
+FIRST_DEGREE_POINTS = 40
+ALUMNI_POINTS = 30
+RECENT_MESSAGE_POINTS = 20
+INTRODUCTION_POINTS = 20
+EMAIL_REACH, PROFILE_REACH = 3, 2
 
 INDUSTRY_SCHEMA: dict[str, pl.DataType] = {
     "person_id": pl.String(),
+    "industry_id": pl.Int32(),
     "industry": pl.String(),
     "relevance": pl.Float64(),
     "relevance_evidence": pl.String(),
+    "evidence_kinds": pl.String(),
 }
+EVIDENCE_SCHEMA: dict[str, pl.DataType] = {
+    "person_id": pl.String(),
+    "industry_id": pl.Int32(),
+    "kind": pl.String(),
+    "strength": pl.Float64(),
+    "evidence": pl.String(),
+}
+# Title words -> seniority level (see pipeline.profile.SENIORITY_LEVELS); first match wins.
+SENIORITY_PATTERNS: tuple[tuple[int, str, str], ...] = (
+    (
+        6,
+        "executive",
+        r"\b(chief|ceo|cfo|coo|cto|cmo|cso|cio|president|founder|cofounder|owner|chair|"
+        r"chairman|chairwoman|svp|evp|senior vicepresident|executive vicepresident|"
+        r"managing director|partner|general manager)\b",
+    ),
+    (5, "vp", r"\b(vicepresident|vp|head)\b"),
+    (4, "director", r"\b(director|principal)\b"),
+    (3, "manager", r"\b(manager|lead|supervisor|team leader)\b"),
+    (0, "intern", r"\b(intern|internship|student|trainee)\b"),
+    (2, "professional", r"\b(senior|sr|staff)\b"),
+    (
+        1,
+        "entry",
+        r"\b(junior|jr|assistant|coordinator|associate|analyst|representative|technician)\b",
+    ),
+    (
+        2,
+        "professional",
+        r"\b(scientist|engineer|consultant|specialist|liaison|researcher|biostatistician|"
+        r"physician|nurse|pharmacist|teacher|attorney|developer|designer|accountant|economist|"
+        r"chemist|biologist|statistician|administrator|officer|advisor|buyer)\b",
+    ),
+)
 
 
 def school_key(value: str | None) -> str | None:
@@ -33,89 +89,476 @@ def school_key(value: str | None) -> str | None:
     return " ".join(words) or None
 
 
-def _contains_phrase(text: str, phrase: str) -> bool:
-    return f" {phrase} " in f" {text} "
+def school_label(value: str) -> str:
+    """'Northfield University' -> 'Northfield': how the school reads in a reason."""
+    words = [w for w in value.split() if " ".join(ascii_words(w)) not in SCHOOL_STOPWORDS]
+    return " ".join(words) or value
 
 
-def _industry_relevance(
-    industry: Industry, company_key: str | None, title: str | None, stated: str | None
-) -> tuple[float, str] | None:
-    found: list[tuple[float, str]] = []
-    if company_key and company_key in industry.companies:
-        found.append((1.0, f"works at {company_key.title()}, a known {industry.name} employer"))
-    elif company_key:
-        word = next((w for w in industry.company_words if _contains_phrase(company_key, w)), None)
-        if word:
-            found.append((0.7, f"company name says '{word}'"))
-    title_text = " ".join(ascii_words(title or ""))
-    phrase = next((w for w in industry.title_words if _contains_phrase(title_text, w)), None)
-    if phrase:
-        found.append((0.6, f"title says '{phrase}'"))
-    stated_text = " ".join(ascii_words(stated or ""))
-    if stated_text and (stated_text == industry.name or stated_text in industry.aliases):
-        found.append((0.8, f"directory lists industry '{stated}'"))
-    if not found:
-        return None
-    found.sort(reverse=True)
-    # More independent evidence adds a little confidence, never past 1.
-    relevance = min(1.0, found[0][0] + 0.1 * (len(found) - 1))
-    return relevance, "; ".join(reason for _, reason in found)
+def _words_text(column: str) -> pl.Expr:
+    """The column as ' word word ' (ASCII, lower case, padded) so phrases match whole words."""
+    words = pl.col(column).map_elements(
+        lambda v: " ".join(ascii_words(v)), return_dtype=pl.String, skip_nulls=True
+    )
+    return pl.concat_str(pl.lit(" "), words, pl.lit(" "))
 
 
-def industry_scores(persons: pl.DataFrame) -> pl.DataFrame:
-    """One row per (person, industry) with any evidence: relevance in (0, 1] and why."""
-    rows = []
-    for person_id, company_key, title, stated in persons.select(
-        "person_id", "company_key", "title", "industry"
-    ).iter_rows():
-        for industry in INDUSTRIES:
-            scored = _industry_relevance(industry, company_key, title, stated)
-            if scored:
-                rows.append((person_id, industry.name, scored[0], scored[1]))
-    return pl.DataFrame(rows, schema=INDUSTRY_SCHEMA, orient="row")
-
-
-def warmth_and_reach(persons: pl.DataFrame, seeker: SeekerFacts, today: dt.date) -> pl.DataFrame:
-    """Per person: warmth (how well the seeker can reach them socially), reach (by what channel)
-    and the phrases that explain both."""
-    seeker_schools = {k for k in (school_key(s.school) for s in seeker.schools) if k}
-    seeker_year = max((s.end_year for s in seeker.schools if s.end_year), default=None)
-    recent = today - dt.timedelta(days=RECENT_MESSAGE_DAYS)
-    rows = []
-    for person in persons.iter_rows(named=True):
-        warmth = 0
-        parts: list[str] = []
-        if person["is_connection"]:
-            warmth += 50
-            parts.append("1st-degree connection")
-        school = school_key(person["school"])
-        if school and school in seeker_schools:
-            warmth += 30
-            year = person["class_year"]
-            label = f"{person['school']} alumnus"
-            if year:
-                label += f" '{year % 100:02d}"
-                if seeker_year:
-                    warmth += max(0, 10 - abs(year - seeker_year))
-            parts.append(label)
-        if person["last_message_on"] and person["last_message_on"] >= recent:
-            warmth += 15
-            parts.append(f"messaged {person['last_message_on']:%b %Y}")
-        if person["email"]:
-            reach, channel = 10, "email"
-        elif person["linkedin_url"]:
-            reach, channel = 5, "LinkedIn message"
-        else:
-            reach, channel = 0, "name only: find a route in"
-        rows.append((person["person_id"], warmth, " · ".join(parts) or "cold", reach, channel))
-    return pl.DataFrame(
-        rows,
-        schema={
-            "person_id": pl.String,
-            "warmth": pl.Int32,
-            "warmth_evidence": pl.String,
-            "reach": pl.Int32,
-            "channel": pl.String,
-        },
+def _phrase_hits(values: pl.DataFrame, column: str, where: str, tax: Taxonomy) -> pl.DataFrame:
+    """For each distinct ``column`` value: (value, industry_id, strength, phrase), the strongest
+    phrase of kind ``where`` per industry that the value contains as whole words."""
+    phrases = pl.DataFrame(
+        [(p.phrase, p.industry_id, p.strength) for p in tax.phrases if p.where == where],
+        schema={"phrase": pl.String, "industry_id": pl.Int32, "strength": pl.Float64},
         orient="row",
     )
+    padded = [f" {p} " for p in phrases["phrase"]]
+    hits = (
+        values.select(column)
+        .unique()
+        .drop_nulls()
+        .with_columns(_words_text(column).alias("_text"))
+        .with_columns(pl.col("_text").str.extract_many(padded, overlapping=True).alias("phrase"))
+        .explode("phrase")
+        .drop_nulls("phrase")
+        .with_columns(pl.col("phrase").str.strip_chars(" "))
+        .join(phrases, on="phrase")
+    )
+    return (
+        hits.sort(["strength", "phrase"], descending=[True, False])
+        .group_by(column, "industry_id", maintain_order=True)
+        .first()
+        .select(column, "industry_id", "strength", "phrase")
+    )
+
+
+def company_evidence(companies: pl.DataFrame, tax: Taxonomy | None = None) -> pl.DataFrame:
+    """``companies`` (company_key, company) -> (company_key, industry_id, kind, strength,
+    evidence): a known employer from the shipped table, else words in the company's name."""
+    tax = tax or taxonomy()
+    distinct = companies.select("company_key", "company").drop_nulls("company_key")
+    distinct = distinct.group_by("company_key").agg(pl.col("company").drop_nulls().first())
+    known_table = pl.DataFrame(
+        [(key, c.industry_id, c.name) for c in tax.companies for key in c.keys],
+        schema={"company_key": pl.String, "industry_id": pl.Int32, "known_as": pl.String},
+        orient="row",
+    ).unique("company_key", keep="first")
+    names = pl.DataFrame(
+        [(i.id, i.name) for i in tax.industries],
+        schema={"industry_id": pl.Int32, "industry": pl.String},
+        orient="row",
+    )
+    known = (
+        distinct.join(known_table, on="company_key")
+        .join(names, on="industry_id")
+        .select(
+            "company_key",
+            "industry_id",
+            pl.lit("known_company").alias("kind"),
+            pl.lit(KNOWN_COMPANY_STRENGTH).alias("strength"),
+            pl.format("{}: a known {} employer", pl.col("known_as"), pl.col("industry")).alias(
+                "evidence"
+            ),
+        )
+    )
+    unknown = distinct.join(known_table, on="company_key", how="anti")
+    worded = (
+        _phrase_hits(unknown, "company_key", "company", tax)
+        .join(unknown, on="company_key")
+        .select(
+            "company_key",
+            "industry_id",
+            pl.lit("company_name").alias("kind"),
+            "strength",
+            pl.format("company name {} says '{}'", pl.col("company"), pl.col("phrase")).alias(
+                "evidence"
+            ),
+        )
+    )
+    return pl.concat([known, worded])
+
+
+def title_evidence(titles: pl.DataFrame, tax: Taxonomy | None = None) -> pl.DataFrame:
+    """``titles`` (title) -> (title, industry_id, kind, strength, evidence): phrases that
+    place a job in an industry wherever it sits ('Clinical Research Associate' is pharma)."""
+    tax = tax or taxonomy()
+    return _phrase_hits(titles, "title", "title", tax).select(
+        "title",
+        "industry_id",
+        pl.lit("title").alias("kind"),
+        "strength",
+        pl.format("title says '{}'", pl.col("phrase")).alias("evidence"),
+    )
+
+
+def team_page_companies(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
+    """(person_id, company_key, company) for every team page a person was listed on."""
+    pages = keyed.filter(pl.col("source_kind") == SourceKind.TEAM_PAGE.value)
+    return (
+        pages.join(clusters, on="record_id")
+        .select("person_id", "company_key", "company")
+        .drop_nulls("company_key")
+        .unique(["person_id", "company_key"], keep="first", maintain_order=True)
+    )
+
+
+def _person_evidence(
+    persons: pl.DataFrame, team_pages: pl.DataFrame | None, tax: Taxonomy
+) -> pl.DataFrame:
+    """Every piece of industry evidence per person, before combining: EVIDENCE_SCHEMA."""
+    pages = (
+        team_pages
+        if team_pages is not None
+        else pl.DataFrame(
+            schema={"person_id": pl.String, "company_key": pl.String, "company": pl.String}
+        )
+    )
+    by_company = company_evidence(
+        pl.concat(
+            [persons.select("company_key", "company"), pages.select("company_key", "company")]
+        ),
+        tax,
+    )
+    alumni_only = pl.col("source_kinds") == SourceKind.ALUMNI_DIRECTORY.value
+    employer = (
+        persons.select("person_id", "company_key", "source_kinds")
+        .join(by_company, on="company_key")
+        .with_columns(
+            pl.when(alumni_only)
+            .then(pl.col("strength") * ALUMNI_ONLY_EMPLOYER_FACTOR)
+            .otherwise(pl.col("strength")),
+            pl.when(alumni_only)
+            .then(pl.col("evidence") + " (employer from an alumni directory; may be out of date)")
+            .otherwise(pl.col("evidence")),
+        )
+        .select(list(EVIDENCE_SCHEMA))
+    )
+    on_page = pages.join(by_company.drop("kind"), on="company_key").select(
+        "person_id",
+        "industry_id",
+        pl.lit("team_page").alias("kind"),
+        "strength",
+        pl.format("on the {} team page; {}", pl.col("company"), pl.col("evidence")).alias(
+            "evidence"
+        ),
+    )
+    titled = (
+        persons.select("person_id", "title")
+        .join(title_evidence(persons.select("title"), tax), on="title")
+        .select(list(EVIDENCE_SCHEMA))
+    )
+    stated_values = persons.select("industry").unique().drop_nulls()
+    stated_map = pl.DataFrame(
+        [
+            (value, found.id)
+            for value in stated_values["industry"]
+            if (found := tax.lookup_stated(value)) is not None
+        ],
+        schema={"industry": pl.String, "industry_id": pl.Int32},
+        orient="row",
+    )
+    stated = (
+        persons.select("person_id", "industry")
+        .join(stated_map, on="industry")
+        .select(
+            "person_id",
+            "industry_id",
+            pl.lit("directory_industry").alias("kind"),
+            pl.lit(STATED_INDUSTRY_STRENGTH).alias("strength"),
+            pl.format("directory lists industry '{}'", pl.col("industry")).alias("evidence"),
+        )
+    )
+    everything = pl.concat([employer, on_page, titled, stated], how="vertical_relaxed").cast(
+        pl.Schema(EVIDENCE_SCHEMA)
+    )
+    return _discount_conflicts(everything, tax)
+
+
+def _discount_conflicts(evidence: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
+    """Employer evidence pointing to an industry the person's clear title contradicts counts
+    for less: 'Risk Analyst' at a stale 'Pfizer' is more likely finance than pharma."""
+    clear_title = (
+        evidence.filter((pl.col("kind") == "title") & (pl.col("strength") >= CLEAR_TITLE_STRENGTH))
+        .sort(["strength", "industry_id"], descending=[True, False])
+        .group_by("person_id", maintain_order=True)
+        .first()
+        .select("person_id", pl.col("industry_id").alias("title_industry_id"))
+    )
+    ids = [i.id for i in tax.industries]
+    compatible = pl.DataFrame(
+        [(a, b) for a in ids for b in ids if tax.compatible(a, b)],
+        schema={"industry_id": pl.Int32, "title_industry_id": pl.Int32},
+        orient="row",
+    ).with_columns(pl.lit(True).alias("compatible"))
+    names = pl.DataFrame(
+        [(i.id, i.name) for i in tax.industries],
+        schema={"title_industry_id": pl.Int32, "title_industry": pl.String},
+        orient="row",
+    )
+    employer_kinds = ["known_company", "company_name", "team_page"]
+    conflicted = (
+        pl.col("kind").is_in(employer_kinds)
+        & pl.col("title_industry_id").is_not_null()
+        & pl.col("compatible").is_null()
+    )
+    return (
+        evidence.join(clear_title, on="person_id", how="left")
+        .join(compatible, on=["industry_id", "title_industry_id"], how="left")
+        .join(names, on="title_industry_id", how="left")
+        .with_columns(
+            pl.when(conflicted)
+            .then(pl.col("strength") * CONFLICT_FACTOR)
+            .otherwise(pl.col("strength")),
+            pl.when(conflicted)
+            .then(pl.format("{} (but the title points to {})", "evidence", "title_industry"))
+            .otherwise(pl.col("evidence")),
+        )
+        .select(list(EVIDENCE_SCHEMA))
+        .with_columns(pl.col("strength").round(3))
+    )
+
+
+def industry_evidence(
+    persons: pl.DataFrame, team_pages: pl.DataFrame | None = None, tax: Taxonomy | None = None
+) -> pl.DataFrame:
+    """Every piece of industry evidence for every person (EVIDENCE_SCHEMA), for --explain and
+    the ``industry_evidence`` table: one row per (person, industry, kind of evidence)."""
+    return _person_evidence(persons, team_pages, tax or taxonomy()).sort(
+        "person_id", "strength", "industry_id", descending=[False, True, False]
+    )
+
+
+def industry_scores(
+    persons: pl.DataFrame, team_pages: pl.DataFrame | None = None, tax: Taxonomy | None = None
+) -> pl.DataFrame:
+    """One row per (person, target industry) with any evidence: relevance in (0, 1] and why.
+
+    Evidence for an industry counts toward it and each of its parents, and (at the taxonomy's
+    RELATED_FACTOR) toward related industries. Within a group of evidence (employer, title,
+    directory industry) the strongest counts; the groups combine as independent signals:
+    relevance = 1 - (1 - employer) (1 - title) (1 - stated)."""
+    tax = tax or taxonomy()
+    return relevance_from_evidence(_person_evidence(persons, team_pages, tax), tax)
+
+
+def relevance_from_evidence(evidence: pl.DataFrame, tax: Taxonomy | None = None) -> pl.DataFrame:
+    """``industry_evidence`` rows -> ``industry_scores`` rows (see there)."""
+    tax = tax or taxonomy()
+    reach = pl.DataFrame(
+        tax.counts_toward(),
+        schema={"industry_id": pl.Int32, "target_id": pl.Int32, "factor": pl.Float64},
+        orient="row",
+    )
+    names = pl.DataFrame(
+        [(i.id, i.name) for i in tax.industries],
+        schema={"industry_id": pl.Int32, "industry": pl.String},
+        orient="row",
+    )
+    related_note = f" (a related industry, counted at {RELATED_FACTOR:g})"
+    spread = (
+        evidence.join(reach, on="industry_id")
+        .join(names, on="industry_id")
+        .with_columns(
+            (pl.col("strength") * pl.col("factor")).alias("strength"),
+            pl.when(pl.col("factor") < 1)
+            .then(pl.col("evidence") + pl.lit(related_note))
+            .otherwise(pl.col("evidence"))
+            .alias("evidence"),
+            pl.col("kind")
+            .replace(
+                {"known_company": "employer", "company_name": "employer", "team_page": "employer"}
+            )
+            .alias("group"),
+        )
+    )
+    # Stable sorts keep the input order among equals, so results do not depend on hashing.
+    best = (
+        spread.sort("strength", descending=True, maintain_order=True)
+        .group_by("person_id", "target_id", "group", maintain_order=True)
+        .first()
+    )
+    scored = (
+        best.sort(["person_id", "target_id", "strength"], descending=[False, False, True])
+        .group_by("person_id", "target_id")
+        # Noisy-OR as a sum of logs: the sum is a fast aggregation, a product is not.
+        .agg(
+            (-pl.col("strength").clip(0.0, 0.999)).log1p().sum().alias("log_miss"),
+            "evidence",
+            "kind",
+        )
+        .with_columns(
+            # The epsilon undoes log/exp float error so 0.9875 rounds as written, to 0.988.
+            (1 - pl.col("log_miss").exp() + 1e-9).round(3).alias("relevance"),
+            pl.col("evidence").list.join("; "),
+            pl.col("kind").list.join(",").alias("kinds"),
+        )
+        .rename({"target_id": "industry_id"})
+        .join(names, on="industry_id")
+    )
+    return (
+        scored.select(
+            "person_id",
+            "industry_id",
+            "industry",
+            "relevance",
+            pl.col("evidence").alias("relevance_evidence"),
+            pl.col("kinds").alias("evidence_kinds"),
+        )
+        .cast(pl.Schema(INDUSTRY_SCHEMA))
+        .sort("industry_id", "person_id")
+    )
+
+
+def seniority(titles: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(level 0-6 or null, label) from a title: see SENIORITY_PATTERNS."""
+    text = (
+        titles.str.to_lowercase()
+        .str.replace_all(r"[^a-z0-9]+", " ")
+        # One word, so the executive pattern's "president" does not match a vice president.
+        .str.replace_all(r"\bvice president\b", "vicepresident")
+    )
+    level: pl.Expr = pl.lit(None, dtype=pl.Int8)
+    label: pl.Expr = pl.lit(None, dtype=pl.String)
+    for number, name, pattern in reversed(SENIORITY_PATTERNS):
+        hit = text.str.contains(pattern)
+        level = pl.when(hit).then(pl.lit(number, dtype=pl.Int8)).otherwise(level)
+        label = pl.when(hit).then(pl.lit(name)).otherwise(label)
+    return level, label
+
+
+def _seeker_school_frame(schools: Sequence[SeekerSchool]) -> pl.DataFrame:
+    rows: dict[str, tuple[str, int | None]] = {}
+    for school in schools:
+        key = school_key(school.school)
+        if not key:
+            continue
+        label, year = rows.get(key, (school_label(school.school), None))
+        years = [y for y in (year, school.end_year) if y is not None]
+        rows[key] = (label, max(years) if years else None)
+    return pl.DataFrame(
+        [(k, label, year) for k, (label, year) in rows.items()],
+        schema={"school_key": pl.String, "seeker_school": pl.String, "seeker_year": pl.Int32},
+        orient="row",
+    )
+
+
+def introducers(persons: pl.DataFrame) -> pl.DataFrame:
+    """Per company: the 1st-degree connection best placed to introduce the seeker to colleagues
+    (most recent conversation, then longest connected, then name)."""
+    return (
+        persons.filter(pl.col("is_connection") & pl.col("company_key").is_not_null())
+        .sort(
+            ["company_key", "last_message_on", "connected_on", "full_name", "person_id"],
+            descending=[False, True, False, False, False],
+            nulls_last=True,
+        )
+        .group_by("company_key", maintain_order=True)
+        .first()
+        .select(
+            "company_key",
+            pl.col("person_id").alias("introducer_id"),
+            pl.col("full_name").alias("introducer_name"),
+        )
+    )
+
+
+def warmth_and_reach(
+    persons: pl.DataFrame, schools: Sequence[SeekerSchool], today: dt.date
+) -> pl.DataFrame:
+    """Per person: warmth (how well the seeker can reach them socially), reach (by what
+    channel), seniority, and the phrases that explain them."""
+    school_keys = (
+        persons.select("school")
+        .unique()
+        .drop_nulls()
+        .with_columns(
+            pl.col("school")
+            .map_elements(school_key, return_dtype=pl.String, skip_nulls=True)
+            .alias("school_key")
+        )
+    )
+    recent = today - dt.timedelta(days=RECENT_MESSAGE_DAYS)
+    frame = (
+        persons.join(school_keys, on="school", how="left")
+        .join(_seeker_school_frame(schools), on="school_key", how="left")
+        .join(introducers(persons), on="company_key", how="left")
+        .with_columns(
+            # Only people who are not already connections need an introduction.
+            pl.when(pl.col("is_connection").not_()).then(pl.col("introducer_id")),
+            pl.when(pl.col("is_connection").not_()).then(pl.col("introducer_name")),
+        )
+    )
+    gap = (pl.col("class_year") - pl.col("seeker_year")).abs()
+    proximity = (
+        pl.when(gap <= 2).then(5).when(gap <= 5).then(3).when(gap <= 10).then(1).otherwise(0)
+    )
+    alumnus = pl.col("seeker_school").is_not_null()
+    messaged = pl.col("last_message_on") >= recent
+    introduced = pl.col("introducer_id").is_not_null()
+    year_label = pl.format(
+        "{} '{}", "seeker_school", (pl.col("class_year") % 100).cast(pl.String).str.zfill(2)
+    )
+    level, level_label = seniority(pl.col("title"))
+    return frame.select(
+        "person_id",
+        (
+            pl.when(pl.col("is_connection")).then(FIRST_DEGREE_POINTS).otherwise(0)
+            + pl.when(alumnus).then(ALUMNI_POINTS + proximity.fill_null(0)).otherwise(0)
+            + pl.when(messaged).then(RECENT_MESSAGE_POINTS).otherwise(0)
+            + pl.when(introduced).then(INTRODUCTION_POINTS).otherwise(0)
+        )
+        .cast(pl.Int32)
+        .alias("warmth"),
+        pl.concat_str(
+            pl.when(pl.col("is_connection")).then(pl.lit("1st-degree connection")),
+            pl.when(alumnus & pl.col("class_year").is_not_null())
+            .then(year_label)
+            .when(alumnus)
+            .then(pl.format("{} alumnus", "seeker_school")),
+            pl.when(messaged).then(
+                pl.format(
+                    "{} {}, last {}",
+                    "message_count",
+                    pl.when(pl.col("message_count") == 1)
+                    .then(pl.lit("message"))
+                    .otherwise(pl.lit("messages")),
+                    pl.col("last_message_on").dt.strftime("%b %Y"),
+                )
+            ),
+            pl.when(introduced).then(pl.format("ask {} for an introduction", "introducer_name")),
+            separator=" · ",
+            ignore_nulls=True,
+        )
+        .replace("", None)
+        .alias("warmth_evidence"),
+        pl.col("is_connection").alias("first_degree"),
+        pl.col("seeker_school").alias("alumni_of"),
+        gap.cast(pl.Int32).alias("class_year_gap"),
+        pl.when(messaged).then(pl.col("last_message_on")).alias("recent_message_on"),
+        "introducer_id",
+        "introducer_name",
+        pl.when(pl.col("email").is_not_null())
+        .then(EMAIL_REACH)
+        .when(pl.col("linkedin_url").is_not_null())
+        .then(PROFILE_REACH)
+        .otherwise(0)
+        .cast(pl.Int32)
+        .alias("reach"),
+        pl.when(pl.col("email").is_not_null())
+        .then(pl.lit("email"))
+        .when(pl.col("linkedin_url").is_not_null() & pl.col("is_connection"))
+        .then(pl.lit("LinkedIn message"))
+        .when(pl.col("linkedin_url").is_not_null())
+        .then(pl.lit("LinkedIn connection request"))
+        .when(introduced)
+        .then(pl.format("introduction via {}", "introducer_name"))
+        .otherwise(pl.lit("name only: look them up"))
+        .alias("channel"),
+        pl.when(pl.col("email").is_not_null())
+        .then(pl.lit("email on file"))
+        .when(pl.col("linkedin_url").is_not_null())
+        .then(pl.lit("LinkedIn profile"))
+        .otherwise(pl.lit("name only"))
+        .alias("reach_evidence"),
+        level.alias("seniority_level"),
+        level_label.alias("seniority"),
+    ).sort("person_id")

@@ -1,75 +1,147 @@
--- Ranked outreach per industry. Business rules:
---   * relevance (0-1) is worth up to 60 points: the right industry matters most;
---   * warmth (1st-degree, alumni, recent messages) adds its points as scored: warm beats cold
---     at equal relevance;
---   * reach (email, LinkedIn, name only) breaks ties toward people who can be contacted;
---   * at most 3 people per company, so one employer does not fill the list.
-create or replace view outreach_all as
-with relevant as (
-    select * from person_industries
+-- Ranked outreach per industry: who to ask first, and why.
+--
+-- Business rules (change them here; `discover` and the views below all use this macro):
+--   * relevance (0-1: how surely the person works in the industry) is worth up to 100 points,
+--     and nobody under min_relevance (default 0.5, from ranking_settings) is listed;
+--   * warmth adds its points as scored (1st-degree 40, alumnus 30 + up to 5 for a close class
+--     year, recent messages 20, a connection who can introduce you 20);
+--   * role fit: 8 when the title has one of the seeker's roles, 4 when the seniority is the
+--     seeker's target level or up to levels_above over it (potential managers), 1 below it or
+--     unknown, 0 for executives above that (they rarely answer);
+--   * location: 4 when the location matches one of the seeker's locations;
+--   * reach: 3 for an email on file, 2 for a LinkedIn profile, 0 for a name only.
+--   Non-warmth parts add at most 8 + 4 + 4 + 3 = 19 points, less than any one warm signal, so
+--   at equal relevance a warm contact always ranks above a cold one.
+--   * at most company_cap people per company (default 3), so one employer does not fill the list.
+-- Parameters left NULL take their value from the ranking_settings table (the seeker profile
+-- the database was built with).
+-- (Parameter names differ from column names: inside the query a column would win.)
+create or replace macro outreach_ranked(
+    want_industry, want_roles, want_locations, want_cap, want_level, want_levels_above
+) as table
+with settings as (
+    select
+        coalesce(want_roles, ranking_settings.roles_pattern) as roles_pattern,
+        coalesce(want_locations, ranking_settings.locations_pattern) as locations_pattern,
+        coalesce(want_cap, ranking_settings.company_cap) as company_cap,
+        coalesce(want_level, ranking_settings.target_level) as target_level,
+        coalesce(want_levels_above, ranking_settings.levels_above) as levels_above,
+        ranking_settings.min_relevance
+    from ranking_settings
 ),
-scored as (
+relevant as (
+    select person_industries.*
+    from person_industries, settings
+    where (want_industry is null or person_industries.industry = want_industry)
+      and person_industries.relevance >= settings.min_relevance
+),
+joined as (
     select
         relevant.industry,
+        relevant.industry_id,
         persons.person_id,
         persons.full_name,
         persons.company,
         persons.title,
+        persons.location,
         persons.email,
         persons.linkedin_url,
         persons.company_key,
         relevant.relevance,
-        signals.warmth,
-        signals.reach,
-        signals.channel,
-        round(relevant.relevance * 60) :: integer as relevance_points,
-        round(relevant.relevance * 60) :: integer + signals.warmth + signals.reach as score,
         relevant.relevance_evidence,
-        signals.warmth_evidence
+        signals.warmth,
+        signals.warmth_evidence,
+        signals.reach,
+        signals.reach_evidence,
+        signals.channel,
+        signals.seniority,
+        signals.seniority_level,
+        regexp_replace(lower(coalesce(persons.title, '')), '[^a-z0-9]+', ' ', 'g') as title_text,
+        lower(coalesce(persons.location, '')) as location_text,
+        settings.*
     from relevant
     join persons using (person_id)
     join person_signals as signals using (person_id)
+    cross join settings
 ),
-final as (
+parts as (
     select
         *,
-        concat_ws(
-            ' · ',
-            nullif(warmth_evidence, 'cold'),
-            concat_ws(', ', company, title),
-            relevance_evidence,
-            'contact by ' || channel
-        ) as reason,
+        round(relevance * 100) :: integer as relevance_points,
+        case
+            when roles_pattern is not null and regexp_matches(title_text, roles_pattern) then 8
+            else 0
+        end as role_points,
+        case
+            when seniority_level is null then 1
+            when seniority_level < target_level then 1
+            when seniority_level <= target_level + levels_above then 4
+            else 0
+        end as seniority_points,
+        case
+            when locations_pattern is not null and regexp_matches(location_text, locations_pattern)
+                then 4
+            else 0
+        end as location_points
+    from joined
+),
+scored as (
+    select
+        *,
+        relevance_points + warmth + role_points + seniority_points + location_points + reach
+            as score,
         row_number() over (
             partition by industry, coalesce(company_key, person_id)
-            order by score desc, relevance desc, full_name, person_id
+            order by
+                relevance_points + warmth + role_points + seniority_points + location_points
+                    + reach desc,
+                relevance desc, full_name, person_id
         ) as company_rank
-    from scored
-)
-select * from final;
-
-create or replace view outreach as
-with capped as (
-    select * from outreach_all where company_rank <= 3
+    from parts
+),
+capped as (
+    select * from scored where company_rank <= company_cap
 ),
 final as (
     select
         row_number() over (
-            partition by industry order by score desc, relevance desc, full_name, person_id
+            partition by industry order by score desc, relevance desc, warmth desc, full_name, person_id
         ) as rank,
         industry,
         person_id,
         full_name,
         company,
         title,
+        location,
         score,
+        relevance,
         relevance_points,
         warmth,
+        role_points + seniority_points as role_fit,
+        location_points,
         reach,
         channel,
+        seniority,
         email,
         linkedin_url,
-        reason
+        company_rank,
+        concat_ws(
+            ' · ',
+            warmth_evidence,
+            nullif(concat_ws(', ', company, title), ''),
+            case when location_points > 0 then 'in ' || location end,
+            reach_evidence
+        ) as reason,
+        relevance_evidence
     from capped
 )
 select * from final;
+
+-- Every listed person per industry, before the per-company cap (company_rank says where each
+-- stands within their employer).
+create or replace view outreach_all as
+select * from outreach_ranked(null, null, null, 1000000, null, null);
+
+-- The outreach list: ranked, capped per company, with the score's parts and a plain reason.
+create or replace view outreach as
+select * from outreach_ranked(null, null, null, null, null, null);
