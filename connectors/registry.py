@@ -30,7 +30,7 @@ from pipeline.schema import ConnectorResult, FileReport
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "inbox.toml"
-IGNORED_NAMES = {MANIFEST_NAME, "truth.csv", "readme.md", "readme.txt", ".ds_store", "thumbs.db"}
+IGNORED_NAMES = {MANIFEST_NAME, "seeker.toml", "readme.md", "readme.txt", ".ds_store", "thumbs.db"}
 
 
 @dataclass(frozen=True)

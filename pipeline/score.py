@@ -30,8 +30,9 @@ STATED_INDUSTRY_STRENGTH = 0.9
 KNOWN_COMPANY_STRENGTH = 0.95
 # Warmth points. Every warm signal is worth more than all non-warmth parts together
 # (role fit, location and reach add at most 19 in sql/100_outreach.sql), so at equal relevance
-# a warm contact always ranks above a cold one.
-FIRST_DEGREE_POINTS = 40
+# a warm contact always ranks above a cold one. A 1st-degree connection outweighs a shared
+# school plus an introduction path (30 + 5 + 20): asking someone you know comes first.
+FIRST_DEGREE_POINTS = 60
 ALUMNI_POINTS = 30
 RECENT_MESSAGE_POINTS = 20
 INTRODUCTION_POINTS = 20

@@ -79,8 +79,8 @@ def test_discover_json_is_a_ranked_list_of_objects(tmp_path: Path) -> None:
         (2, "Zoë Müller", "Aldwych Therapeutics, Inc."),
     ]
     assert rows[0]["reason"] == (
-        "1st-degree connection · messaged Oct 2026 · Pfizer Inc., Sales Representative · works at "
-        "Pfizer, a known pharma employer · contact by LinkedIn message"
+        "1st-degree connection · 2 messages, last Oct 2026 · Pfizer Inc., Sales Representative · "
+        "LinkedIn profile"
     )
 
 

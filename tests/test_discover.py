@@ -180,9 +180,9 @@ def test_pharma_ranking_warm_first_with_cap(db: Path) -> None:
         )
         for r in rows
     ] == [
-        (1, "Ana Ruiz", 194, 95, 95, 1, 3, "email"),
-        (2, "Finn Roe", 145, 99, 40, 4, 2, "LinkedIn message"),
-        (3, "Dee Park", 128, 85, 40, 1, 2, "LinkedIn message"),
+        (1, "Ana Ruiz", 214, 95, 115, 1, 3, "email"),
+        (2, "Finn Roe", 165, 99, 60, 4, 2, "LinkedIn message"),
+        (3, "Dee Park", 148, 85, 60, 1, 2, "LinkedIn message"),
         (4, "Kai Lo", 123, 99, 20, 4, 0, "introduction via Ana Ruiz"),
         (5, "Ida Vance", 106, 76, 30, 0, 0, "name only: look them up"),
         (6, "Ben Ode", 106, 64, 35, 4, 3, "email"),
@@ -205,9 +205,9 @@ def test_aliases_give_the_same_list(db: Path) -> None:
 
 def test_biotech_includes_pharma_evidence_at_a_discount(db: Path) -> None:
     assert listed(db, "--industry", "biotech", "--limit", "3") == [
-        (1, "Ana Ruiz", 180),  # Pfizer counts as related at 0.85: 81 + 95 + 1 + 3
-        (2, "Finn Roe", 139),
-        (3, "Kai Lo", 117),
+        (1, "Ana Ruiz", 200),  # Pfizer counts as related at 0.85: 81 + 115 + 1 + 3
+        (2, "Finn Roe", 159),
+        (3, "Dee Park", 135),
     ]
 
 
@@ -217,9 +217,9 @@ def test_role_and_location_rank_matches_higher(db: Path) -> None:
     )
     # Jo (a Clinical Research Associate in Cambridge) takes Kai's place within the Pfizer cap.
     assert rows[:4] == [
-        (1, "Ana Ruiz", 194),
-        (2, "Finn Roe", 145),
-        (3, "Dee Park", 136),
+        (1, "Ana Ruiz", 214),
+        (2, "Finn Roe", 165),
+        (3, "Dee Park", 156),
         (4, "Jo Kim", 132),
     ]
     assert "Kai Lo" not in [name for _, name, _ in rows]
@@ -233,8 +233,8 @@ def test_profile_sets_cap_and_roles(db: Path, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert listed(db, "--profile", str(profile)) == [
-        (1, "Ana Ruiz", 194),
-        (2, "Dee Park", 128),
+        (1, "Ana Ruiz", 214),
+        (2, "Dee Park", 148),
         (3, "Ida Vance", 106),
         (4, "Ben Ode", 103),
     ]
@@ -267,7 +267,7 @@ def test_explain_shows_every_source_and_signal(db: Path) -> None:
         ("Connections.csv", 1),
         ("northfield-alumni.csv", 3),
     ]
-    assert explained["signals"]["warmth"] == 95
+    assert explained["signals"]["warmth"] == 115
     assert explained["industries"][0]["industry"] == "Chemical Manufacturing"
     assert explained["industry_evidence"] == [
         {
@@ -340,8 +340,8 @@ def test_profile_at_refresh_sets_schools_and_defaults(tmp_path: Path) -> None:
         refresh_module.refresh(tmp_path, target, profile=profile)
     # No --industry: the profile's biotech; Northfield alumni are no longer warm.
     assert listed(target) == [
-        (1, "Ana Ruiz", 145),
-        (2, "Dee Park", 115),
+        (1, "Ana Ruiz", 165),
+        (2, "Dee Park", 135),
         (3, "Ida Vance", 65),
         (4, "Ben Ode", 61),
     ]

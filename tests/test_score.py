@@ -284,7 +284,7 @@ def test_warmth_reach_and_seniority() -> None:
     ).rows() == [
         (
             "p1",
-            95,
+            115,
             "1st-degree connection · Northfield '12 · 3 messages, last Mar 2026",
             "email",
             3,
@@ -292,9 +292,9 @@ def test_warmth_reach_and_seniority() -> None:
         ),
         ("p2", 30, "Northfield '90", "name only: look them up", 0, "executive"),
         ("p3", 20, "ask Ana Ruiz for an introduction", "introduction via Ana Ruiz", 0, "entry"),
-        ("p4", 40, "1st-degree connection", "LinkedIn message", 2, "entry"),
+        ("p4", 60, "1st-degree connection", "LinkedIn message", 2, "entry"),
         ("p5", 20, "ask Ana Ruiz for an introduction", "introduction via Ana Ruiz", 0, "vp"),
-        ("p6", 40, "1st-degree connection", "LinkedIn message", 2, "director"),
+        ("p6", 60, "1st-degree connection", "LinkedIn message", 2, "director"),
         ("p7", 0, None, "name only: look them up", 0, None),
     ]
 
