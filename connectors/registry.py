@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from connectors import linkedin
+from connectors import linkedin, team_pages
 from connectors.errors import InputFileError
 from pipeline.schema import ConnectorResult, FileReport
 
@@ -66,6 +66,12 @@ CONNECTORS: tuple[Connector, ...] = (
         "LinkedIn data export (ZIP, folder or Connections.csv)",
         linkedin.sniff_linkedin_export,
         _read_linkedin,
+    ),
+    Connector(
+        "team",
+        "Company team page saved as HTML, or a JSON / JSON Lines / CSV employee listing",
+        team_pages.sniff_team_page,
+        team_pages.read_team_page,
     ),
 )
 
