@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -69,6 +70,8 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 # JSON-LD deeper than this is not a team listing; bounds the walk over hostile data.
 MAX_JSON_DEPTH = 40
+# A person's card is a photo, a name, a title and a few links; bigger blocks are sections.
+MAX_CARD_ELEMENTS = 60
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LINKEDIN = re.compile(r"linkedin\.com/(?:in|pub)/", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
@@ -197,6 +200,8 @@ class PersonEntry:
     confidence: float = MARKUP_CONFIDENCE
     raw: str = ""
     notes: list[str] = field(default_factory=list)
+    problem: str = "person entry without a name"
+    origin: str = "markup"
 
     def fill_from(self, other: PersonEntry) -> None:
         """Take values this entry lacks from another description of the same person."""
@@ -388,7 +393,7 @@ def _result(
                     source_file=path.name,
                     source_path=source,
                     source_row=row,
-                    reason="person entry without a name",
+                    reason=entry.problem,
                     raw=entry.raw[:500] or None,
                 )
             )
@@ -476,10 +481,10 @@ def _page_entries(text: str, source: str) -> tuple[list[PersonEntry], PageFacts]
     root = _parse_html(text, source)
     facts = _page_facts(root)
     structured: list[PersonEntry] = []
-    for node in _jsonld_nodes(root, source, facts):
-        structured.append(_schema_person(node))
+    for node in _jsonld_nodes(root, facts):
+        structured.append(node if isinstance(node, PersonEntry) else _schema_person(node))
     for node in _microdata_nodes(root, facts):
-        structured.append(_schema_person(node))
+        structured.append(_schema_person(node, origin="microdata"))
     if re.search(r"\b(?:h-card|vcard)\b", text):
         structured.extend(_hcard_entries(text, source))
     people = _dedupe(structured)
@@ -551,13 +556,21 @@ def _page_company(facts: PageFacts, path: Path) -> str:
 # JSON-LD ---------------------------------------------------------------------------------------
 
 
-def _jsonld_nodes(root: Any, source: str, facts: PageFacts) -> list[dict[str, Any]]:
-    """Person nodes from every JSON-LD block, in document order, each @id once."""
-    people: list[dict[str, Any]] = []
+def _jsonld_nodes(root: Any, facts: PageFacts) -> list[dict[str, Any] | PersonEntry]:
+    """Person nodes from every JSON-LD block, in document order, each @id once.
+
+    A block that is not valid JSON stands in its place as a nameless entry (a reject): the
+    people it may hold cannot be counted, but the loss is on record.
+    """
+    people: list[dict[str, Any] | PersonEntry] = []
     by_id: dict[str, dict[str, Any]] = {}
     for script in root.xpath('//script[@type="application/ld+json"]'):
-        data = _load_jsonld(script.text_content() or "", source)
-        if data is None:
+        text = script.text_content() or ""
+        try:
+            data = _load_jsonld(text)
+        except (ValueError, RecursionError) as err:
+            problem = f"a JSON-LD block is not valid JSON ({str(err)[:120]}); its people are unread"
+            people.append(PersonEntry(full_name=None, raw=text[:500], problem=problem))
             continue
         for node in _walk_persons(data, facts):
             node_id = node.get("@id")
@@ -570,14 +583,10 @@ def _jsonld_nodes(root: Any, source: str, facts: PageFacts) -> list[dict[str, An
     return people
 
 
-def _load_jsonld(text: str, source: str) -> object:
-    # Pages wrap JSON-LD in HTML comments or CDATA now and then.
+def _load_jsonld(text: str) -> object:
+    """The block's JSON. Pages wrap JSON-LD in HTML comments or CDATA now and then."""
     text = re.sub(r"^\s*(?:<!--|//\s*<!\[CDATA\[)|(?:-->|//\s*\]\]>)\s*$", "", text.strip())
-    try:
-        return json.loads(text, strict=False)
-    except (ValueError, RecursionError) as err:
-        log.warning("%s: skipped a JSON-LD block that is not valid JSON (%s)", source, err)
-        return None
+    return json.loads(text, strict=False)
 
 
 def _types(node: dict[str, Any]) -> set[str]:
@@ -640,7 +649,7 @@ def _as_jsonld(item: object, depth: int) -> object:
     return item
 
 
-def _schema_person(node: dict[str, Any]) -> PersonEntry:
+def _schema_person(node: dict[str, Any], origin: str = "json-ld") -> PersonEntry:
     """A schema.org Person (from JSON-LD or microdata) as an entry."""
     notes: list[str] = []
     name = _clean(node.get("name"))
@@ -662,6 +671,8 @@ def _schema_person(node: dict[str, Any]) -> PersonEntry:
         location=location,
         raw=json.dumps(node, ensure_ascii=False, default=str)[:500],
         notes=notes,
+        problem="schema.org Person without a name",
+        origin=origin,
     )
 
 
@@ -722,6 +733,8 @@ def _hcard_person(card: dict[str, Any]) -> PersonEntry:
         location=locality or _location(props.get("adr")),
         raw=json.dumps(props, ensure_ascii=False, default=str)[:500],
         notes=notes,
+        problem="h-card without a name",
+        origin="h-card",
     )
 
 
@@ -732,18 +745,28 @@ def person_key(name: str | None) -> str | None:
     return " ".join(words) or None
 
 
+def _same_person(kept: PersonEntry, entry: PersonEntry) -> bool:
+    """Two same-named entries are one person unless one source lists them with two titles:
+    then they are namesakes (two Jane Smiths in one team), not a repeat."""
+    if kept.origin != entry.origin or kept.title is None or entry.title is None:
+        return True
+    return kept.title.casefold() == entry.title.casefold()
+
+
 def _dedupe(entries: list[PersonEntry]) -> list[PersonEntry]:
     """Each person once (same name, as matching reads names); the first description leads."""
     kept: list[PersonEntry] = []
-    by_key: dict[str, PersonEntry] = {}
+    by_key: dict[str, list[PersonEntry]] = {}
     for entry in entries:
         key = person_key(entry.full_name)
         if key is None:
             kept.append(entry)  # no name: a reject, never merged into someone
-        elif key in by_key:
-            by_key[key].fill_from(entry)
+            continue
+        same = next((k for k in by_key.get(key, []) if _same_person(k, entry)), None)
+        if same is not None:
+            same.fill_from(entry)
         else:
-            by_key[key] = entry
+            by_key.setdefault(key, []).append(entry)
             kept.append(entry)
     return kept
 
@@ -751,6 +774,7 @@ def _dedupe(entries: list[PersonEntry]) -> list[PersonEntry]:
 # Visible cards ---------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)
 def looks_like_name(text: str) -> bool:
     """Whether a line of text reads as a person's name, as team pages write them.
 
@@ -810,24 +834,48 @@ def _shape(element: Any) -> tuple[str, str]:
     return str(element.tag), " ".join(sorted((element.get("class") or "").split()))
 
 
+def _subtree_sizes(root: Any) -> dict[Any, int]:
+    """Elements in each element's subtree, in one pass from the leaves up.
+
+    Keyed by the element objects themselves: holding them keeps lxml's proxies (and so their
+    identity) alive, which ``id()`` keys would not.
+    """
+    sizes: dict[Any, int] = {}
+    for element in reversed(list(root.iter())):
+        sizes[element] = 1 + sum(sizes.get(child, 0) for child in element)
+    return sizes
+
+
 def _card_groups(root: Any) -> list[list[Any]]:
-    """Runs of sibling elements of the same tag and class: candidate lists of cards."""
+    """Sibling elements of the same tag and class: candidate lists of cards.
+
+    Only blocks of at most ``MAX_CARD_ELEMENTS`` elements can be cards, which keeps the work
+    linear in the page size however its blocks nest.
+    """
     groups: list[list[Any]] = []
+    sizes = _subtree_sizes(root)
     body = root.find("body")
     for parent in (body if body is not None else root).iter():
         if not isinstance(parent.tag, str) or parent.tag in _SKIP_TAGS:
             continue
         by_shape: dict[tuple[str, str], list[Any]] = {}
         for child in parent:
-            if isinstance(child.tag, str) and child.tag not in _SKIP_TAGS | {"br", "hr"}:
+            if (
+                isinstance(child.tag, str)
+                and child.tag not in _SKIP_TAGS | {"br", "hr"}
+                and sizes[child] <= MAX_CARD_ELEMENTS
+            ):
                 by_shape.setdefault(_shape(child), []).append(child)
         groups.extend(members for members in by_shape.values() if len(members) >= 2)
     return groups
 
 
-def _card_person(card: Any) -> PersonEntry | None:
-    """The person a card shows: its first name-like line (headings first), the line after it
-    as the title, and its mailto / LinkedIn links. None when no line reads as a name."""
+def _card_person(card: Any) -> tuple[PersonEntry | None, int]:
+    """The person a card shows, and how many name-like lines it holds.
+
+    The person is its first name-like line (headings first), the line after it as the title,
+    and its mailto / LinkedIn links; None when no line reads as a name.
+    """
     segments = [
         s
         for s in _text_segments(card)
@@ -835,14 +883,14 @@ def _card_person(card: Any) -> PersonEntry | None:
     ]
     names = [i for i, (text, _, _) in enumerate(segments) if looks_like_name(text)]
     if not names:
-        return None
+        return None, 0
     in_headings = [i for i in names if segments[i][2]]
     at = (in_headings or names)[0]
     title = next((text for text, _, _ in segments[at + 1 :] if len(text) <= 120), None)
     notes: list[str] = []
     hrefs = [str(h) for h in card.xpath(".//a/@href")]
     mail = next((h for h in hrefs if h.lower().startswith("mailto:")), None)
-    return PersonEntry(
+    person = PersonEntry(
         full_name=segments[at][0],
         title=title if title and not looks_like_name(title) else None,
         email=_email(mail, notes),
@@ -850,7 +898,9 @@ def _card_person(card: Any) -> PersonEntry | None:
         confidence=CARD_CONFIDENCE,
         raw=" | ".join(text for text, _, _ in segments)[:500],
         notes=notes,
+        origin="card",
     )
+    return person, len(names)
 
 
 def _card_entries(root: Any) -> list[PersonEntry]:
@@ -865,22 +915,21 @@ def _card_entries(root: Any) -> list[PersonEntry]:
         persons: list[tuple[Any, PersonEntry]] = []
         single = 0
         for card in group:
-            count = sum(1 for text, _, _ in _text_segments(card) if looks_like_name(text))
-            person = _card_person(card) if count else None
+            person, count = _card_person(card)
             if person is not None:
                 persons.append((card, person))
                 single += count == 1
         if single >= 2 and single * 2 >= len(persons):
             accepted.extend((card, p) for card, p in persons)
     # A card inside another accepted card: the inner one is the person, the outer a container.
-    cards = {id(card) for card, _ in accepted}
+    cards = {card for card, _ in accepted}
     innermost = [
         (card, person)
         for card, person in accepted
-        if not any(id(d) in cards for d in card.iterdescendants())
+        if not any(d in cards for d in card.iterdescendants())
     ]
-    order = {id(el): i for i, el in enumerate(root.iter())}
-    innermost.sort(key=lambda pair: order[id(pair[0])])
+    order = {el: i for i, el in enumerate(root.iter())}
+    innermost.sort(key=lambda pair: order[pair[0]])
     return [person for _, person in innermost]
 
 
@@ -907,16 +956,26 @@ def _dump_entry(values: dict[str, object], raw: str) -> PersonEntry:
         title=get("title"),
         company=get("company"),
         email=_email(get("email"), notes),
-        linkedin_url=url if url and url.lower().startswith(("http", "www.", "linkedin")) else None,
+        linkedin_url=_profile_url(url, notes),
         location=get("location"),
         confidence=DUMP_CONFIDENCE,
         raw=raw[:500],
         notes=notes,
+        problem="listing row without a name",
     )
 
 
-def _not_an_object(row_raw: str) -> PersonEntry:
-    return PersonEntry(full_name=None, raw=row_raw[:500])
+def _profile_url(value: str | None, notes: list[str]) -> str | None:
+    if not value:
+        return None
+    if value.lower().startswith(("http://", "https://", "www.", "linkedin.com")):
+        return value
+    notes.append(f"not a profile URL: {value[:60]!r}")
+    return None
+
+
+def _not_an_object(row_raw: str, problem: str) -> PersonEntry:
+    return PersonEntry(full_name=None, raw=row_raw[:500], problem=problem)
 
 
 def _json_entries(text: str, source: str) -> list[PersonEntry]:
@@ -936,7 +995,11 @@ def _json_entries(text: str, source: str) -> list[PersonEntry]:
     entries = []
     for item in data:
         raw = json.dumps(item, ensure_ascii=False, default=str)
-        entries.append(_dump_entry(item, raw) if isinstance(item, dict) else _not_an_object(raw))
+        entries.append(
+            _dump_entry(item, raw)
+            if isinstance(item, dict)
+            else _not_an_object(raw, "listing entry is not an object with named fields")
+        )
     return entries
 
 
@@ -947,10 +1010,14 @@ def _jsonl_entries(text: str, source: str) -> list[PersonEntry]:
             continue  # blank lines are layout, not rows
         try:
             item = json.loads(line)
-        except (ValueError, RecursionError):
-            entries.append(_not_an_object(line))
+        except (ValueError, RecursionError) as err:
+            entries.append(_not_an_object(line, f"line is not valid JSON ({err})"))
             continue
-        entries.append(_dump_entry(item, line) if isinstance(item, dict) else _not_an_object(line))
+        entries.append(
+            _dump_entry(item, line)
+            if isinstance(item, dict)
+            else _not_an_object(line, "line is not a JSON object with named fields")
+        )
     return entries
 
 
