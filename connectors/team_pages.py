@@ -35,6 +35,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import itertools
 import json
 import logging
 import re
@@ -61,6 +62,7 @@ log = logging.getLogger(__name__)
 KIND = "team"
 # A saved team page is well under a few MB; this bounds what a hostile file can make us parse.
 MAX_BYTES = 20 * 1024 * 1024
+SNIFF_BYTES = 256 * 1024
 MARKUP_CONFIDENCE = 1.0
 DUMP_CONFIDENCE = 0.9
 CARD_CONFIDENCE = 0.6
@@ -72,13 +74,15 @@ CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 MAX_JSON_DEPTH = 40
 # A person's card is a photo, a name, a title and a few links; bigger blocks are sections.
 MAX_CARD_ELEMENTS = 60
+# A JSON object with at most one level of objects inside: enough to sniff a listing's fields.
+_OBJECT = re.compile(r"\{(?:[^{}]|\{[^{}]*\})*\}")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LINKEDIN = re.compile(r"linkedin\.com/(?:in|pub)/", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _PERSON_TYPES = {"person", "schema:person", "http://schema.org/person", "https://schema.org/person"}
 _ORG_TYPES = {"organization", "corporation", "localbusiness", "medicalorganization", "ngo"}
 # Properties under which an organisation lists its people.
-_PEOPLE_PROPERTIES = ("employee", "employees", "member", "members", "founder", "founders")
+_ORG_PROPERTIES = {"org", "affiliation", "works-for"}
 
 # Dump field names, normalised and without spaces ("Full Name" and "fullName" -> "fullname").
 DUMP_FIELDS: dict[str, tuple[str, ...]] = {
@@ -128,7 +132,9 @@ _TITLE_STRIP = re.compile(
     re.IGNORECASE,
 )
 _FILE_WORDS = re.compile(
-    r"\b(?:team|people|leadership|management|staff|about|board|our|page|saved|html?)\b", re.I
+    r"\b(?:team|people|leadership|management|staff|about|board|our|page|saved|html?|employees?|"
+    r"export|scraped?|listing|list|dump|json|jsonl|csv)\b",
+    re.I,
 )
 
 
@@ -236,13 +242,15 @@ def sniff_team_page(path: Path) -> int:
     suffix = path.suffix.lower()
     try:
         with path.open("rb") as handle:
-            head = handle.read(64 * 1024)
+            head = handle.read(SNIFF_BYTES)
     except OSError:
         return 0
     text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
     if suffix in HTML_SUFFIXES:
         return 70
-    if suffix in JSON_SUFFIXES | JSONL_SUFFIXES:
+    if suffix in JSONL_SUFFIXES:
+        return 60 if _sniff_json_keys(text.split("\n", 1)[0]) else 0
+    if suffix in JSON_SUFFIXES:
         return 60 if _sniff_json_keys(text) else 0
     if suffix in CSV_SUFFIXES:
         return 50 if _sniff_csv_header(text) else 0
@@ -282,15 +290,21 @@ def _looks_like_listing(keys: list[str], need_url: bool) -> bool:
 
 
 def _sniff_json_keys(text: str) -> bool:
-    # The first object's keys decide; reading up to its closing brace is enough.
-    match = re.search(r"\{[^{}]*\}", text)
-    if not match:
-        return False
+    """Whether the first listed object names a person's fields. A head cut short of the
+    closing bracket is searched for its first objects instead (one level of nesting)."""
     try:
-        first = json.loads(match.group(0))
-    except ValueError:
-        return False
-    return isinstance(first, dict) and _looks_like_listing(list(first), need_url=False)
+        candidates = _listing_items(json.loads(text))[:1]
+    except (ValueError, RecursionError):
+        candidates = []
+        for match in itertools.islice(_OBJECT.finditer(text), 5):
+            try:
+                candidates.append(json.loads(match.group(0)))
+            except ValueError:
+                continue
+    return any(
+        isinstance(item, dict) and _looks_like_listing(list(item), need_url=False)
+        for item in candidates
+    )
 
 
 def _sniff_csv_header(text: str) -> bool:
@@ -487,6 +501,8 @@ def _page_entries(text: str, source: str) -> tuple[list[PersonEntry], PageFacts]
         structured.append(_schema_person(node, origin="microdata"))
     if re.search(r"\b(?:h-card|vcard)\b", text):
         structured.extend(_hcard_entries(text, source))
+    # Scripts, styles and inline SVG hold no visible cards; their text would read as lines.
+    lxml.etree.strip_elements(root, *_SKIP_TAGS - {"head"}, with_tail=False)
     people = _dedupe(structured)
     seen = {person_key(p.full_name) for p in people if p.full_name}
     for card in _dedupe(_card_entries(root)):
@@ -700,12 +716,13 @@ def _hcard_entries(text: str, source: str) -> list[PersonEntry]:
             children = list(value)
         elif isinstance(value, dict):
             kinds = value.get("type", [])
-            props = value.get("properties", {})
+            props = value.get("properties")
+            props = props if isinstance(props, dict) else {}
             if "h-card" in kinds and not _is_org_card(props):
                 entries.append(_hcard_person(value))
-            children = (
-                [value.get("children", []), *props.values()] if isinstance(props, dict) else []
-            )
+            # An h-card given as a person's p-org is their employer, not a colleague.
+            nested = [v for k, v in props.items() if k not in _ORG_PROPERTIES]
+            children = [value.get("children", []), *nested]
         stack.extend((child, depth + 1) for child in reversed(children))
     return entries
 
@@ -886,7 +903,9 @@ def _card_person(card: Any) -> tuple[PersonEntry | None, int]:
         return None, 0
     in_headings = [i for i in names if segments[i][2]]
     at = (in_headings or names)[0]
-    title = next((text for text, _, _ in segments[at + 1 :] if len(text) <= 120), None)
+    # The line right after the name is the role; a bio paragraph there means no role is given.
+    after = segments[at + 1][0] if at + 1 < len(segments) else None
+    title = after if after and len(after) <= 120 else None
     notes: list[str] = []
     hrefs = [str(h) for h in card.xpath(".//a/@href")]
     mail = next((h for h in hrefs if h.lower().startswith("mailto:")), None)
@@ -978,6 +997,26 @@ def _not_an_object(row_raw: str, problem: str) -> PersonEntry:
     return PersonEntry(full_name=None, raw=row_raw[:500], problem=problem)
 
 
+def _listing_items(data: object) -> list[Any]:
+    """The people of a JSON listing: the top-level list, or the one list of objects an
+    envelope holds ({"data": [...], "paging": {...}}), or a lone object as a one-person list."""
+    if isinstance(data, list):
+        return data
+    if not isinstance(data, dict):
+        return []
+    lists = [
+        v for v in data.values() if isinstance(v, list) and any(isinstance(i, dict) for i in v)
+    ]
+    if len(lists) > 1:
+        named = [v for v in lists if _looks_like_listing(list(_first_dict(v)), need_url=False)]
+        lists = named or lists
+    return lists[0] if lists else [data]
+
+
+def _first_dict(items: list[Any]) -> dict[str, Any]:
+    return next((i for i in items if isinstance(i, dict)), {})
+
+
 def _json_entries(text: str, source: str) -> list[PersonEntry]:
     try:
         data = json.loads(text)
@@ -987,13 +1026,11 @@ def _json_entries(text: str, source: str) -> list[PersonEntry]:
             f"not valid JSON ({err})",
             "export the listing again; for one object per line, name the file .jsonl",
         ) from err
-    if isinstance(data, dict):
-        lists = [v for v in data.values() if isinstance(v, list) and v]
-        data = lists[0] if len(lists) == 1 else [data]
-    if not isinstance(data, list):
+    items = _listing_items(data)
+    if not items:
         raise InputFileError(source, "the JSON holds no list of people", "export the listing again")
     entries = []
-    for item in data:
+    for item in items:
         raw = json.dumps(item, ensure_ascii=False, default=str)
         entries.append(
             _dump_entry(item, raw)

@@ -559,3 +559,65 @@ def test_refresh_reports_a_page_without_people(tmp_path: Path) -> None:
         assert con.execute("select source_file, source_row from rejects").fetchall() == [
             ("no-people.html", 0)
         ]
+
+
+def test_json_envelope_with_several_lists_and_nested_values(tmp_path: Path) -> None:
+    path = tmp_path / "acme-bio-employees.json"
+    path.write_text(
+        '{"meta": {"count": 2}, "errors": [{"code": 429}], "people": ['
+        '{"full_name": "Ann Lee", "job_title": "Chief Executive Officer", '
+        '"url": "https://www.linkedin.com/in/annlee", "company": {"name": "Acme Bio Europe"}},'
+        '{"full_name": "Bo Chen", "job_title": "Controller", "url": ""}]}',
+        encoding="utf-8",
+    )
+    lines = tmp_path / "acme.jsonl"
+    lines.write_text(
+        '{"company": {"name": "Acme"}, "name": "Ann Lee", "title": "CEO"}\n', encoding="utf-8"
+    )
+    assert (sniff_team_page(path), sniff_team_page(lines)) == (60, 60)
+    result = read_team_page(path, ReadContext(tmp_path))
+    assert [(r.full_name, r.title, r.company, r.linkedin_url) for r in result.records] == [
+        (
+            "Ann Lee",
+            "Chief Executive Officer",
+            "Acme Bio Europe",
+            "https://www.linkedin.com/in/annlee",
+        ),
+        ("Bo Chen", "Controller", "Acme Bio", None),
+    ]
+
+
+def test_card_text_hidden_in_svg_or_script_is_not_read_and_a_bio_is_not_a_title(
+    tmp_path: Path,
+) -> None:
+    bio = "Ann joined in 2019 after a decade of running late-stage oncology trials across " * 2
+    card = (
+        '<div class="b"><svg><text>Quinn Avery</text></svg><script>var x = "Jo Ray";</script>'
+        "<span>{name}</span><span>{about}</span></div>"
+    )
+    body = card.format(name="Ann Lee", about=bio) + card.format(name="Bo Chen", about="Controller")
+    path = tmp_path / "acme-team.html"
+    path.write_text(f"<html><body>{body}</body></html>", encoding="utf-8")
+    result = read_team_page(path, ReadContext(tmp_path))
+    assert [(r.full_name, r.title, r.company) for r in result.records] == [
+        ("Ann Lee", None, "Acme"),
+        ("Bo Chen", "Controller", "Acme"),
+    ]
+
+
+def test_namesakes_with_different_roles_on_one_page_stay_two_people(tmp_path: Path) -> None:
+    cards = "".join(
+        f'<li class="c"><b>{n}</b><i>{t}</i></li>'
+        for n, t in (
+            ("Jane Smith", "Senior Scientist"),
+            ("Jane Smith", "Controller"),
+            ("Jane Smith", "Senior Scientist"),  # the carousel repeats its first card
+        )
+    )
+    path = tmp_path / "acme-team.html"
+    path.write_text(f"<html><body><ul>{cards}</ul></body></html>", encoding="utf-8")
+    result = read_team_page(path, ReadContext(tmp_path))
+    assert [(r.source_row, r.full_name, r.title) for r in result.records] == [
+        (1, "Jane Smith", "Senior Scientist"),
+        (2, "Jane Smith", "Controller"),
+    ]
