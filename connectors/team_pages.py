@@ -48,6 +48,7 @@ import lxml.etree
 import lxml.html
 import mf2py
 from extruct.w3cmicrodata import MicrodataExtractor
+from pydantic import ValidationError
 
 from connectors.errors import InputFileError
 from connectors.text import decode_text, normalise_header, raw_row
@@ -344,7 +345,7 @@ def read_team_page(path: Path, context: ReadContext) -> ConnectorResult:
         text = decode_text(data, source, encoding or _declared_charset(data))
         entries, facts = _page_entries(text, source)
         file_kind = "html"
-    if not entries:
+    if not entries and file_kind == "html":
         raise InputFileError(
             source,
             "no people found on this page (no schema.org Person, microdata, h-card, "
@@ -352,7 +353,14 @@ def read_team_page(path: Path, context: ReadContext) -> ConnectorResult:
             "save the page after its team list has loaded (File > Save Page As, 'complete'), "
             "or remove it from the inbox",
         )
+    if not entries:
+        raise InputFileError(
+            source,
+            "the listing has no people in it",
+            "export the listing again after its results have loaded, or remove it from the inbox",
+        )
     company = context.options.get("company") or _page_company(facts, path)
+    log.info("%s: %d person entries, company %r", source, len(entries), company)
     return _result(path, source, file_kind, data, entries, company, facts.as_of, context)
 
 
@@ -400,39 +408,54 @@ def _result(
     result = ConnectorResult()
     for row, entry in enumerate(entries, start=1):
         report.rows_read += 1
-        if not entry.full_name:
+        problem = None if entry.full_name else entry.problem
+        if problem is None:
+            try:
+                employer = override or entry.company or company
+                record = _record(path, source, row, entry, employer, as_of)
+            except ValidationError as err:
+                problem = "invalid values: " + "; ".join(
+                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()
+                )
+        if problem is not None:
             report.rejects += 1
             result.rejects.append(
                 Reject(
                     source_file=path.name,
                     source_path=source,
                     source_row=row,
-                    reason=entry.problem,
+                    reason=problem,
                     raw=entry.raw[:500] or None,
                 )
             )
             continue
-        record = SourceRecord(
-            source_kind=SourceKind.TEAM_PAGE,
-            source_file=path.name,
-            source_path=source,
-            source_row=row,
-            full_name=entry.full_name,
-            first_name=entry.first_name,
-            last_name=entry.last_name,
-            company=override or entry.company or company,
-            title=entry.title,
-            email=entry.email,
-            linkedin_url=entry.linkedin_url,
-            location=entry.location,
-            as_of=as_of,
-            confidence=entry.confidence,
-            notes="; ".join(entry.notes) or None,
-        )
         result.records.append(record)
         report.records += 1
     result.files.append(report)
     return result
+
+
+def _record(
+    path: Path, source: str, row: int, entry: PersonEntry, company: str, as_of: dt.date | None
+) -> SourceRecord:
+    """The record for one named entry; pydantic's ValidationError when a value is invalid."""
+    return SourceRecord(
+        source_kind=SourceKind.TEAM_PAGE,
+        source_file=path.name,
+        source_path=source,
+        source_row=row,
+        full_name=entry.full_name,
+        first_name=entry.first_name,
+        last_name=entry.last_name,
+        company=company,
+        title=entry.title,
+        email=entry.email,
+        linkedin_url=entry.linkedin_url,
+        location=entry.location,
+        as_of=as_of,
+        confidence=entry.confidence,
+        notes="; ".join(entry.notes) or None,
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -621,3 +621,14 @@ def test_namesakes_with_different_roles_on_one_page_stay_two_people(tmp_path: Pa
         (1, "Jane Smith", "Senior Scientist"),
         (2, "Jane Smith", "Controller"),
     ]
+
+
+def test_listing_with_a_header_and_no_people_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "acme-employees.csv"
+    path.write_text("Name,Title,Company,Profile URL\n\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as caught:
+        read_team_page(path, ReadContext(tmp_path))
+    assert str(caught.value) == (
+        "acme-employees.csv: the listing has no people in it — export the listing again after "
+        "its results have loaded, or remove it from the inbox"
+    )
