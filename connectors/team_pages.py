@@ -80,9 +80,8 @@ _OBJECT = re.compile(r"\{(?:[^{}]|\{[^{}]*\})*\}")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LINKEDIN = re.compile(r"linkedin\.com/(?:in|pub)/", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
-_PERSON_TYPES = {"person", "schema:person", "http://schema.org/person", "https://schema.org/person"}
 _ORG_TYPES = {"organization", "corporation", "localbusiness", "medicalorganization", "ngo"}
-# Properties under which an organisation lists its people.
+# h-card properties naming a person's employer: an h-card there is an organisation.
 _ORG_PROPERTIES = {"org", "affiliation", "works-for"}
 
 # Dump field names, normalised and without spaces ("Full Name" and "fullName" -> "fullname").
@@ -222,6 +221,7 @@ class PageFacts:
     """What a page says about itself: its company and when it was current."""
 
     organization: str | None = None
+    org_names: dict[str, str] = field(default_factory=dict)
     site_name: str | None = None
     title: str | None = None
     as_of: dt.date | None = None
@@ -462,16 +462,20 @@ def _record(
 # Values
 
 
-def _clean(value: object) -> str | None:
-    """A scalar as trimmed single-spaced text; lists give their first usable value."""
+def _clean(value: object, depth: int = 0) -> str | None:
+    """A scalar as trimmed single-spaced text; lists give their first usable value, objects
+    their name. Values nested deeper than a few levels are not names but hostile data."""
+    if depth > 8:
+        return None
     if isinstance(value, list):
-        for item in value:
-            cleaned = _clean(item)
+        for item in value[:50]:
+            cleaned = _clean(item, depth + 1)
             if cleaned:
                 return cleaned
         return None
     if isinstance(value, dict):
-        return _clean(value.get("name") or value.get("value") or value.get("@value"))
+        inner = value.get("name") or value.get("value") or value.get("@value")
+        return _clean(inner, depth + 1)
     if isinstance(value, bool) or value is None:
         return None
     text = _SPACES.sub(" ", str(value)).strip()
@@ -488,15 +492,22 @@ def _email(value: str | None, notes: list[str]) -> str | None:
     return None
 
 
+def _raw_json(value: object) -> str:
+    """A parsed value as JSON text for a reject, cut short; hostile nesting is not echoed."""
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)[:500]
+    except (RecursionError, ValueError):
+        return "(nested too deeply to show)"
+
+
 def _linkedin(values: list[str]) -> str | None:
     return next((v for v in values if _LINKEDIN.search(v)), None)
 
 
 def _all_strings(value: object) -> list[str]:
-    if isinstance(value, list):
-        return [s for v in value for s in _all_strings(v)]
-    text = _clean(value)
-    return [text] if text else []
+    """Every text in a value or a flat list of values (sameAs, url)."""
+    values = value if isinstance(value, list) else [value]
+    return [text for v in values[:100] if (text := _clean(v))]
 
 
 def _location(value: object) -> str | None:
@@ -519,9 +530,9 @@ def _page_entries(text: str, source: str) -> tuple[list[PersonEntry], PageFacts]
     facts = _page_facts(root)
     structured: list[PersonEntry] = []
     for node in _jsonld_nodes(root, facts):
-        structured.append(node if isinstance(node, PersonEntry) else _schema_person(node))
+        structured.append(node if isinstance(node, PersonEntry) else _schema_person(node, facts))
     for node in _microdata_nodes(root, facts):
-        structured.append(_schema_person(node, origin="microdata"))
+        structured.append(_schema_person(node, facts, origin="microdata"))
     if re.search(r"\b(?:h-card|vcard)\b", text):
         structured.extend(_hcard_entries(text, source))
     # Scripts, styles and inline SVG hold no visible cards; their text would read as lines.
@@ -654,8 +665,11 @@ def _walk_persons(data: object, facts: PageFacts) -> Iterator[dict[str, Any]]:
             if types & {"person", "schema:person"}:
                 yield value  # a bare {"@id", "@type"} reference is merged by @id later
                 continue
-            if types & _ORG_TYPES and facts.organization is None:
-                facts.organization = _clean(value.get("name"))
+            if types & _ORG_TYPES:
+                org_name = _clean(value.get("name"))
+                facts.organization = facts.organization or org_name
+                if isinstance(value.get("@id"), str) and org_name:
+                    facts.org_names[value["@id"]] = org_name
             if types & {"webpage", "aboutpage", "profilepage", "collectionpage"}:
                 facts.as_of = facts.as_of or _iso_date(_clean(value.get("dateModified")))
             children = list(value.values())
@@ -688,7 +702,19 @@ def _as_jsonld(item: object, depth: int) -> object:
     return item
 
 
-def _schema_person(node: dict[str, Any], origin: str = "json-ld") -> PersonEntry:
+def _employer(value: object, facts: PageFacts) -> str | None:
+    """worksFor as a name: written out, or a reference to an Organization node on the page."""
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict) and isinstance(item.get("@id"), str) and "name" not in item:
+            named = facts.org_names.get(item["@id"])
+        else:
+            named = _clean(item)
+        if named:
+            return named
+    return None
+
+
+def _schema_person(node: dict[str, Any], facts: PageFacts, origin: str = "json-ld") -> PersonEntry:
     """A schema.org Person (from JSON-LD or microdata) as an entry."""
     notes: list[str] = []
     name = _clean(node.get("name"))
@@ -704,11 +730,11 @@ def _schema_person(node: dict[str, Any], origin: str = "json-ld") -> PersonEntry
         first_name=given,
         last_name=family,
         title=_clean(node.get("jobTitle")) or _clean(node.get("roleName")),
-        company=_clean(node.get("worksFor")) or _clean(node.get("affiliation")),
+        company=_employer(node.get("worksFor"), facts) or _clean(node.get("affiliation")),
         email=_email(_clean(node.get("email")), notes),
         linkedin_url=_linkedin(links),
         location=location,
-        raw=json.dumps(node, ensure_ascii=False, default=str)[:500],
+        raw=_raw_json(node),
         notes=notes,
         problem="schema.org Person without a name",
         origin=origin,
@@ -771,7 +797,7 @@ def _hcard_person(card: dict[str, Any]) -> PersonEntry:
         email=_email(_clean(props.get("email")), notes),
         linkedin_url=_linkedin(urls),
         location=locality or _location(props.get("adr")),
-        raw=json.dumps(props, ensure_ascii=False, default=str)[:500],
+        raw=_raw_json(props),
         notes=notes,
         problem="h-card without a name",
         origin="h-card",
@@ -1054,7 +1080,7 @@ def _json_entries(text: str, source: str) -> list[PersonEntry]:
         raise InputFileError(source, "the JSON holds no list of people", "export the listing again")
     entries = []
     for item in items:
-        raw = json.dumps(item, ensure_ascii=False, default=str)
+        raw = _raw_json(item)
         entries.append(
             _dump_entry(item, raw)
             if isinstance(item, dict)

@@ -72,11 +72,12 @@ def test_jsonld_graph_with_cards_gives_each_person_once_in_markup_order() -> Non
             None,
             1.0,
         ),
+        # worksFor may point at another Organization node of the graph by its @id.
         (
             2,
             "Tomás Ferreira",
             "Vice President, Clinical Development",
-            org,
+            "Halvorsen Holdings AG",
             None,
             None,
             "Cambridge, MA",
@@ -632,3 +633,21 @@ def test_listing_with_a_header_and_no_people_is_a_clear_error(tmp_path: Path) ->
         "acme-employees.csv: the listing has no people in it — export the listing again after "
         "its results have loaded, or remove it from the inbox"
     )
+
+
+def test_hostile_json_ld_values_are_rejects_not_crashes(tmp_path: Path) -> None:
+    deep_name = '{"name": ' * 900 + '"X"' + "}" * 900
+    block = (
+        '[{"@type": "Person", "name": ' + deep_name + ', "jobTitle": "CEO"},'
+        ' {"@type": "Person", "name": "Ann Lee", "sameAs": ' + "[" * 50 + "]" * 50 + "}]"
+    )
+    path = tmp_path / "acme-team.html"
+    path.write_text(
+        f'<html><head><script type="application/ld+json">{block}</script></head></html>',
+        encoding="utf-8",
+    )
+    result = read_team_page(path, ReadContext(tmp_path))
+    assert [(r.source_row, r.full_name) for r in result.records] == [(2, "Ann Lee")]
+    assert [(r.source_row, r.reason) for r in result.rejects] == [
+        (1, "schema.org Person without a name")
+    ]
