@@ -142,27 +142,34 @@ def _word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Words that make a line a job title or interface text rather than a person's name.
-TITLE_WORDS = _word_set(
+# Words of job titles: a line holding one is a role, not a person's name.
+ROLE_WORDS = _word_set(
     """officer director manager president vice head chief lead leader engineer scientist analyst
     partner founder cofounder co-founder associate senior principal counsel specialist coordinator
     consultant executive chair chairman chairwoman chairperson board member fellow researcher
     professor investigator administrator assistant advisor adviser architect designer developer
     strategist representative secretary treasurer controller accountant attorney intern vp svp evp
     ceo cfo coo cto cmo cso cio md operations marketing sales finance research development
-    clinical medical regulatory affairs business product team our about contact us read more learn
-    view profile bio biography email linkedin twitter home careers news join meet leadership
-    management services products company the and of for with all see back next previous menu
-    search login sign privacy terms cookies copyright inc llc ltd corp group department office
-    nurse physician pharmacist teacher liaison buyer registered science safety policy program
-    data software engineering investment banking equity risk portfolio store hospital doctor
-    surgeon editor writer producer recruiter talent hr legal general communications technology
-    information security quality supply chain manufacturing digital strategy global regional
-    national international corporate investor relations human resources customer success support
-    account accounts operating financial technical commercial scientific emeritus interim acting
-    new san los las saint north south east west united states kingdom city street avenue road
-    policy cookie settings skip content main navigation open close"""
+    clinical medical regulatory affairs business product nurse physician pharmacist teacher
+    liaison buyer registered science safety policy program programmer data software engineering
+    investment banking equity risk portfolio store hospital doctor surgeon editor writer producer
+    recruiter talent hr legal general communications technology information security quality
+    supply chain manufacturing digital strategy global regional national international corporate
+    investor relations human resources customer success support account accounts operating
+    financial technical commercial scientific emeritus interim acting manufacturing statistician
+    biostatistician management leadership team"""
 )
+# Words of page furniture and places, which team pages set in capitals like names.
+FURNITURE_WORDS = _word_set(
+    """our about contact us read more learn view profile bio biography email linkedin twitter
+    home careers news join meet services products company the and of for with all see back next
+    previous menu search login sign privacy terms cookies copyright inc llc ltd corp group
+    department office new san los las saint north south east west united states kingdom city
+    street avenue road policy cookie settings skip content main navigation open close"""
+)
+TITLE_WORDS = ROLE_WORDS | FURNITURE_WORDS
+# Role nouns by their endings: biostatistician, toxicologist, pharmacologist, programmer.
+_TITLE_ENDINGS = ("ician", "ologist", "ist")
 # Link texts that stand for a contact channel, not a job title.
 _LINK_WORDS = frozenset(
     {
@@ -971,23 +978,37 @@ def _card_person(card: Any) -> tuple[PersonEntry | None, int]:
     return person, len(names)
 
 
+def _shows_a_role_or_contact(person: PersonEntry) -> bool:
+    if person.email or person.linkedin_url:
+        return True
+    title = person.title or ""
+    words = re.split(r"[^\w-]+", title.lower())
+    if len(words) > 10 or title.endswith((".", "!", "?")):
+        return False  # a sentence of copy, not a role
+    return any(w in ROLE_WORDS or w.endswith(_TITLE_ENDINGS) for w in words if w)
+
+
 def _card_entries(root: Any) -> list[PersonEntry]:
     """People in repeated card blocks, in page order.
 
     A group of same-shaped siblings counts when at least two of its blocks hold exactly one
-    name-like line; blocks that hold several are lists of cards themselves, and their inner
-    groups are read instead. Blocks without a name-like line are decoration, not people.
+    name-like line, and at least half of them show a role (a line with a job-title word) or a
+    way to reach the person (mailto or LinkedIn link): "Patient Stories" / "Rare Diseases"
+    feature boxes read like names but show neither. Blocks that hold several names are lists
+    of cards themselves, and their inner groups are read instead. Blocks without a name-like
+    line are decoration, not people.
     """
     accepted: list[tuple[Any, PersonEntry]] = []
     for group in _card_groups(root):
         persons: list[tuple[Any, PersonEntry]] = []
-        single = 0
+        single = evidence = 0
         for card in group:
             person, count = _card_person(card)
             if person is not None:
                 persons.append((card, person))
                 single += count == 1
-        if single >= 2 and single * 2 >= len(persons):
+                evidence += _shows_a_role_or_contact(person)
+        if single >= 2 and single * 2 >= len(persons) and evidence * 2 >= len(persons):
             accepted.extend((card, p) for card, p in persons)
     # A card inside another accepted card: the inner one is the person, the outer a container.
     cards = {card for card, _ in accepted}

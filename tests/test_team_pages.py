@@ -421,7 +421,9 @@ def test_undecodable_page_names_the_encoding_fix(tmp_path: Path) -> None:
 
 def test_declared_latin1_charset_is_read_as_windows_1252(tmp_path: Path) -> None:
     path = tmp_path / "declared.html"
-    cards = "".join(f'<p class="n"><b>{n}</b></p>' for n in ("Zoë Brandt", "Renée O’Hara"))
+    cards = "".join(
+        f'<p class="n"><b>{n}</b><br>Chemist</p>' for n in ("Zoë Brandt", "Renée O’Hara")
+    )
     page = f'<html><head><meta charset="iso-8859-1"></head><body>{cards}</body></html>'
     path.write_bytes(page.encode("cp1252"))
     result = read_team_page(path, ReadContext(tmp_path))
@@ -650,4 +652,30 @@ def test_hostile_json_ld_values_are_rejects_not_crashes(tmp_path: Path) -> None:
     assert [(r.source_row, r.full_name) for r in result.records] == [(2, "Ann Lee")]
     assert [(r.source_row, r.reason) for r in result.rejects] == [
         (1, "schema.org Person without a name")
+    ]
+
+
+def test_feature_boxes_that_read_like_names_are_not_people(tmp_path: Path) -> None:
+    features = "".join(
+        f'<div class="feat"><h3>{h}</h3><p>{p}</p></div>'
+        for h, p in (
+            ("Patient Stories", "Hear how our medicines changed daily life."),
+            ("Rare Diseases", "Where we focus our research and partnerships."),
+            ("Global Reach", "Offices on four continents."),
+            ("Our Science", "Research that matters"),
+        )
+    )
+    page = tmp_path / "acme-home.html"
+    page.write_text(f"<html><body>{features}</body></html>", encoding="utf-8")
+    with pytest.raises(InputFileError):
+        read_team_page(page, ReadContext(tmp_path))
+    team = "".join(
+        f'<div class="tm"><h3>{n}</h3><p>{t}</p></div>'
+        for n, t in (("Ann Lee", "Toxicologist"), ("Bo Chen", "Biostatistician"))
+    )
+    page.write_text(f"<html><body>{features}{team}</body></html>", encoding="utf-8")
+    result = read_team_page(page, ReadContext(tmp_path))
+    assert [(r.full_name, r.title) for r in result.records] == [
+        ("Ann Lee", "Toxicologist"),
+        ("Bo Chen", "Biostatistician"),
     ]
