@@ -6,8 +6,10 @@ A page is read in two passes, each person once:
    ``employee``/``member`` lists, ``worksFor``), microdata (``itemtype=".../Person"``) and
    microformats (``h-card``, and classic ``vcard``). These records have confidence 1.0.
 2. Visible cards: sibling blocks of the same shape (same tag and class) that each hold one
-   name-like line. Found by their repeated structure, not by known class names, so they carry
-   a lower confidence (0.6). A card whose person the structured data already gave is skipped.
+   name-like line, at least half of them with a role line or a mail/LinkedIn link. Found by
+   their repeated structure, not by known class names, so they carry a lower confidence (0.6).
+   A card whose person the structured data already gave is skipped. A bare list of names with
+   no roles is not taken for a team: too many headings read like names.
 
 ``source_row`` is the person's 1-based position in that order: structured data first (in its
 own order), then people only the cards show, in page order.
@@ -22,6 +24,12 @@ like, then the file name.
 
 Dumps: JSON (a list of objects, or an object holding one), JSON Lines and CSV with one person per
 object or row (name, title, company, profile URL, location), recognised by their field names.
+Their fields are labelled but second-hand (scraped, maybe stale): confidence 0.9.
+
+Rows: every person entry found is a record or a reject: a Person / h-card without a name, a
+JSON-LD block that is not valid JSON, a listing row without a name or not an object. A card with
+no name-like line is not a person and not a row. ``as_of`` is the date the page states
+(``article:modified_time``, a WebPage's ``dateModified``), never the file's mtime.
 
 The page is untrusted: nothing it references is fetched (no parser here resolves URLs or
 JSON-LD contexts), at most ``MAX_BYTES`` are read, broken HTML is repaired by the parser, and a
