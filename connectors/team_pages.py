@@ -364,8 +364,8 @@ def read_team_page(path: Path, context: ReadContext) -> ConnectorResult:
         raise InputFileError(
             source,
             "no people found on this page (no schema.org Person, microdata, h-card, "
-            "or repeated blocks with a name in each)",
-            "save the page after its team list has loaded (File > Save Page As, 'complete'), "
+            "or repeated blocks with a name and a role in each)",
+            "save the page again once its team list has loaded (File > Save Page As), "
             "or remove it from the inbox",
         )
     if not entries:
