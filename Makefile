@@ -28,7 +28,7 @@ discover: $(STAMP) ## Print the ranked list for INDUSTRY (default pharma) from $
 	$(BIN)/discover --industry "$(INDUSTRY)" --db "$(DB)"
 
 sample: $(STAMP) ## Regenerate the bundled sample inbox in data/sample/ from its generator
-	$(BIN)/python -m worlds.generate --out data/sample --people 80 --seed 7 --sources linkedin,alumni
+	$(BIN)/python -m worlds.generate --out data/sample --people 80 --seed 7 --sources linkedin,alumni,team
 
 test: $(STAMP) ## Run the tests
 	$(BIN)/pytest

@@ -407,12 +407,13 @@ def sniff_alumni_directory(path: Path) -> int:
     located = locate_header(text, mapping)
     if located is not None:
         placement = located.placement
-        score = 60 + min(5, len(placement.directory_fields) - 2)
         if mapping:
-            score = 70
-        elif placement.directory_fields & ALUMNI_FIELDS:
-            score += 5
-        return min(score, 70)
+            return 70
+        if not placement.directory_fields & ALUMNI_FIELDS:
+            # Name, title, company and a profile URL alone is as much an employee listing
+            # (the team-page connector claims those at 50) as a directory.
+            return 45
+        return min(70, 65 + min(5, len(placement.directory_fields) - 2))
     if _nameless_directory(text):
         return 40
     return 0

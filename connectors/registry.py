@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from connectors import alumni, linkedin
+from connectors import alumni, linkedin, team_pages
 from connectors.errors import InputFileError
 from pipeline.schema import ConnectorResult, FileReport
 
@@ -73,6 +73,12 @@ CONNECTORS: tuple[Connector, ...] = (
         "email, ...)",
         alumni.sniff_alumni_directory,
         alumni.read_alumni_directory,
+    ),
+    Connector(
+        "team",
+        "Company team page saved as HTML, or a JSON / JSON Lines / CSV employee listing",
+        team_pages.sniff_team_page,
+        team_pages.read_team_page,
     ),
 )
 
@@ -140,6 +146,9 @@ def _units(inbox: Path) -> list[Path]:
             continue
         if entry.name.lower().endswith(alumni.SIDECAR_SUFFIX):
             continue  # a column mapping read with the file it describes
+        if entry.is_dir() and _is_saved_page_assets(entry):
+            log.info("skipping %s: the images and scripts of a saved page", entry.name)
+            continue
         if entry.is_dir():
             if linkedin.sniff_linkedin_export(entry) and any(
                 p.name.lower() == "connections.csv" for p in entry.iterdir()
@@ -150,6 +159,14 @@ def _units(inbox: Path) -> list[Path]:
         elif entry.is_file():
             units.append(entry)
     return units
+
+
+def _is_saved_page_assets(folder: Path) -> bool:
+    """A browser's "Save page as, complete" writes page.html beside a page_files/ folder."""
+    stem = folder.name.removesuffix("_files")
+    return folder.name.endswith("_files") and any(
+        (folder.parent / f"{stem}{suffix}").is_file() for suffix in (".html", ".htm")
+    )
 
 
 def plan_inbox(inbox: Path) -> list[InboxItem]:

@@ -434,13 +434,19 @@ def team_pages(rng: random.Random, people: list[Person], truth: Truth, out: Path
     by_company: dict[str, list[Person]] = {}
     for person in people:
         by_company.setdefault(person.company, []).append(person)
-    pharma = [c for c, _, _ in COMPANIES if c in by_company and c != "Pfizer"][:2]
+    # One page of each kind: JSON-LD with matching visible cards, plain cards, h-cards.
+    pharma = [c for c, _, _ in COMPANIES if c in by_company and c != "Pfizer"][:3]
     for index, company in enumerate(pharma):
         staff = by_company[company]
         file_name = (
             company.lower().replace(" ", "-").replace("&", "and").replace(".", "") + "-team.html"
         )
-        html = _jsonld_page(company, staff) if index == 0 else _card_page(rng, company, staff)
+        if index == 0:
+            html = _jsonld_page(company, staff)
+        elif index == 1:
+            html = _card_page(rng, company, staff)
+        else:
+            html = _hcard_page(rng, company, staff)
         (out / file_name).write_text(html, encoding="utf-8")
         for row, person in enumerate(staff, start=1):
             truth.add(file_name, row, person)
@@ -489,6 +495,29 @@ def _card_page(rng: random.Random, company: str, staff: list[Person]) -> str:
         f'<meta property="og:site_name" content="{escape(company)}"></head><body><ul>\n'
         + "\n".join(cards)
         + "\n</ul></body></html>\n"
+    )
+
+
+def _hcard_page(rng: random.Random, company: str, staff: list[Person]) -> str:
+    cards = []
+    for person in staff:
+        name = _page_name(person)
+        if rng.random() < 0.15:
+            name = name.upper()  # some themes set names in capitals in the markup itself
+        mail = (
+            f' <a class="u-email" href="mailto:{escape(person.email)}">email</a>'
+            if person.email
+            else ""
+        )
+        link = f' <a class="u-url" href="https://www.linkedin.com/in/{escape(person.slug)}">in</a>'
+        cards.append(
+            f'<div class="h-card"><h4 class="p-name">{escape(name)}</h4>'
+            f'<p class="p-job-title">{escape(person.title)}</p>{mail}{link}'
+            f'<span class="p-locality">{escape(person.city)}</span></div>'
+        )
+    return (
+        f"<!doctype html><html><head><title>{escape(company)} | Leadership</title></head>"
+        "<body><h1>Leadership</h1>\n" + "\n".join(cards) + "\n</body></html>\n"
     )
 
 
