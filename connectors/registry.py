@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from connectors import linkedin
 from connectors.errors import InputFileError
+from connectors.limits import describe_file_type
 from pipeline.schema import ConnectorResult, FileReport
 
 log = logging.getLogger(__name__)
@@ -163,10 +164,15 @@ def read_item(item: InboxItem, inbox: Path) -> ConnectorResult:
 
 def _unrecognised_reason(path: Path) -> tuple[str, str]:
     kinds = "; ".join(f"{c.kind}: {c.description}" for c in CONNECTORS)
+    if path.is_file() and path.stat().st_size == 0:
+        return "the file is empty", "export it again, or remove it from the inbox"
     if path.suffix.lower() == ".zip" and not zipfile.is_zipfile(path):
         return "the ZIP file is damaged or truncated", "download or copy it again"
-    if path.stat().st_size == 0:
-        return "the file is empty", "export it again, or remove it from the inbox"
+    # A workbook or a PDF renamed to .csv: say what it really is.
+    known = describe_file_type(path) if path.is_file() else None
+    if known is not None:
+        what, fix = known
+        return f"this is {what}, whatever its name says", fix
     entry = f'[files."{path.name}"] kind = ...'
     return (
         "no connector recognises this file",
@@ -186,11 +192,13 @@ def unreadable_report(path: Path, inbox: Path) -> FileReport:
 
 
 def sha256_of(path: Path) -> str:
+    """The unit's checksum, read in chunks (bounded memory, whatever the file's size)."""
     if path.is_dir():
         digest = hashlib.sha256()
         for member in sorted(p for p in path.rglob("*") if p.is_file()):
             digest.update(member.relative_to(path).as_posix().encode())
-            digest.update(hashlib.sha256(member.read_bytes()).digest())
+            with member.open("rb") as handle:
+                digest.update(hashlib.file_digest(handle, "sha256").digest())
         return digest.hexdigest()
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
