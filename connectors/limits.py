@@ -51,25 +51,23 @@ def describe_file_type(path: Path) -> tuple[str, str] | None:
     """If ``path`` is a known non-text type whatever its name says, (what it is, the fix)."""
     with path.open("rb") as handle:
         head = handle.read(64)
-    known = describe_bytes(head)
-    if known is not None:
-        return known
-    if head.startswith(_ZIP_MAGIC):
-        if not zipfile.is_zipfile(path):
-            return "a damaged or truncated ZIP file", "download or copy it again"
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = archive.namelist()[:MAX_ZIP_MEMBERS]
-        except (zipfile.BadZipFile, OSError):
-            return "a damaged ZIP file", "download or copy it again"
-        if any(n.startswith("xl/") for n in names):
-            return "an Excel workbook (.xlsx)", "open it in Excel and Save As > CSV UTF-8"
-        if any(n.startswith("word/") for n in names):
-            return "a Word document (.docx)", "export the data as CSV instead"
-        if any(n.endswith("content.xml") for n in names):
-            return "an OpenDocument file", "open it and save it as CSV (UTF-8)"
-        if path.suffix.lower() != ".zip":
-            return "a ZIP archive", "unpack it, or rename it to .zip if it is a LinkedIn export"
+    if not head.startswith(_ZIP_MAGIC):
+        return describe_bytes(head)
+    if not zipfile.is_zipfile(path):
+        return "a damaged or truncated ZIP file", "download or copy it again"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()[:MAX_ZIP_MEMBERS]
+    except (zipfile.BadZipFile, OSError):
+        return "a damaged ZIP file", "download or copy it again"
+    if any(n.startswith("xl/") for n in names):
+        return "an Excel workbook (.xlsx)", "open it in Excel and Save As > CSV UTF-8"
+    if any(n.startswith("word/") for n in names):
+        return "a Word document (.docx)", "export the data as CSV instead"
+    if any(n.endswith("content.xml") for n in names):
+        return "an OpenDocument file", "open it and save it as CSV (UTF-8)"
+    if path.suffix.lower() != ".zip":
+        return "a ZIP archive", "unpack it, or rename it to .zip if it is a LinkedIn export"
     return None
 
 
@@ -97,8 +95,10 @@ def looks_binary(head: bytes) -> bool:
     return (controls + undecodable) * 3 > len(head)
 
 
-def read_capped(path: Path, source: str, limit: int = MAX_TEXT_FILE_BYTES) -> bytes:
-    """The file's bytes, refusing before reading anything when it is larger than ``limit``."""
+def read_capped(path: Path, source: str, limit: int | None = None) -> bytes:
+    """The file's bytes, refusing before reading anything when it is larger than ``limit``
+    (default ``MAX_TEXT_FILE_BYTES``)."""
+    limit = MAX_TEXT_FILE_BYTES if limit is None else limit
     size = path.stat().st_size
     if size > limit:
         raise InputFileError(
@@ -146,43 +146,53 @@ def unsafe_member_error(source: str, name: str) -> InputFileError:
 class ZipBudget:
     """Counts bytes actually decompressed across one archive, against the caps above."""
 
-    def __init__(
-        self,
-        source: str,
-        member_limit: int = MAX_ZIP_MEMBER_BYTES,
-        total_limit: int = MAX_ZIP_TOTAL_BYTES,
-        max_ratio: int = MAX_COMPRESSION_RATIO,
-    ) -> None:
+    def __init__(self, source: str) -> None:
         self.source = source
-        self.member_limit = member_limit
-        self.total_limit = total_limit
-        self.max_ratio = max_ratio
+        # Read at construction, not import, so one archive is judged by one set of caps.
+        self.member_limit = MAX_ZIP_MEMBER_BYTES
+        self.total_limit = MAX_ZIP_TOTAL_BYTES
+        self.max_ratio = MAX_COMPRESSION_RATIO
+        self.ratio_after = RATIO_CHECK_AFTER_BYTES
         self.total = 0
 
+    def check_claims(self, infos: list[zipfile.ZipInfo]) -> None:
+        """Refuse, before reading a byte, members whose declared sizes pass the caps. zipfile
+        never returns more than a member declares, so this bounds what reading can produce."""
+        for info in infos:
+            self._check(info, info.file_size, info.file_size)
+        total = sum(info.file_size for info in infos)
+        if total > self.total_limit:
+            raise InputFileError(
+                self.source,
+                f"the ZIP expands to more than {_size(self.total_limit)}",
+                "this is not a normal export; unpack and check it by hand",
+            )
+
     def read_member(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-        """The member's bytes, read in chunks; stops as soon as any cap is passed."""
+        """The member's bytes, read in chunks and counted as they come (not taken from the
+        header); stops as soon as any cap is passed."""
         chunks: list[bytes] = []
         size = 0
         with archive.open(info) as stream:
             for chunk in _chunks(stream):
                 size += len(chunk)
                 self.total += len(chunk)
-                self._check(info, size)
+                self._check(info, size, self.total)
                 chunks.append(chunk)
         return b"".join(chunks)
 
-    def _check(self, info: zipfile.ZipInfo, size: int) -> None:
+    def _check(self, info: zipfile.ZipInfo, size: int, total: int) -> None:
         name = printable_name(info.filename)
         fix = "this is not a normal export; unpack and check it by hand"
         if size > self.member_limit:
             raise InputFileError(
                 self.source, f"{name} expands to more than {_size(self.member_limit)}", fix
             )
-        if self.total > self.total_limit:
+        if total > self.total_limit:
             raise InputFileError(
                 self.source, f"the ZIP expands to more than {_size(self.total_limit)}", fix
             )
-        if size > RATIO_CHECK_AFTER_BYTES and size > self.max_ratio * max(info.compress_size, 1):
+        if size > self.ratio_after and size > self.max_ratio * max(info.compress_size, 1):
             raise InputFileError(
                 self.source,
                 f"{name} is compressed more than {self.max_ratio}:1 (a ZIP bomb, or not an export)",
@@ -195,12 +205,13 @@ def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
         yield chunk
 
 
-def check_html(data: bytes, source: str, max_depth: int = MAX_HTML_DEPTH) -> None:
+def check_html(data: bytes, source: str, max_depth: int | None = None) -> None:
     """Refuse a page too large or nested too deeply for a parser to handle safely.
 
     Call before parsing. The depth scan is one linear pass over the tags with no recursion, so a
     million nested tags costs a regex scan, not a stack overflow in the parser.
     """
+    max_depth = MAX_HTML_DEPTH if max_depth is None else max_depth
     if len(data) > MAX_HTML_BYTES:
         raise InputFileError(
             source,
@@ -237,8 +248,9 @@ _VOID = frozenset(
 )
 
 
-def html_nesting_depth(text: str, stop_at: int = MAX_HTML_DEPTH + 1) -> int:
+def html_nesting_depth(text: str, stop_at: int | None = None) -> int:
     """Greatest element nesting depth, approximately (unclosed tags count as open), capped."""
+    stop_at = MAX_HTML_DEPTH + 1 if stop_at is None else stop_at
     depth = deepest = 0
     for match in _TAG.finditer(text):
         closing, name, self_closing = match.groups()

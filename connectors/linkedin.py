@@ -168,11 +168,15 @@ def _zip_members(path: Path, base: str) -> list[Member]:
             unsafe = [i.filename for i in infos if not is_safe_member_name(i.filename)]
             if unsafe:
                 raise unsafe_member_error(base, unsafe[0])
+            wanted = [
+                info
+                for info in sorted(infos, key=lambda i: i.filename)
+                if not info.is_dir() and PurePosixPath(info.filename).name.lower() in MEMBER_NAMES
+            ]
+            budget.check_claims(wanted)
             found = []
-            for info in sorted(infos, key=lambda i: i.filename):
+            for info in wanted:
                 name = PurePosixPath(info.filename).name
-                if info.is_dir() or name.lower() not in MEMBER_NAMES:
-                    continue
                 if info.flag_bits & 0x1:
                     raise InputFileError(
                         base,
