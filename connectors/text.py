@@ -48,7 +48,7 @@ def decode_text(data: bytes, source: str, encoding: str | None = None) -> str:
     if chosen is None:
         chosen = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
     try:
-        return data.decode(chosen)
+        text = data.decode(chosen)
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         if chosen.replace("-", "").lower().startswith("utf8") and _has_utf8_multibyte(data):
@@ -70,6 +70,14 @@ def decode_text(data: bytes, source: str, encoding: str | None = None) -> str:
         raise InputFileError(
             source, f"unknown encoding {chosen!r}", "use a Python codec name such as cp1252"
         ) from err
+    if not text.replace("\ufeff", "").strip():
+        # A byte-order mark and blank lines, nothing more (UTF-16 blanks pass the first check).
+        raise InputFileError(
+            source,
+            "the file holds only blank space",
+            "export it again, or remove it from the inbox",
+        )
+    return text
 
 
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
