@@ -55,14 +55,21 @@ def previous_runs(db: Path) -> pl.DataFrame:
                 "it open for writing, close it or reopen it read-only (duckdb -readonly); if it "
                 "is not a database this tool built, choose another --db"
             ) from err
-        found = con.execute(
-            "select count(*) from duckdb_tables() where database_name = 'previous' "
-            "and table_name = ?",
-            [RUNS_TABLE],
-        ).fetchone()
-        if not found or not found[0]:
+        present = {
+            name
+            for (name,) in con.execute(
+                "select column_name from duckdb_columns() where database_name = 'previous' "
+                "and schema_name = 'main' and table_name = ?",
+                [RUNS_TABLE],
+            ).fetchall()
+        }
+        if not present:
             return empty
-        columns = ", ".join(quote_identifier(c) for c in RUNS_SCHEMA)
+        # Columns added since the old file was built come back empty, so history survives.
+        columns = ", ".join(
+            quote_identifier(c) if c in present else f"null as {quote_identifier(c)}"
+            for c in RUNS_SCHEMA
+        )
         rows = con.execute(f"select {columns} from previous.main.{RUNS}").fetchall()
     return pl.DataFrame(rows, schema=RUNS_SCHEMA, orient="row")
 

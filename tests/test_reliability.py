@@ -4,6 +4,7 @@ remembers its runs, skips unchanged files, keeps personal data private, and expo
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import errno
 import hashlib
 import logging
@@ -743,3 +744,21 @@ def test_records_frame_survives_the_cache_round_trip(sample_inbox: Path) -> None
     assert again == result
     assert records_frame(again.records).equals(records_frame(result.records))
     assert isinstance(records_frame(again.records), pl.DataFrame)
+
+
+def test_run_history_survives_an_older_run_log_layout(tmp_path: Path, small_inbox: Path) -> None:
+    db = tmp_path / "contacts.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "create table ingest_runs as select 7 :: bigint as run_id, "
+            "timestamp '2026-01-02 03:04:05' as started_at, 'old.csv' as source_path"
+        )
+    refresh(small_inbox, db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute(
+            "select run_id, started_at, source_path, sha256 from ingest_runs order by run_id"
+        ).fetchall()[:1] == [(7, dt.datetime(2026, 1, 2, 3, 4, 5), "old.csv", None)]
+        assert con.execute("select distinct run_id from ingest_runs order by 1").fetchall() == [
+            (7,),
+            (8,),
+        ]
