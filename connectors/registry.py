@@ -180,14 +180,14 @@ def _unrecognised_reason(path: Path) -> tuple[str, str]:
     )
 
 
-def unreadable_report(path: Path, inbox: Path) -> FileReport:
-    """The accounting row for a file that could not be read at all."""
+def unreadable_report(path: Path, inbox: Path, sha256: str | None = None) -> FileReport:
+    """The accounting row for a file that could not be read at all (``sha256`` if known)."""
     context = ReadContext(inbox)
     return FileReport(
         source_file=path.name,
         source_path=context.display(path),
         kind="unreadable",
-        sha256=sha256_of(path),
+        sha256=sha256 or sha256_of(path),
     )
 
 

@@ -44,6 +44,18 @@ def decode_text(data: bytes, source: str, encoding: str | None = None) -> str:
             "this is a binary file, not text",
             "check that the right file was exported; spreadsheets must be saved as CSV",
         )
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff")) or (encoding or "").lower().startswith(
+        "utf-16"
+    )
+    nul = -1 if utf16 else data.find(b"\x00")
+    if nul >= 0:
+        # Text never holds NUL bytes; a run of them is what a copy cut short leaves behind.
+        line = data[:nul].count(b"\n") + 1
+        raise InputFileError(
+            source,
+            f"line {line} holds NUL bytes: the file is damaged (a copy cut short?) or not text",
+            "copy or export the file again",
+        )
     chosen = encoding
     if chosen is None:
         chosen = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")

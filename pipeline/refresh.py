@@ -94,8 +94,9 @@ def read_inbox_cached(
     reused: set[str] = set()
     keys: set[str] = set()
     for item in plan_inbox(inbox):
+        checksum = sha256_of(item.path) if cache is not None else None
         try:
-            key = _cache_key(cache, item, inbox)
+            key = _cache_key(cache, item, inbox, checksum)
             cached = cache.get(key) if cache is not None and key else None
             if cached is not None:
                 part = cached
@@ -108,7 +109,7 @@ def read_inbox_cached(
                 keys.add(key)
         except InputFileError as err:
             problems.append(str(err))
-            report = unreadable_report(item.path, inbox)
+            report = unreadable_report(item.path, inbox, checksum)
             report.rows_read = report.rejects = 1
             total.files.append(report)
             total.rejects.append(
@@ -139,11 +140,13 @@ def read_inbox_cached(
     return InboxRead(total, problems, reused, keys)
 
 
-def _cache_key(cache: ParseCache | None, item: InboxItem, inbox: Path) -> str | None:
-    if cache is None or item.connector is None:
+def _cache_key(
+    cache: ParseCache | None, item: InboxItem, inbox: Path, checksum: str | None
+) -> str | None:
+    if cache is None or item.connector is None or checksum is None:
         return None
     display = ReadContext(inbox).display(item.path)
-    return cache.key(display, sha256_of(item.path), item.connector.kind, item.options)
+    return cache.key(display, checksum, item.connector.kind, item.options)
 
 
 def reference_date(records: pl.DataFrame) -> dt.date:

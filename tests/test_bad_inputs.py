@@ -133,6 +133,16 @@ def test_binary_garbage_is_called_binary(tmp_path: Path) -> None:
     )
 
 
+def test_a_copy_cut_short_with_a_zero_filled_tail_is_damaged(tmp_path: Path) -> None:
+    # Some file systems leave the unwritten end of an interrupted copy as NUL bytes.
+    data = (HEADER + ROW * 200).encode() + b"\x00" * 70_000
+    inbox = inbox_with(tmp_path, "Connections.csv", data)
+    assert problem_of(inbox) == (
+        "Connections.csv: line 202 holds NUL bytes: the file is damaged (a copy cut short?) or "
+        "not text — copy or export the file again"
+    )
+
+
 # Encodings -------------------------------------------------------------------------------------
 
 

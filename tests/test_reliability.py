@@ -299,19 +299,20 @@ def test_a_second_refresh_fails_clearly_when_the_first_does_not_finish(
 def test_a_second_refresh_waits_for_the_first(tmp_path: Path, small_inbox: Path) -> None:
     db = tmp_path / "contacts.duckdb"
     holding = threading.Event()
+    built_while_held: list[bool] = []
 
     def hold() -> None:
         with database_lock(db):
             holding.set()
-            time.sleep(0.5)
+            time.sleep(1.5)  # far longer than this small refresh takes
+            built_while_held.append(db.exists())
 
     holder = threading.Thread(target=hold)
     holder.start()
     holding.wait(5)
-    started = time.monotonic()
-    refresh(small_inbox, db, lock_timeout=10)
+    refresh(small_inbox, db, lock_timeout=30)
     holder.join()
-    assert time.monotonic() - started >= 0.4
+    assert built_while_held == [False]
     assert counts(db) == (2, 2, 1)
 
 
