@@ -13,6 +13,8 @@ import errno
 import fcntl
 import logging
 import os
+import re
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -201,11 +203,15 @@ def verify_tables(con: duckdb.DuckDBPyConnection, tables: list[TableSpec]) -> li
 def remove_stale_builds(target: Path) -> None:
     """Delete temporary files left by builds that were killed (their process no longer runs)."""
     for stale in target.parent.glob(f".{target.name}.building-*"):
-        pid_text = stale.name.rsplit("-", 1)[-1].removesuffix(".wal")
-        if pid_text.isdigit() and int(pid_text) != os.getpid() and _process_alive(int(pid_text)):
+        # The file itself, its .wal, or DuckDB's .tmp spill folder: all named after the pid.
+        pid = re.match(r"\d+", stale.name.rsplit(".building-", 1)[-1])
+        if pid and int(pid.group()) != os.getpid() and _process_alive(int(pid.group())):
             continue
         log.info("removing %s, left by an interrupted refresh", stale.name)
-        _remove(stale)
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            _remove(stale)
 
 
 def _process_alive(pid: int) -> bool:
