@@ -555,7 +555,7 @@ def read_alumni_directory(path: Path, context: ReadContext) -> ConnectorResult:
             path.name,
             ", ".join(FIELDS),
         )
-    table = table_at(text, located.line, located.delimiter)
+    table = table_at(text, located.line, located.delimiter, source)
     school_from_file = options.school or school_from_file_name(path.name)
     if school_from_file is None and "school" not in placement.columns:
         log.warning(

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -18,6 +19,14 @@ from pathlib import Path, PurePosixPath
 from pydantic import ValidationError
 
 from connectors.errors import InputFileError
+from connectors.limits import (
+    MAX_ZIP_MEMBERS,
+    ZipBudget,
+    is_safe_member_name,
+    printable_name,
+    read_capped,
+    unsafe_member_error,
+)
 from connectors.text import decode_text, find_header, normalise_header, raw_row
 from pipeline.schema import (
     ConnectorResult,
@@ -35,8 +44,6 @@ log = logging.getLogger(__name__)
 
 KIND = "linkedin"
 MEMBER_NAMES = ("connections.csv", "messages.csv", "profile.csv", "education.csv", "positions.csv")
-# A real export is a few MB; this bounds what one member may expand to in memory.
-MAX_MEMBER_BYTES = 512 * 1024 * 1024
 
 # Header names seen across export generations, normalised (see normalise_header).
 CONNECTION_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -137,35 +144,55 @@ def _members(path: Path, inbox: Path) -> list[Member]:
     base = _display(path, inbox)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file())
-        return [
-            Member(p.name, f"{base}/{p.relative_to(path).as_posix()}", p.read_bytes())
-            for p in files
-            if p.name.lower() in MEMBER_NAMES
-        ]
+        members = []
+        for p in files:
+            if p.name.lower() in MEMBER_NAMES:
+                member_path = f"{base}/{p.relative_to(path).as_posix()}"
+                members.append(Member(p.name, member_path, read_capped(p, member_path)))
+        return members
     if zipfile.is_zipfile(path):
         return _zip_members(path, base)
-    return [Member(path.name, base, path.read_bytes())]
+    return [Member(path.name, base, read_capped(path, base))]
 
 
 def _zip_members(path: Path, base: str) -> list[Member]:
+    """The known members' bytes, read in memory (never extracted to disk) within the caps of
+    connectors.limits; an archive with unsafe member paths is refused as a whole."""
+    budget = ZipBudget(base)
     try:
         with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_ZIP_MEMBERS:
+                raise InputFileError(
+                    base,
+                    f"the ZIP holds {len(infos):,} files (an export holds a few dozen)",
+                    "this is not a LinkedIn export as downloaded; download it again",
+                )
+            unsafe = [i.filename for i in infos if not is_safe_member_name(i.filename)]
+            if unsafe:
+                raise unsafe_member_error(base, unsafe[0])
+            wanted = [
+                info
+                for info in sorted(infos, key=lambda i: i.filename)
+                if not info.is_dir() and PurePosixPath(info.filename).name.lower() in MEMBER_NAMES
+            ]
+            budget.check_claims(wanted)
             found = []
-            for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            for info in wanted:
                 name = PurePosixPath(info.filename).name
-                if info.is_dir() or name.lower() not in MEMBER_NAMES:
-                    continue
-                if info.file_size > MAX_MEMBER_BYTES:
+                if info.flag_bits & 0x1:
                     raise InputFileError(
                         base,
-                        f"{info.filename} would expand to {info.file_size:,} bytes",
-                        "this is not a normal LinkedIn export; unpack and check it by hand",
+                        f"{printable_name(info.filename)} is encrypted",
+                        "download the export again; LinkedIn exports are not password-protected",
                     )
-                found.append(Member(name, f"{base}/{info.filename}", archive.read(info)))
+                found.append(
+                    Member(name, f"{base}/{info.filename}", budget.read_member(archive, info))
+                )
             return found
-    except (zipfile.BadZipFile, EOFError) as err:
+    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as err:
         raise InputFileError(
-            base, f"the ZIP file is damaged ({err})", "download the export again"
+            base, f"the ZIP file is damaged or truncated ({err})", "download the export again"
         ) from err
 
 
@@ -253,7 +280,13 @@ def _read_connections(
             result.records.append(reject)
             report.records += 1
     if report.rows_read == 0:
-        log.warning("%s has a header but no connections", member.path)
+        # Zero rows read as success would build an empty database and call it done.
+        raise InputFileError(
+            member.path,
+            "Connections.csv has a header but no connections below it",
+            "export again with Connections selected (Settings > Data privacy > Get a copy of "
+            "your data); if the export was cut short, download it again",
+        )
     result.files.append(report)
     return result
 

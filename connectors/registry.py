@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from connectors import alumni, linkedin, team_pages
 from connectors.errors import InputFileError
+from connectors.limits import describe_file_type
 from pipeline.schema import ConnectorResult, FileReport
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,9 @@ def _units(inbox: Path) -> list[Path]:
     for entry in sorted(inbox.iterdir()):
         if entry.name.startswith(".") or entry.name.lower() in IGNORED_NAMES:
             continue
+        if _is_database_file(entry):
+            log.info("skipping %s: a database file, not an input", entry.name)
+            continue
         if entry.name.lower().endswith(alumni.SIDECAR_SUFFIX):
             continue  # a column mapping read with the file it describes
         if entry.is_dir() and _is_saved_page_assets(entry):
@@ -159,6 +163,14 @@ def _units(inbox: Path) -> list[Path]:
         elif entry.is_file():
             units.append(entry)
     return units
+
+
+def _is_database_file(path: Path) -> bool:
+    """The database, its lock, WAL and parse cache may sit in the inbox; they are never inputs."""
+    name = path.name.lower()
+    return name.endswith(".duckdb") or any(
+        name.endswith(f".duckdb{suffix}") for suffix in (".wal", ".lock", ".cache")
+    )
 
 
 def _is_saved_page_assets(folder: Path) -> bool:
@@ -200,10 +212,15 @@ def read_item(item: InboxItem, inbox: Path) -> ConnectorResult:
 
 def _unrecognised_reason(path: Path) -> tuple[str, str]:
     kinds = "; ".join(f"{c.kind}: {c.description}" for c in CONNECTORS)
+    if path.is_file() and path.stat().st_size == 0:
+        return "the file is empty", "export it again, or remove it from the inbox"
     if path.suffix.lower() == ".zip" and not zipfile.is_zipfile(path):
         return "the ZIP file is damaged or truncated", "download or copy it again"
-    if path.stat().st_size == 0:
-        return "the file is empty", "export it again, or remove it from the inbox"
+    # A workbook or a PDF renamed to .csv: say what it really is.
+    known = describe_file_type(path) if path.is_file() else None
+    if known is not None:
+        what, fix = known
+        return f"this is {what}, whatever its name says", fix
     entry = f'[files."{path.name}"] kind = ...'
     return (
         "no connector recognises this file",
@@ -211,23 +228,25 @@ def _unrecognised_reason(path: Path) -> tuple[str, str]:
     )
 
 
-def unreadable_report(path: Path, inbox: Path) -> FileReport:
-    """The accounting row for a file that could not be read at all."""
+def unreadable_report(path: Path, inbox: Path, sha256: str | None = None) -> FileReport:
+    """The accounting row for a file that could not be read at all (``sha256`` if known)."""
     context = ReadContext(inbox)
     return FileReport(
         source_file=path.name,
         source_path=context.display(path),
         kind="unreadable",
-        sha256=sha256_of(path),
+        sha256=sha256 or sha256_of(path),
     )
 
 
 def sha256_of(path: Path) -> str:
+    """The unit's checksum, read in chunks (bounded memory, whatever the file's size)."""
     if path.is_dir():
         digest = hashlib.sha256()
         for member in sorted(p for p in path.rglob("*") if p.is_file()):
             digest.update(member.relative_to(path).as_posix().encode())
-            digest.update(hashlib.sha256(member.read_bytes()).digest())
+            with member.open("rb") as handle:
+                digest.update(hashlib.file_digest(handle, "sha256").digest())
         return digest.hexdigest()
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from connectors.errors import InputFileError
+from connectors.limits import describe_bytes, looks_binary
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
@@ -24,21 +25,53 @@ def decode_text(data: bytes, source: str, encoding: str | None = None) -> str:
     """Decode a text file as UTF-8 (with or without BOM) or UTF-16 with BOM.
 
     Bytes that are not valid in that encoding are an error naming the line, never silently
-    replaced: a mis-decoded name would never match anyone.
+    replaced: a mis-decoded name would never match anyone. Empty files and files that are not
+    text at all (a workbook or a PDF renamed to .csv, binary garbage) are errors that say so.
     """
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if not data.strip():
+        raise InputFileError(
+            source,
+            "the file is empty" if not data else "the file holds only blank space",
+            "export it again, or remove it from the inbox",
+        )
+    known = describe_bytes(data[:64])
+    if known is not None:
+        what, fix = known
+        raise InputFileError(source, f"this is {what}, not a CSV text file", fix)
+    if looks_binary(data[:4096]):
         raise InputFileError(
             source,
             "this is a binary file, not text",
             "check that the right file was exported; spreadsheets must be saved as CSV",
         )
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff")) or (encoding or "").lower().startswith(
+        "utf-16"
+    )
+    nul = -1 if utf16 else data.find(b"\x00")
+    if nul >= 0:
+        # Text never holds NUL bytes; a run of them is what a copy cut short leaves behind.
+        line = data[:nul].count(b"\n") + 1
+        raise InputFileError(
+            source,
+            f"line {line} holds NUL bytes: the file is damaged (a copy cut short?) or not text",
+            "copy or export the file again",
+        )
     chosen = encoding
     if chosen is None:
         chosen = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
     try:
-        return data.decode(chosen)
+        text = data.decode(chosen)
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
+        if chosen.replace("-", "").lower().startswith("utf8") and _has_utf8_multibyte(data):
+            # Some lines are valid UTF-8 with accents, this one is not: two encodings pasted.
+            raise InputFileError(
+                source,
+                f"the file mixes encodings: line {line} is not UTF-8 "
+                f"({data[err.start : err.start + 4]!r}) while other lines are",
+                f"retype the accented letters on line {line} in a text editor and save the file "
+                "as UTF-8; naming one encoding in the manifest would garble the other lines",
+            ) from err
         raise InputFileError(
             source,
             f"bytes on line {line} are not valid {chosen} ({data[err.start : err.start + 4]!r})",
@@ -49,6 +82,22 @@ def decode_text(data: bytes, source: str, encoding: str | None = None) -> str:
         raise InputFileError(
             source, f"unknown encoding {chosen!r}", "use a Python codec name such as cp1252"
         ) from err
+    if not text.replace("\ufeff", "").strip():
+        # A byte-order mark and blank lines, nothing more (UTF-16 blanks pass the first check).
+        raise InputFileError(
+            source,
+            "the file holds only blank space",
+            "export it again, or remove it from the inbox",
+        )
+    return text
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+
+
+def _has_utf8_multibyte(data: bytes) -> bool:
+    """True when the bytes hold at least one well-formed UTF-8 accented letter."""
+    return _UTF8_MULTIBYTE.search(data) is not None
 
 
 def decode_spreadsheet_text(
@@ -134,7 +183,7 @@ def find_header(
                 continue
             cells = next(csv.reader([line], delimiter=delimiter), [])
             if is_header([normalise_header(c) for c in cells]):
-                return _table_after(text, line_no, delimiter, cells)
+                return _table_after(text, line_no, delimiter, cells, source)
     raise InputFileError(
         source,
         f"no header row found in the first {max_scan_lines} lines (looked for {expected})",
@@ -142,31 +191,63 @@ def find_header(
     )
 
 
-def table_at(text: str, header_line: int, delimiter: str) -> CsvTable:
+def table_at(text: str, header_line: int, delimiter: str, source: str) -> CsvTable:
     """The table whose header is line ``header_line`` (0-based, after newline normalisation)
     of ``text``, read with ``delimiter``: for callers that located the header themselves."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     line = text.split("\n", header_line + 1)[header_line]
     header = next(csv.reader([line], delimiter=delimiter), [])
-    return _table_after(text, header_line, delimiter, header)
+    return _table_after(text, header_line, delimiter, header, source)
 
 
-def _table_after(text: str, header_line: int, delimiter: str, header: list[str]) -> CsvTable:
+def _table_after(
+    text: str, header_line: int, delimiter: str, header: list[str], source: str
+) -> CsvTable:
     # Skip exactly the preamble and header lines, then let csv handle quoted newlines.
     stream = io.StringIO(text)
     for _ in range(header_line + 1):
         stream.readline()
-    reader = csv.reader(stream, delimiter=delimiter)
+    # strict: a quote opened and never closed properly is an error, not the rest of the file
+    # swallowed silently into one field.
+    reader = csv.reader(stream, delimiter=delimiter, strict=True)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         number = 0
-        for cells in reader:
+        while True:
+            first_line = header_line + 1 + reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as err:
+                raise _quote_error(err, source, number + 1, first_line) from err
             if not any(c.strip() for c in cells):
                 continue  # blank lines are layout, not data rows
             number += 1
             yield number, cells
 
     return CsvTable(header=header, rows=rows(), delimiter=delimiter, header_line=header_line + 1)
+
+
+def _quote_error(err: csv.Error, source: str, row: int, line: int) -> InputFileError:
+    """The csv reader's complaint as a message naming the row, its first line and the fix."""
+    problem = str(err)
+    if "field larger than field limit" in problem:
+        return InputFileError(
+            source,
+            f"a field starting on line {line} is longer than 10 MB: a quote opened there is "
+            "probably never closed",
+            f"check the quotes on line {line}",
+            row=row,
+        )
+    return InputFileError(
+        source,
+        f"a quote in the row starting on line {line} is not closed properly ({problem}); "
+        "reading on would swallow the following lines into one field",
+        f"fix the quotes on line {line}: a value holding a comma or a quote is wrapped in "
+        'quotes, and quotes inside it are doubled ("")',
+        row=row,
+    )
 
 
 def raw_row(cells: list[str]) -> str:

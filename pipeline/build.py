@@ -1,14 +1,22 @@
 """DuckDB build stage: write every table and view into a new file, then swap it in atomically.
 
 Readers see the old database or the new one, never half of one: the new file is built beside the
-target under a temporary name, checked, and moved over the target with one ``os.replace``.
+target under a temporary name, checked, and moved over the target with one ``os.replace``. A reader
+that has the old file open keeps reading the old file (its inode) until it reconnects. Refreshes of
+one database take turns through an exclusive lock on ``<db>.lock``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import logging
 import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +37,60 @@ class TableSpec:
     frame: pl.DataFrame
     comment: str
     column_comments: dict[str, str]
+
+
+# A check reads the finished (not yet swapped-in) database and returns problems; none = good.
+BuildCheck = Callable[[duckdb.DuckDBPyConnection], list[str]]
+
+
+class DatabaseBusyError(Exception):
+    """Another refresh holds the database's lock and did not finish within the timeout."""
+
+
+class BuildCheckError(Exception):
+    """The new database failed a check before the swap; the old one is untouched."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def lock_path(target: Path) -> Path:
+    return target.with_name(target.name + ".lock")
+
+
+@contextlib.contextmanager
+def database_lock(target: Path, timeout: float = 60.0) -> Iterator[None]:
+    """Hold the exclusive refresh lock for ``target``, waiting up to ``timeout`` seconds.
+
+    The lock is an ``flock`` on ``<db>.lock``: the kernel releases it when the holder exits,
+    however it exits, so a killed refresh never leaves the database locked.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    path = lock_path(target)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as err:
+                if err.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+                    raise DatabaseBusyError(
+                        f"{target}: another refresh (process {holder}) is still building it; "
+                        f"waited {timeout:g}s — let it finish and run the refresh again, or wait "
+                        "longer with --lock-timeout"
+                    ) from err
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def quote_identifier(name: str) -> str:
@@ -58,11 +120,21 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def build_database(target: Path, tables: list[TableSpec], sql_dir: Path = SQL_DIR) -> None:
-    """Write ``tables`` and the views in ``sql_dir`` to ``target``, replacing it atomically."""
+def build_database(
+    target: Path,
+    tables: list[TableSpec],
+    sql_dir: Path = SQL_DIR,
+    checks: Sequence[BuildCheck] = (),
+) -> None:
+    """Write ``tables`` and the views in ``sql_dir`` to ``target``, replacing it atomically.
+
+    Before the swap the new file is checked (every table and view readable, row counts as
+    written, then each of ``checks``); any failure, crash or interrupt leaves ``target`` as it was.
+    Call it holding ``database_lock(target)`` when other refreshes may run.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_builds(target)
     temporary = target.with_name(f".{target.name}.building-{os.getpid()}")
-    _remove(temporary)
     try:
         # Personal data: readable by its owner only, from the moment the file exists.
         old_umask = os.umask(0o077)
@@ -86,6 +158,11 @@ def build_database(target: Path, tables: list[TableSpec], sql_dir: Path = SQL_DI
                 con.execute(path.read_text(encoding="utf-8"))
             con.execute("commit")
             con.execute("checkpoint")
+            problems = verify_tables(con, tables)
+            for check in checks:
+                problems.extend(check(con))
+            if problems:
+                raise BuildCheckError(problems)
         finally:
             con.close()
         os.chmod(temporary, 0o600)
@@ -97,6 +174,54 @@ def build_database(target: Path, tables: list[TableSpec], sql_dir: Path = SQL_DI
         _remove(temporary.with_name(temporary.name + ".wal"))
         raise
     log.info("wrote %s", target)
+
+
+def verify_tables(con: duckdb.DuckDBPyConnection, tables: list[TableSpec]) -> list[str]:
+    """Problems with the finished database: a table missing or short of rows, a view that fails."""
+    problems: list[str] = []
+    for spec in tables:
+        try:
+            row = con.execute(f"select count(*) from {quote_identifier(spec.name)}").fetchone()
+        except duckdb.Error as err:
+            problems.append(f"table {spec.name} cannot be read back: {err}")
+            continue
+        count = row[0] if row else None
+        if count != spec.frame.height:
+            problems.append(f"table {spec.name} has {count} rows, {spec.frame.height} were written")
+    views = con.execute(
+        "select view_name from duckdb_views() where not internal order by view_name"
+    ).fetchall()
+    for (view,) in views:
+        try:
+            # limit 0 binds the view (every table and column it names) without computing it.
+            con.execute(f"select * from {quote_identifier(view)} limit 0").fetchall()
+        except duckdb.Error as err:
+            problems.append(f"view {view} does not work: {err}")
+    return problems
+
+
+def remove_stale_builds(target: Path) -> None:
+    """Delete temporary files left by builds that were killed (their process no longer runs)."""
+    for stale in target.parent.glob(f".{target.name}.building-*"):
+        # The file itself, its .wal, or DuckDB's .tmp spill folder: all named after the pid.
+        pid = re.match(r"\d+", stale.name.rsplit(".building-", 1)[-1])
+        if pid and int(pid.group()) != os.getpid() and _process_alive(int(pid.group())):
+            continue
+        log.info("removing %s, left by an interrupted refresh", stale.name)
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            _remove(stale)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
 
 
 def _remove(path: Path) -> None:

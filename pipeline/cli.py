@@ -67,9 +67,29 @@ def cli(verbose: bool) -> None:
     is_flag=True,
     help="Record unreadable files as rejects and build from the rest.",
 )
-def refresh_command(inbox: Path, db: Path, skip_bad_files: bool) -> None:
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Parse every file again, even those unchanged since the last refresh.",
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for another refresh of the same database to finish.",
+)
+def refresh_command(
+    inbox: Path, db: Path, skip_bad_files: bool, full: bool, lock_timeout: float
+) -> None:
     try:
-        summary = refresh(inbox, db, skip_bad_files=skip_bad_files)
+        summary = refresh(
+            inbox,
+            db,
+            skip_bad_files=skip_bad_files,
+            incremental=not full,
+            lock_timeout=lock_timeout,
+        )
     except RefreshError as err:
         raise click.ClickException(
             "refresh failed; the previous database is unchanged:\n  " + "\n  ".join(err.problems)
@@ -82,7 +102,8 @@ def refresh_command(inbox: Path, db: Path, skip_bad_files: bool) -> None:
         click.echo(f"skipped: {problem}", err=True)
     click.echo(
         f"{db}: {summary.persons} persons from {summary.records} records in {summary.files} "
-        f"files ({summary.rejects} rejected rows) in {summary.seconds:.1f}s",
+        f"files ({summary.rejects} rejected rows, {summary.reused} files unchanged) "
+        f"in {summary.seconds:.1f}s",
         err=True,
     )
 

@@ -14,11 +14,25 @@ from pathlib import Path
 import polars as pl
 
 from connectors.errors import InputFileError
-from connectors.registry import plan_inbox, read_item, unreadable_report
-from pipeline.build import TableSpec, build_database
+from connectors.registry import (
+    InboxItem,
+    ReadContext,
+    plan_inbox,
+    read_item,
+    sha256_of,
+    unreadable_report,
+)
+from pipeline.build import (
+    BuildCheckError,
+    DatabaseBusyError,
+    TableSpec,
+    build_database,
+    database_lock,
+)
 from pipeline.industries import industries_frame
 from pipeline.match import match_people
 from pipeline.normalize import normalize_records
+from pipeline.parse_cache import ParseCache, cache_folder
 from pipeline.persons import build_persons
 from pipeline.profile import (
     ProfileError,
@@ -26,6 +40,14 @@ from pipeline.profile import (
     find_profile,
     ranking_settings,
     seeker_schools,
+)
+from pipeline.runlog import (
+    PreviousDatabaseError,
+    accounting_problems,
+    next_run_id,
+    previous_runs,
+    runs_table,
+    this_run,
 )
 from pipeline.schema import ConnectorResult, Reject, records_frame
 from pipeline.score import (
@@ -54,19 +76,53 @@ class RefreshSummary:
     persons: int = 0
     seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)
+    reused: int = 0
+
+
+@dataclass
+class InboxRead:
+    """What reading the inbox gave: the merged result, whole-file problems, and which files'
+    parses came from the cache (by source path) under which cache keys."""
+
+    result: ConnectorResult
+    problems: list[str]
+    reused_paths: set[str] = field(default_factory=set)
+    cache_keys: set[str] = field(default_factory=set)
 
 
 def read_inbox(inbox: Path, skip_bad_files: bool = False) -> tuple[ConnectorResult, list[str]]:
     """Read every unit in the inbox. Problems with whole files are collected and raised together,
     unless ``skip_bad_files``: then each such file is one reject, and its message is returned."""
+    read = read_inbox_cached(inbox, skip_bad_files)
+    return read.result, read.problems
+
+
+def read_inbox_cached(
+    inbox: Path, skip_bad_files: bool = False, cache: ParseCache | None = None
+) -> InboxRead:
+    """``read_inbox``, reusing the parse of every file whose checksum, connector and connector
+    code are unchanged since it was cached (parsing is the slow part of a refresh)."""
     total = ConnectorResult()
     problems: list[str] = []
+    reused: set[str] = set()
+    keys: set[str] = set()
     for item in plan_inbox(inbox):
+        checksum = sha256_of(item.path) if cache is not None else None
         try:
-            part = read_item(item, inbox)
+            key = _cache_key(cache, item, inbox, checksum)
+            cached = cache.get(key) if cache is not None and key else None
+            if cached is not None:
+                part = cached
+                reused.update(f.source_path for f in part.files)
+            else:
+                part = read_item(item, inbox)
+                if cache is not None and key:
+                    cache.put(key, part)
+            if key:
+                keys.add(key)
         except InputFileError as err:
             problems.append(str(err))
-            report = unreadable_report(item.path, inbox)
+            report = unreadable_report(item.path, inbox, checksum)
             report.rows_read = report.rejects = 1
             total.files.append(report)
             total.rejects.append(
@@ -85,10 +141,25 @@ def read_inbox(inbox: Path, skip_bad_files: bool = False) -> tuple[ConnectorResu
         total.seeker = total.seeker.merge(part.seeker)
     if problems and not skip_bad_files:
         raise RefreshError(problems)
-    unbalanced = [f.source_path for f in total.files if not f.balanced]
+    unbalanced = [f for f in total.files if not f.balanced]
     if unbalanced:
-        raise RefreshError([f"{p}: rows read != records + rejects (a bug)" for p in unbalanced])
-    return total, problems
+        raise RefreshError(
+            [
+                f"{f.source_path}: read {f.rows_read} rows but has {f.records} records + "
+                f"{f.rejects} rejects + {f.evidence_rows} evidence rows (a bug)"
+                for f in unbalanced
+            ]
+        )
+    return InboxRead(total, problems, reused, keys)
+
+
+def _cache_key(
+    cache: ParseCache | None, item: InboxItem, inbox: Path, checksum: str | None
+) -> str | None:
+    if cache is None or item.connector is None or checksum is None:
+        return None
+    display = ReadContext(inbox).display(item.path)
+    return cache.key(display, checksum, item.connector.kind, item.options)
 
 
 def reference_date(records: pl.DataFrame) -> dt.date:
@@ -102,17 +173,52 @@ def reference_date(records: pl.DataFrame) -> dt.date:
 
 
 def refresh(
-    inbox: Path, db: Path, skip_bad_files: bool = False, profile: SeekerProfile | None = None
+    inbox: Path,
+    db: Path,
+    skip_bad_files: bool = False,
+    *,
+    profile: SeekerProfile | None = None,
+    incremental: bool = True,
+    lock_timeout: float = 60.0,
 ) -> RefreshSummary:
     """Rebuild ``db`` from ``inbox``; on any error the old database stays as it was.
-    ``profile`` (else the inbox's seeker.toml, if any) sets the schools and ranking defaults."""
+
+    ``profile`` (else the inbox's seeker.toml, if any) sets the schools and ranking defaults.
+    One refresh of a database runs at a time (others wait up to ``lock_timeout`` seconds, then
+    fail). Unchanged files are not parsed again unless ``incremental`` is False. The run is
+    appended to ``ingest_runs``, and the new database is swapped in only if its accounting adds up.
+    """
+    started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
     if profile is None:
         try:
             profile = find_profile(inbox)
         except ProfileError as err:
             raise RefreshError([str(err)]) from err
-    result, problems = read_inbox(inbox, skip_bad_files)
+    try:
+        with database_lock(db, lock_timeout):
+            return _refresh_locked(
+                inbox, db, skip_bad_files, profile, incremental, started_at, started
+            )
+    except (DatabaseBusyError, PreviousDatabaseError) as err:
+        raise RefreshError([str(err)]) from err
+    except BuildCheckError as err:
+        raise RefreshError([f"{db}: the new database failed its checks", *err.problems]) from err
+
+
+def _refresh_locked(
+    inbox: Path,
+    db: Path,
+    skip_bad_files: bool,
+    profile: SeekerProfile | None,
+    incremental: bool,
+    started_at: dt.datetime,
+    started: float,
+) -> RefreshSummary:
+    previous = previous_runs(db)
+    cache = ParseCache(cache_folder(db)) if incremental else None
+    read = read_inbox_cached(inbox, skip_bad_files, cache)
+    result, problems = read.result, read.problems
     if not result.records:
         raise RefreshError(
             [
@@ -131,9 +237,26 @@ def refresh(
     tables = database_tables(
         result, keyed, matched.clusters, matched.evidence, persons, industries, signals
     )
-    # Schema version 2 (see README): industry_evidence, industries, ranking_settings are new.
     tables += scoring_tables(evidence, ranking_settings(profile, schools))
-    build_database(db, tables)
+    run = this_run(
+        next_run_id(previous),
+        started_at,
+        time.perf_counter() - started,
+        result.files,
+        read.reused_paths,
+    )
+    tables.append(runs_table(previous, run))
+    build_database(db, tables, checks=[accounting_problems])
+    if cache is not None:
+        cache.prune(read.cache_keys)
+    log.info(
+        "refresh: %d files (%d reused), %d records, %d rejects, %d persons",
+        len(result.files),
+        len(read.reused_paths),
+        len(result.records),
+        len(result.rejects),
+        persons.height,
+    )
     return RefreshSummary(
         files=len(result.files),
         records=len(result.records),
@@ -141,6 +264,7 @@ def refresh(
         persons=persons.height,
         seconds=time.perf_counter() - started,
         skipped=problems,
+        reused=len(read.reused_paths),
     )
 
 

@@ -45,7 +45,9 @@ def test_refresh_accounts_for_every_row(tmp_path: Path) -> None:
     result = refresh(fixture_inbox(tmp_path), db)
 
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"{db}: 4 persons from 4 records in 4 files (3 rejected rows)")
+    assert result.output.startswith(
+        f"{db}: 4 persons from 4 records in 4 files (3 rejected rows, 0 files unchanged)"
+    )
     with duckdb.connect(str(db), read_only=True) as con:
         files = con.execute(
             "select source_file, rows_read, records, rejects, evidence_rows from input_files "
@@ -175,7 +177,7 @@ def test_same_inputs_give_the_same_person_ids(tmp_path: Path) -> None:
         (
             "holiday.jpg",
             b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
-            "holiday.jpg: no connector recognises this file",
+            "holiday.jpg: this is a JPEG image, whatever its name says",
         ),
         ("Connections.zip", b"PK\x03\x04truncated", "Connections.zip: the ZIP file is damaged"),
     ],
@@ -218,7 +220,7 @@ def test_header_only_connections_is_an_error(tmp_path: Path) -> None:
     result = refresh(inbox, tmp_path / "contacts.duckdb")
 
     assert result.exit_code == 1
-    assert "no person records found" in result.output
+    assert "Connections.csv has a header but no connections" in result.output
 
 
 def test_skip_bad_files_records_them_as_rejects(tmp_path: Path) -> None:
@@ -229,7 +231,7 @@ def test_skip_bad_files_records_them_as_rejects(tmp_path: Path) -> None:
     result = refresh(inbox, db, "--skip-bad-files")
 
     assert result.exit_code == 0, result.output
-    assert "skipped: holiday.jpg: no connector recognises this file" in result.output
+    assert "skipped: holiday.jpg: this is a JPEG image" in result.output
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute(
             "select source_file, source_row from rejects where source_row = 0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,14 @@ from click.testing import CliRunner
 
 import pipeline.refresh as refresh_module
 from pipeline.cli import cli, discover
-from pipeline.schema import ConnectorResult, SeekerFacts, SeekerSchool, SourceKind, SourceRecord
+from pipeline.schema import (
+    ConnectorResult,
+    FileReport,
+    SeekerFacts,
+    SeekerSchool,
+    SourceKind,
+    SourceRecord,
+)
 
 EXPORT = dt.date(2026, 11, 20)
 LI = SourceKind.LINKEDIN_CONNECTION
@@ -34,6 +42,24 @@ def record(kind: SourceKind, file: str, row: int, name: str, **values: Any) -> S
 
 
 def world() -> ConnectorResult:
+    """The records below, with the per-file accounting a connector would give them."""
+    result = _world_records()
+    counts = Counter(r.source_path for r in result.records)
+    result.files = [
+        FileReport(
+            source_file=path,
+            source_path=path,
+            kind="test",
+            sha256="0" * 64,
+            rows_read=count,
+            records=count,
+        )
+        for path, count in sorted(counts.items())
+    ]
+    return result
+
+
+def _world_records() -> ConnectorResult:
     """Four connections, three alumni-directory rows (one is a connection too) and a Pfizer
     team page of three: more Pfizer people than the per-company cap."""
     url = "https://www.linkedin.com/in/"
@@ -148,7 +174,11 @@ def world() -> ConnectorResult:
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("built")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(refresh_module, "read_inbox", lambda inbox, skip: (world(), []))
+        patch.setattr(
+            refresh_module,
+            "read_inbox_cached",
+            lambda inbox, skip, cache=None: refresh_module.InboxRead(world(), []),
+        )
         refresh_module.refresh(folder, folder / "contacts.duckdb")
     return folder / "contacts.duckdb"
 
@@ -336,7 +366,11 @@ def test_profile_at_refresh_sets_schools_and_defaults(tmp_path: Path) -> None:
     )
     target = tmp_path / "other.duckdb"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(refresh_module, "read_inbox", lambda inbox, skip: (world(), []))
+        patch.setattr(
+            refresh_module,
+            "read_inbox_cached",
+            lambda inbox, skip, cache=None: refresh_module.InboxRead(world(), []),
+        )
         refresh_module.refresh(tmp_path, target, profile=profile)
     # No --industry: the profile's biotech; Northfield alumni are no longer warm.
     assert listed(target) == [

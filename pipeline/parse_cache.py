@@ -1,0 +1,88 @@
+"""Incremental refresh: what each unchanged input file parsed to, kept beside the database.
+
+An entry is keyed by everything that decides a parse: the file's place in the inbox, its
+checksum, the connector that reads it with its options, and a fingerprint of the connector code.
+Change any of them and the file is parsed again. Entries hold personal data, so the folder is
+the owner's only, like the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pipeline.schema import ConnectorResult
+
+log = logging.getLogger(__name__)
+
+_ROOT = Path(__file__).resolve().parent.parent
+# The parse of a file depends on the connectors and on the record schema they fill.
+_CODE_FILES = ("connectors/*.py", "pipeline/schema.py")
+
+
+@functools.cache
+def code_version() -> str:
+    """A fingerprint of the code that parses input files; any edit to it invalidates the cache."""
+    digest = hashlib.sha256()
+    for pattern in _CODE_FILES:
+        for path in sorted(_ROOT.glob(pattern)):
+            digest.update(path.relative_to(_ROOT).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_folder(db: Path) -> Path:
+    """Where the parse cache of ``db`` lives: ``<db>.cache/`` beside it."""
+    return db.with_name(db.name + ".cache")
+
+
+class ParseCache:
+    """Parsed results of input files, one JSON file per key, written atomically."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def key(self, display_path: str, sha256: str, kind: str, options: dict[str, str]) -> str:
+        material = json.dumps([display_path, sha256, kind, sorted(options.items()), code_version()])
+        return hashlib.sha256(material.encode()).hexdigest()
+
+    def _entry(self, key: str) -> Path:
+        return self.folder / f"{key}.json"
+
+    def get(self, key: str) -> ConnectorResult | None:
+        """The cached result, or None when absent or unreadable (then the file is parsed again)."""
+        path = self._entry(key)
+        try:
+            return ConnectorResult.model_validate_json(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValidationError, ValueError) as err:
+            log.warning("ignoring damaged parse cache entry %s (%s)", path.name, type(err).__name__)
+            return None
+
+    def put(self, key: str, result: ConnectorResult) -> None:
+        old_umask = os.umask(0o077)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temporary = self.folder / f".{key}.{os.getpid()}.tmp"
+            temporary.write_text(result.model_dump_json(), encoding="utf-8")
+            os.replace(temporary, self._entry(key))
+        finally:
+            os.umask(old_umask)
+
+    def prune(self, keep: set[str]) -> None:
+        """Forget entries not used by the latest refresh (files removed or changed since)."""
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            if path.suffix == ".json" and path.stem in keep:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
