@@ -98,6 +98,9 @@ def read_linkedin_export(path: Path, inbox: Path | None = None) -> ConnectorResu
     """Read every member this module knows; list the others in the log, untouched."""
     members = _members(path, inbox or path.parent)
     by_name: dict[str, Member] = {}
+    if path.is_file() and not zipfile.is_zipfile(path):
+        # A bare CSV was chosen for its connections header, whatever the user named it.
+        by_name["connections.csv"] = members[0]
     for member in members:
         key = member.name.lower()
         if key in MEMBER_NAMES and key not in by_name:

@@ -170,6 +170,17 @@ def test_sniff_by_content_not_name(tmp_path: Path) -> None:
     assert sniff_linkedin_export(other) == 0
 
 
+def test_a_renamed_connections_file_is_read_under_its_own_name(tmp_path: Path) -> None:
+    renamed = tmp_path / "my-network.csv"
+    shutil.copy(FIXTURES / "Connections.csv", renamed)
+
+    result = read_linkedin_export(renamed, tmp_path)
+
+    assert [(r.source_file, r.source_row) for r in result.records] == [
+        ("my-network.csv", n) for n in (1, 2, 3, 6)
+    ]
+
+
 def test_sniff_claims_an_export_missing_connections(tmp_path: Path) -> None:
     path = tmp_path / "export.zip"
     with zipfile.ZipFile(path, "w") as archive:
