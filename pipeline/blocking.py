@@ -6,7 +6,7 @@ grow with the sum of squared group sizes, not with n². The rules are chosen so 
 person's records differ in practice still share a key: a nickname (given-name forms from the
 nickname table), a typo in the surname (its sorted letters survive a transposition, its consonants
 survive a changed vowel or a dropped umlaut), a double-barrelled or changed surname (each part;
-given name and employer), a typo in the given name (surname and initial).
+given name and employer), a typo in the given name (surname and the name's first two letters).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipeline.normalize import given_name_forms
+from pipeline.normalize import given_name_blocking_forms
 
 PAIR_SCHEMA: dict[str, pl.DataType] = {
     "record_id_l": pl.String(),
@@ -23,7 +23,7 @@ PAIR_SCHEMA: dict[str, pl.DataType] = {
     "blocked_by": pl.String(),
 }
 # A rule whose key is shared by more records than this is too unspecific to compare them all
-# (only used by the surname-only rule, which exists for rare surnames).
+# (used by the rules that exist for rare cases: a rare surname, a changed surname).
 RARE_KEY_LIMIT = 25
 
 
@@ -38,7 +38,7 @@ class BlockingRule:
 
 def _first_forms() -> pl.Expr:
     return pl.col("first_key").map_elements(
-        lambda first: list(given_name_forms(first)),
+        lambda first: list(given_name_blocking_forms(first)),
         return_dtype=pl.List(pl.String),
         skip_nulls=True,
     )
@@ -62,8 +62,14 @@ def blocking_rules() -> list[BlockingRule]:
         BlockingRule("given name and surname letters", _keyed(forms, sorted_letters)),
         BlockingRule("given name and surname consonants", _keyed(forms, consonants)),
         BlockingRule("given name and a surname part", _keyed(forms, pl.col("last_part"))),
-        BlockingRule("surname and initial", _keyed(last, pl.col("first_key").str.head(1))),
-        BlockingRule("given name and employer", _keyed(forms, pl.col("company_key"))),
+        BlockingRule(
+            "surname and given name's start", _keyed(last, pl.col("first_key").str.head(2))
+        ),
+        BlockingRule(
+            "given name and employer",
+            _keyed(pl.col("first_key"), pl.col("company_key")),
+            max_group=RARE_KEY_LIMIT,
+        ),
         BlockingRule("rare surname", last, max_group=RARE_KEY_LIMIT),
     ]
 

@@ -16,13 +16,6 @@ from dataclasses import dataclass
 
 import polars as pl
 
-DECISION_SCHEMA: dict[str, pl.DataType] = {
-    "record_id_l": pl.String(),
-    "record_id_r": pl.String(),
-    "merged": pl.Boolean(),
-    "decision": pl.String(),
-}
-
 
 @dataclass
 class _Group:
@@ -86,29 +79,30 @@ class ConstrainedClusters:
         return "merged"
 
 
-def _cannot_link(scored: pl.DataFrame, below: float) -> dict[str, set[str]]:
-    clear = scored.filter(pl.col("match_score") < below).select("record_id_l", "record_id_r")
+def _cannot_link(scored: pl.DataFrame, below: float, threshold: float) -> dict[str, set[str]]:
+    """Clear non-match partners per record, for records that take part in some link (only
+    those can ever be joined with anyone)."""
+    links = scored.filter(pl.col("match_score") >= threshold)
+    linked = pl.concat([links["record_id_l"], links["record_id_r"]]).unique()
+    clear = scored.filter(
+        (pl.col("match_score") < below)
+        & pl.col("record_id_l").is_in(linked.implode())
+        & pl.col("record_id_r").is_in(linked.implode())
+    )
     result: dict[str, set[str]] = {}
-    for left, right in clear.iter_rows():
+    for left, right in clear.select("record_id_l", "record_id_r").iter_rows():
         result.setdefault(left, set()).add(right)
         result.setdefault(right, set()).add(left)
     return result
 
 
-def _never_reasons(records: pl.DataFrame, pairs: pl.DataFrame) -> list[str | None]:
-    """Per pair, the hard constraint that keeps its two records apart, if any."""
+def _sides(pairs: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
+    """``pairs`` with each side's columns from ``records`` (suffixed _l and _r), same order."""
     left = records.rename({c: f"{c}_l" for c in records.columns})
     right = records.rename({c: f"{c}_r" for c in records.columns})
-    joined = pairs.join(left, on="record_id_l", how="left", maintain_order="left").join(
+    return pairs.join(left, on="record_id_l", how="left", maintain_order="left").join(
         right, on="record_id_r", how="left", maintain_order="left"
     )
-    reason = (
-        pl.when(pl.col("profile_key_l") != pl.col("profile_key_r"))
-        .then(pl.lit("never: different LinkedIn profiles"))
-        .when(pl.col("connection_file_l") == pl.col("connection_file_r"))
-        .then(pl.lit("never: two rows of one Connections.csv"))
-    )
-    return joined.select(reason.alias("reason"))["reason"].to_list()
 
 
 def cluster_records(
@@ -124,15 +118,20 @@ def cluster_records(
         records["record_id"].to_list(),
         records["profile_key"].to_list(),
         records["connection_file"].to_list(),
-        _cannot_link(scored, cannot_link_below),
+        _cannot_link(scored, cannot_link_below, threshold),
     )
     links = scored.filter(pl.col("match_score") >= threshold).sort(
         ["match_weight", "record_id_l", "record_id_r"], descending=[True, False, False]
     )
-    decided = {
-        (left, right): clusters.union(left, right)
-        for left, right in links.select("record_id_l", "record_id_r").iter_rows()
-    }
+    decided = links.select(
+        "record_id_l",
+        "record_id_r",
+        pl.Series(
+            "link_decision",
+            [clusters.union(a, b) for a, b in links.select("record_id_l", "record_id_r").rows()],
+            dtype=pl.String,
+        ),
+    )
     roots = pl.DataFrame(
         {
             "record_id": records["record_id"],
@@ -140,15 +139,23 @@ def cluster_records(
         },
         schema={"record_id": pl.String, "root": pl.String},
     )
-    pairs = scored.select("record_id_l", "record_id_r")
-    merged = [clusters.find(a) == clusters.find(b) for a, b in pairs.iter_rows()]
-    never = _never_reasons(records, pairs)
-    decisions = [
-        reason or decided.get((a, b), "merged (through other links)" if same else "below threshold")
-        for (a, b), same, reason in zip(pairs.iter_rows(), merged, never, strict=True)
-    ]
-    outcome = pairs.with_columns(
-        pl.Series("merged", merged, dtype=pl.Boolean),
-        pl.Series("decision", decisions, dtype=pl.String),
+    sides = _sides(
+        scored.select("record_id_l", "record_id_r"),
+        records.join(roots, on="record_id", how="left"),
+    ).join(decided, on=["record_id_l", "record_id_r"], how="left", maintain_order="left")
+    merged = pl.col("root_l") == pl.col("root_r")
+    decision = (
+        pl.when(pl.col("profile_key_l") != pl.col("profile_key_r"))
+        .then(pl.lit("never: different LinkedIn profiles"))
+        .when(pl.col("connection_file_l") == pl.col("connection_file_r"))
+        .then(pl.lit("never: two rows of one Connections.csv"))
+        .when(pl.col("link_decision").is_not_null())
+        .then(pl.col("link_decision"))
+        .when(merged)
+        .then(pl.lit("merged (through other links)"))
+        .otherwise(pl.lit("below threshold"))
+    )
+    outcome = sides.select(
+        "record_id_l", "record_id_r", merged.alias("merged"), decision.alias("decision")
     )
     return roots, outcome

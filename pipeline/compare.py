@@ -27,7 +27,7 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 from pipeline.normalize import given_name_relatives
 
 # Random record pairs drawn (with a fixed seed) to measure how often levels occur by chance.
-SAMPLE_PAIRS = 100_000
+SAMPLE_PAIRS = 50_000
 SAMPLE_SEED = 20_261_122
 # What a profile mismatch contributes in the evidence table; clustering treats it as a veto.
 VETO_WEIGHT = -50.0

@@ -252,9 +252,11 @@ def given_name_relatives(first: str) -> tuple[str, ...]:
     return tuple(sorted((namer.nicknames_of(first) | namer.canonicals_of(first)) - {first}))
 
 
-def given_name_forms(first: str) -> tuple[str, ...]:
-    """The name and its direct relatives: blocking keys, so 'Bob' and 'Robert' meet."""
-    return (first, *given_name_relatives(first))
+@cache
+def given_name_blocking_forms(first: str) -> tuple[str, ...]:
+    """The name and the formal names it is a nickname of: blocking keys, so 'Bob' and
+    'Robert' meet (both carry 'robert') without every Robert meeting every Bill."""
+    return (first, *sorted(_nicknamer().canonicals_of(first) - {first}))
 
 
 def company_initials(key: str | None) -> str | None:
