@@ -75,56 +75,64 @@ def blocking_rules() -> list[BlockingRule]:
 
 
 def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.LazyFrame:
+    """Pairs of row numbers (left < right) sharing this rule's key."""
     keys = (
-        exploded.select("record_id", rule.key.alias("block_key"))
-        .drop_nulls("block_key")
-        .filter(pl.col("block_key") != "")
+        exploded.select("row", rule.key.alias("block_key"))
+        .filter(pl.col("block_key").is_not_null() & (pl.col("block_key") != ""))
+        # Joining on a 64-bit hash of the key is much cheaper than on the string.
+        .select("row", pl.col("block_key").hash(seed=0))
         .unique()
     )
     if rule.max_group is not None:
         keys = keys.filter(pl.len().over("block_key") <= rule.max_group)
-    pairs = keys.join(keys, on="block_key", suffix="_r").filter(
-        pl.col("record_id") < pl.col("record_id_r")
-    )
+    pairs = keys.join(keys, on="block_key", suffix="_r").filter(pl.col("row") < pl.col("row_r"))
     return pairs.select(
-        pl.col("record_id").alias("record_id_l"),
-        "record_id_r",
-        pl.lit(order, dtype=pl.Int32).alias("rule_order"),
-    ).unique(["record_id_l", "record_id_r"])
+        pl.col("row").alias("row_l"), "row_r", pl.lit(order, dtype=pl.Int32).alias("rule_order")
+    )
 
 
 def candidate_pairs(keyed: pl.DataFrame) -> pl.DataFrame:
     """Every pair of records (``record_id_l`` < ``record_id_r``) sharing a blocking key, once,
     with the name of the first rule that paired them, sorted by the pair's ids."""
     rules = blocking_rules()
+    # Rows numbered in record_id order: comparing numbers then orders the ids too.
+    ordered = keyed.select(
+        "record_id",
+        "first_key",
+        "last_key",
+        "last_fold",
+        "company_key",
+        "email_key",
+        "profile_key",
+    ).sort("record_id")
+    ids = ordered.get_column("record_id")
     exploded = (
-        keyed.lazy()
-        .select(
-            "record_id",
-            "first_key",
-            "last_key",
-            "last_fold",
-            "company_key",
-            "email_key",
-            "profile_key",
-        )
+        ordered.lazy()
+        .with_row_index("row")
         .with_columns(_first_forms().alias("first_forms"))
         .with_columns(pl.col("last_fold").str.split(" ").alias("last_part"))
         .explode("first_forms")
         .explode("last_part")
+        .cache()
     )
-    # One scan of the exploded frame per rule; the union keeps each pair's strongest rule.
-    exploded = exploded.cache()
     names = pl.DataFrame(
         {"rule_order": list(range(len(rules))), "blocked_by": [r.name for r in rules]},
         schema={"rule_order": pl.Int32, "blocked_by": pl.String},
     )
-    pairs = (
+    # The union keeps each pair once, with its strongest rule.
+    rows = (
         pl.concat([_rule_pairs(exploded, rule, i) for i, rule in enumerate(rules)])
-        .group_by("record_id_l", "record_id_r")
+        .group_by("row_l", "row_r")
         .agg(pl.col("rule_order").min())
-        .join(names.lazy(), on="rule_order")
-        .select(list(PAIR_SCHEMA))
-        .sort("record_id_l", "record_id_r")
+        .sort("row_l", "row_r")
+        .join(names.lazy(), on="rule_order", maintain_order="left")
+        .collect()
     )
-    return pairs.collect()
+    return pl.DataFrame(
+        {
+            "record_id_l": ids.gather(rows["row_l"]),
+            "record_id_r": ids.gather(rows["row_r"]),
+            "blocked_by": rows["blocked_by"],
+        },
+        schema=PAIR_SCHEMA,
+    )
