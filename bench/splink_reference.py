@@ -29,6 +29,7 @@ U_SEED = 7
 
 def splink_input(keyed: pl.DataFrame) -> pl.DataFrame:
     """The columns Splink compares, from the normalised records."""
+    title = pl.col("title").str.to_lowercase().str.replace_all(r"[^a-z0-9]+", " ").str.strip_chars()
     return keyed.select(
         "record_id",
         pl.col("first_key").alias("first_name"),
@@ -36,17 +37,31 @@ def splink_input(keyed: pl.DataFrame) -> pl.DataFrame:
         pl.col("company_key").alias("company"),
         pl.col("email_key").alias("email"),
         pl.col("profile_key").alias("profile"),
+        pl.col("middle_key").str.head(1).alias("middle_initial"),
+        pl.when(title != "").then(title).alias("title"),
+        pl.col("class_year").cast(pl.String).alias("class_year"),
     )
 
 
-def splink_predictions(keyed: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+def splink_predictions(keyed: pl.DataFrame, all_fields: bool = False) -> tuple[pl.DataFrame, int]:
     """Every blocked pair's Splink match probability, and how many pairs were blocked.
 
+    ``all_fields`` adds the fields our matcher also uses (middle initial, title, class year) as
+    exact-match comparisons, title with term frequencies: Splink given the same evidence.
     Returns a frame (record_id_l, record_id_r, match_probability).
     """
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
+    extra = (
+        [
+            cl.ExactMatch("middle_initial"),
+            cl.ExactMatch("title").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("class_year"),
+        ]
+        if all_fields
+        else []
+    )
     settings = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="record_id",
@@ -58,6 +73,7 @@ def splink_predictions(keyed: pl.DataFrame) -> tuple[pl.DataFrame, int]:
             ),
             cl.EmailComparison("email"),
             cl.ExactMatch("profile"),
+            *extra,
         ],
         blocking_rules_to_generate_predictions=[
             block_on("surname"),
@@ -77,10 +93,7 @@ def splink_predictions(keyed: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=U_SEED)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("email"))
-    import os
-
-    if os.environ.get("SPLINK_DUMP"):
-        print(json.dumps(linker.misc.save_model_to_json(), indent=1))
+    log.debug("Splink model: %s", json.dumps(linker.misc.save_model_to_json()))
     predictions = linker.inference.predict()
     frame = pl.from_arrow(predictions.as_pyarrow_table())  # type: ignore[no-untyped-call]
     if not isinstance(frame, pl.DataFrame):

@@ -8,7 +8,13 @@ often it occurs between two records of different people, measured on the data it
 
 - for exact agreement u is the value's term frequency: agreeing on "smith" says less than
   agreeing on "thornbury", so common names need more corroborating evidence;
-- for the other levels u is the level's share among a fixed-seed random sample of record pairs.
+- for near agreement (nickname, typo, similar) u is the level's share among a fixed-seed random
+  sample of record pairs, but at least the rarer value's frequency, and the weight never exceeds
+  exact agreement on the commoner value ("Hill"/"Hall" is weak, "Jonhson"/"Johnson" strong);
+- for disagreement u is the level's share in the same sample.
+
+Two records that both state a middle initial or a class year and differ count strongly against
+(m = 0.03); a different employer only weakly (m = 0.45), since directories go stale.
 
 The prior is one expected duplicate per record: log2(1 / (n - 1)) bits. Everything is computed on
 whole columns (polars expressions and rapidfuzz ``cpdist`` over all pairs at once).

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 from urllib.parse import unquote
 
@@ -205,7 +205,8 @@ def _surname_key(tokens: list[str]) -> str | None:
     return " ".join(parts) or None
 
 
-@cache
+# Names repeat across sources and refreshes; the bound keeps a long-lived process's memory flat.
+@lru_cache(maxsize=262_144)
 def parse_name(full_name: str | None, first_name: str | None, last_name: str | None) -> NameParts:
     """Given name, middle initials and surname keys for one record.
 
@@ -244,7 +245,7 @@ def _nicknamer() -> NickNamer:
     return NickNamer()
 
 
-@cache
+@lru_cache(maxsize=65_536)
 def given_name_relatives(first: str) -> tuple[str, ...]:
     """Names the maintained nickname table relates to ``first`` directly, either way:
     'bob' -> ('bert', 'bobby', 'rob', 'robert'); 'robert' -> ('bob', 'rob', ...)."""
@@ -252,7 +253,7 @@ def given_name_relatives(first: str) -> tuple[str, ...]:
     return tuple(sorted((namer.nicknames_of(first) | namer.canonicals_of(first)) - {first}))
 
 
-@cache
+@lru_cache(maxsize=65_536)
 def given_name_blocking_forms(first: str) -> tuple[str, ...]:
     """The name and the formal names it is a nickname of: blocking keys, so 'Bob' and
     'Robert' meet (both carry 'robert') without every Robert meeting every Bill."""
