@@ -70,6 +70,12 @@ def _explanation(features: tuple[str, ...]) -> pl.Expr:
 
 
 def _person_ids(keyed: pl.DataFrame, roots: pl.DataFrame) -> pl.DataFrame:
+    """record_id -> person_id, one id per cluster, anchored as the module docstring says.
+
+    Two clusters can hold the same email (a shared inbox, or a merge the constraints refused):
+    the one with the lowest record id keeps the plain anchor, the others add their lowest
+    record id to it, so no two persons ever share an id.
+    """
     anchors = (
         roots.join(keyed.select("record_id", "profile_key", "email_key"), on="record_id")
         .group_by("root")
@@ -78,7 +84,14 @@ def _person_ids(keyed: pl.DataFrame, roots: pl.DataFrame) -> pl.DataFrame:
                 pl.concat_str(pl.lit("in:"), pl.col("profile_key").min()),
                 pl.concat_str(pl.lit("em:"), pl.col("email_key").min()),
                 pl.concat_str(pl.lit("rec:"), pl.col("record_id").min()),
-            ).alias("anchor")
+            ).alias("anchor"),
+            pl.col("record_id").min().alias("first_record"),
+        )
+        .with_columns(
+            pl.when(pl.col("first_record").rank("ordinal").over("anchor") > 1)
+            .then(pl.concat_str("anchor", pl.lit("|"), "first_record"))
+            .otherwise(pl.col("anchor"))
+            .alias("anchor")
         )
     )
     return (

@@ -279,6 +279,16 @@ def test_two_rows_of_one_connections_file_are_two_people() -> None:
     assert person_size(result, c) == 2
 
 
+def test_records_kept_apart_never_share_a_person_id() -> None:
+    # A shared team inbox on two rows of one export: the email is no reason to merge them.
+    a = linkedin(1, "Wei", "Zhang", email="research@example.com")
+    b = linkedin(2, "Mei", "Chen", email="research@example.com")
+    result, _ = match(a, b)
+
+    assert pair_evidence(result, a, b)["decision"] == "never: two rows of one Connections.csv"
+    assert not same_person(result, a, b)
+
+
 def test_one_record_does_not_chain_two_strangers_together() -> None:
     bob = linkedin(1, "Bob", "Whitfield", company="Pfizer", title="Senior Scientist")
     older = listed(
