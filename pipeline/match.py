@@ -29,7 +29,8 @@ FEATURES = tuple(f.name for f in DEFAULT_SETTINGS.features)
 EVIDENCE_SCHEMA: dict[str, pl.DataType] = {
     "record_id_l": pl.String(),
     "record_id_r": pl.String(),
-    "blocked_by": pl.String(),
+    # The blocking rule that made the pair a candidate (e.g. "same email").
+    "rule": pl.String(),
     **{f"{name}_level": pl.String() for name in FEATURES},
     **{f"w_{name}": pl.Float64() for name in FEATURES},
     "prior_weight": pl.Float64(),
@@ -37,7 +38,8 @@ EVIDENCE_SCHEMA: dict[str, pl.DataType] = {
     "match_score": pl.Float64(),
     "merged": pl.Boolean(),
     "decision": pl.String(),
-    "explanation": pl.String(),
+    # Every compared feature, its level and its weight, in one readable line.
+    "features": pl.String(),
 }
 
 
@@ -116,7 +118,7 @@ def match_people(keyed: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS
     features = tuple(f.name for f in settings.features)
     evidence = (
         scored.join(outcome, on=["record_id_l", "record_id_r"], how="left")
-        .with_columns(_explanation(features).alias("explanation"))
+        .with_columns(_explanation(features).alias("features"), pl.col("blocked_by").alias("rule"))
         .select(list(EVIDENCE_SCHEMA))
         .sort("record_id_l", "record_id_r")
     )

@@ -318,8 +318,8 @@ def test_every_compared_pair_is_explained() -> None:
     evidence = pair_evidence(result, a, b)
     weights = [evidence[c] for c in evidence if c.startswith("w_")]
     assert evidence["match_weight"] == pytest.approx(evidence["prior_weight"] + sum(weights))
-    assert evidence["explanation"].startswith("first: nickname (")
-    assert "company: exact (" in evidence["explanation"]
+    assert evidence["features"].startswith("first: nickname (")
+    assert "company: exact (" in evidence["features"]
     assert evidence["merged"] is True
 
 
