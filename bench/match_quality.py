@@ -61,10 +61,15 @@ class RunResult:
     quality: Quality
 
 
-def load_world(world: Path) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+def load_world(world: Path) -> tuple[pl.DataFrame, pl.DataFrame, int, list[str]]:
     """Records read from ``world/inbox`` (real connectors first; the bench-only fallback for
-    generated files no connector here reads), their truth (record_id, person_key), and how
-    many records came from the fallback."""
+    generated files no connector here reads), their truth (record_id, person_key), how many
+    records came from the fallback, and the files left out of the benchmark.
+
+    Truth is keyed by file and row, so a file whose rows the reader lost without a reject
+    (fewer records and rejects than truth rows) would pair records with the wrong people from
+    that row on: such a file is left out, and said so, rather than scored wrongly.
+    """
     inbox = world / "inbox"
     result, _problems = read_inbox(inbox, skip_bad_files=True)
     records: list[SourceRecord] = list(result.records)
@@ -75,7 +80,6 @@ def load_world(world: Path) -> tuple[pl.DataFrame, pl.DataFrame, int]:
         if extra:
             records.extend(extra)
             fallback += len(extra)
-    frame = records_frame(records)
     with (world / "truth.csv").open(encoding="utf-8") as handle:
         rows = [
             (r["source_path"], int(r["source_row"]), r["person_key"])
@@ -86,11 +90,24 @@ def load_world(world: Path) -> tuple[pl.DataFrame, pl.DataFrame, int]:
         schema={"source_path": pl.String, "source_row": pl.Int64, "person_key": pl.String},
         orient="row",
     )
+    accounted = Counter(r.source_path for r in records) + Counter(
+        r.source_path
+        for r in result.rejects
+        if r.source_row > 0 and r.source_path not in unreadable
+    )
+    expected = Counter(truth["source_path"].to_list())
+    excluded = [
+        f"{path}: {accounted[path]} records and rejects for {count} truth rows"
+        for path, count in sorted(expected.items())
+        if accounted[path] < count
+    ]
+    left_out = {line.split(": ", 1)[0] for line in excluded}
+    frame = records_frame([r for r in records if r.source_path not in left_out])
     labelled = frame.join(truth, on=["source_path", "source_row"], how="left")
     missing = labelled.filter(pl.col("person_key").is_null()).height
     if missing:
         raise SystemExit(f"{world}: {missing} records have no truth row — generator/reader drift")
-    return frame, labelled.select("record_id", "person_key"), fallback
+    return frame, labelled.select("record_id", "person_key"), fallback, excluded
 
 
 def _pairs(sizes: pl.Expr) -> pl.Expr:
@@ -233,13 +250,14 @@ def bench_world(people: int, seed: int, systems: list[str]) -> dict[str, object]
     with tempfile.TemporaryDirectory(prefix="match-bench-") as tmp:
         world = Path(tmp) / "world"
         generate_world(world, people, seed, SOURCES)
-        records, truth, fallback = load_world(world)
+        records, truth, fallback, excluded = load_world(world)
         results = [measure(system, records, truth, Path(tmp)) for system in systems]
     return {
         "people": people,
         "seed": seed,
         "records": records.height,
         "fallback_records": fallback,
+        "files_left_out": excluded,
         "true_pairs": truth.group_by("person_key").len().select(_pairs(pl.col("len"))).item(),
         "results": [asdict(r) for r in results],
     }
@@ -275,6 +293,8 @@ def _table(worlds: list[dict[str, object]]) -> str:
                 f"{ref['seconds'] / max(ours['seconds'], 1e-9):>7.1f}x "
                 f"{ref['peak_mb'] / max(ours['peak_mb'], 1e-9):>7.1f}x "
             )
+        for line in world["files_left_out"]:  # type: ignore[attr-defined]
+            lines.append(f"  left out (rows lost without a reject, truth would misalign): {line}")
         if world["fallback_records"]:
             lines.append(
                 f"  ({world['fallback_records']} of {world['records']} records read by the "
