@@ -181,11 +181,26 @@ def _name_tokens(value: str) -> list[str]:
 
 
 def _strip_titles(tokens: list[str], keep: int = 1) -> list[str]:
-    while len(tokens) > keep and tokens[0] in HONORIFICS:
+    """Drop leading honorifics and trailing post-nominal letters, keeping at least ``keep``
+    tokens (so "Wei Ma" keeps its surname though "ma" is also a degree)."""
+    while len(tokens) > 1 and tokens[0] in HONORIFICS:
         tokens = tokens[1:]
     while len(tokens) > keep and tokens[-1] in POSTNOMINALS:
         tokens = tokens[:-1]
     return tokens
+
+
+def _natural_order(value: str) -> str:
+    """'Smith, Robert J., MBA' -> 'Robert J. Smith'; 'Robert Smith, MD, MPH' -> 'Robert Smith'.
+
+    Comma-separated trailing parts made only of post-nominal letters are dropped; what remains
+    with a comma in it is surname first."""
+    segments = value.split(",")
+    while len(segments) > 1 and all(t in POSTNOMINALS for t in _name_tokens(segments[-1])):
+        segments.pop()
+    if len(segments) == 1:
+        return segments[0]
+    return " ".join([*segments[1:], segments[0]])
 
 
 def _surname_start(tokens: list[str]) -> int:
@@ -215,23 +230,15 @@ def parse_name(full_name: str | None, first_name: str | None, last_name: str | N
     "Smith, Robert J." as surname first and "Robert J. Smith, PhD" as post-nominal letters.
     """
     if first_name and last_name:
-        given = _strip_titles(_name_tokens(first_name), keep=0)
-        family = _strip_titles(_name_tokens(last_name.split(",")[0]), keep=0)
+        given = _strip_titles(_name_tokens(first_name))
+        family = _strip_titles(_name_tokens(last_name.split(",")[0]))
         if given and family:
             # A middle name may sit in the full name only ("First", "Middle", "Last" columns).
             middle = _initials(given[1:]) or parse_name(full_name, None, None).middle
             return NameParts(given[0], middle, _surname_key(family))
     if not full_name:
         return NameParts(None, None, None)
-    value = full_name
-    if "," in value:
-        head, _, tail = value.partition(",")
-        tail_tokens = _name_tokens(tail)
-        if tail_tokens and not all(t in POSTNOMINALS for t in tail_tokens):
-            value = f"{tail} {head}"
-        else:
-            value = head
-    tokens = _strip_titles(_name_tokens(value))
+    tokens = _strip_titles(_name_tokens(_natural_order(full_name)), keep=2)
     if not tokens:
         return NameParts(None, None, None)
     if len(tokens) == 1:

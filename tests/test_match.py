@@ -111,6 +111,12 @@ def pair_evidence(result: MatchResult, a: SourceRecord, b: SourceRecord) -> dict
         ("Conor O'Brien", None, None, ("conor", None, "obrien")),
         ("Ana de la Cruz", None, None, ("ana", None, "de la cruz")),
         ("Robert A Smith", "Robert", "Smith", ("robert", "a", "smith")),
+        ("Smith, John M., MBA", None, None, ("john", "m", "smith")),
+        ("Robert Smith, MD, MPH", None, None, ("robert", None, "smith")),
+        ("Jane Smith MBA", None, None, ("jane", None, "smith")),
+        ("Wei Ma", None, None, ("wei", None, "ma")),
+        ("Ma, Wei", None, None, ("wei", None, "ma")),
+        ("Dr. Lea Dubois", "Dr. Lea", "Dubois", ("lea", None, "dubois")),
     ],
 )
 def test_names_parse_into_given_middle_and_surname(
