@@ -359,3 +359,37 @@ def test_adding_a_file_does_not_renumber_people_already_there() -> None:
     old_ids = first.clusters.join(second.clusters, on="record_id", suffix="_after")
     assert old_ids.filter(pl.col("person_id") != pl.col("person_id_after")).height == 0
     assert same_person(second, before[0], added[0])
+
+
+def test_blocking_compares_a_small_share_of_all_pairs() -> None:
+    from pipeline.blocking import candidate_pairs
+    from worlds.names import COMPANIES, FIRST_NAMES, SURNAMES
+
+    records = [
+        listed(
+            i + 1,
+            f"{FIRST_NAMES[(i * 7) % len(FIRST_NAMES)][0]} {SURNAMES[(i * 13) % len(SURNAMES)][0]}",
+            path="big.csv",
+            company=COMPANIES[i % len(COMPANIES)][0],
+        )
+        for i in range(2000)
+    ]
+    keyed = normalize_records(records_frame(records))
+    pairs = candidate_pairs(keyed)
+
+    all_pairs = 2000 * 1999 // 2
+    assert pairs.height < all_pairs // 50
+    # Every pair once, left id below right id.
+    assert pairs.filter(pl.col("record_id_l") >= pl.col("record_id_r")).height == 0
+    assert pairs.select("record_id_l", "record_id_r").is_unique().all()
+
+
+def test_evidence_columns_are_the_documented_ones() -> None:
+    from pipeline.match import EVIDENCE_SCHEMA
+
+    result, _ = match(listed(1, "Ingrid Larsen"), listed(2, "Larsen, Ingrid"))
+
+    assert result.evidence.schema == pl.Schema(EVIDENCE_SCHEMA)
+    assert {"record_id_l", "record_id_r", "rule", "features", "match_score", "merged"} <= set(
+        result.evidence.columns
+    )
