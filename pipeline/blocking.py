@@ -59,6 +59,8 @@ def blocking_rules() -> list[BlockingRule]:
         BlockingRule("same LinkedIn profile", pl.col("profile_key")),
         BlockingRule("same email", pl.col("email_key")),
         BlockingRule("given name (or nickname) and surname", _keyed(forms, last)),
+        # Catches what has no surname to block on ("Madonna"), or a name the parser splits oddly.
+        BlockingRule("same cleaned name", pl.col("name_key")),
         BlockingRule("given name and surname letters", _keyed(forms, sorted_letters)),
         BlockingRule("given name and surname consonants", _keyed(forms, consonants)),
         BlockingRule("given name and a surname part", _keyed(forms, pl.col("last_part"))),
@@ -98,6 +100,7 @@ def candidate_pairs(keyed: pl.DataFrame) -> pl.DataFrame:
     # Rows numbered in record_id order: comparing numbers then orders the ids too.
     ordered = keyed.select(
         "record_id",
+        "name_key",
         "first_key",
         "last_key",
         "last_fold",
