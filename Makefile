@@ -8,7 +8,7 @@ DB ?= data/contacts.duckdb
 INDUSTRY ?= pharma
 
 .DEFAULT_GOAL := help
-.PHONY: help install refresh discover sample test lint typecheck check bench bench-rank clean
+.PHONY: help install refresh discover sample test lint typecheck check bench bench-match bench-rank clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -41,8 +41,11 @@ typecheck: $(STAMP) ## mypy, strict
 
 check: lint typecheck test ## Everything that must pass before a commit
 
-bench: $(STAMP) ## Benchmarks (prints figures)
-	@echo "no benchmarks yet"
+bench: bench-match ## Benchmarks (prints figures)
+
+bench-match: $(STAMP) ## Matching quality and speed beside Splink (bench/out/match_quality.json)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.match_quality
 
 bench-rank: $(STAMP) ## Ranking quality on a generated world: precision@50, duplicates, warm>cold
 	$(BIN)/python bench/rank_quality.py --people 1000 --seed 11 --top 50

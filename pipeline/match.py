@@ -1,8 +1,16 @@
 """Matching stage: which records describe the same real person.
 
-Rules, strongest first: the same LinkedIn profile key; the same email; the same cleaned name at
-the same company. Two hard constraints always hold: records with different profile keys are never
-one person, and two rows of one Connections.csv are two people by construction.
+Three steps, one module each: ``blocking`` proposes candidate pairs, ``compare`` gives each pair a
+Fellegi-Sunter match weight from its features (term-frequency adjusted, so "James Smith" needs
+more corroboration than "Ottoline Thornbury"), and ``cluster`` joins records strongest link first
+under hard constraints (one LinkedIn profile per person, two rows of one Connections.csv are two
+people, no clear non-match inside a person). Every compared pair, with each feature's level and
+contribution, is returned as evidence.
+
+Person ids are anchored on what adding records does not change: the person's LinkedIn profile
+key, else their lowest email, else their lowest record id (which depends only on file path and
+row). Adding a file therefore leaves existing ids alone, except for a person the new file gives a
+stronger anchor to (a profile or email they lacked) or a record that sorts before their old ones.
 """
 
 from __future__ import annotations
@@ -12,15 +20,26 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from pipeline.blocking import PAIR_SCHEMA, candidate_pairs
+from pipeline.cluster import cluster_records
+from pipeline.compare import DEFAULT_SETTINGS, MatchSettings, score_pairs
 from pipeline.schema import SourceKind
 
+FEATURES = tuple(f.name for f in DEFAULT_SETTINGS.features)
 EVIDENCE_SCHEMA: dict[str, pl.DataType] = {
     "record_id_l": pl.String(),
     "record_id_r": pl.String(),
+    # The blocking rule that made the pair a candidate (e.g. "same email").
     "rule": pl.String(),
-    "features": pl.String(),
+    **{f"{name}_level": pl.String() for name in FEATURES},
+    **{f"w_{name}": pl.Float64() for name in FEATURES},
+    "prior_weight": pl.Float64(),
+    "match_weight": pl.Float64(),
     "match_score": pl.Float64(),
     "merged": pl.Boolean(),
+    "decision": pl.String(),
+    # Every compared feature, its level and its weight, in one readable line.
+    "features": pl.String(),
 }
 
 
@@ -32,96 +51,33 @@ class MatchResult:
     evidence: pl.DataFrame
 
 
-class _Clusters:
-    """Union-find that refuses merges breaking the hard constraints."""
-
-    def __init__(
-        self, ids: list[str], profiles: list[str | None], connection_files: list[str | None]
-    ):
-        self.parent = {i: i for i in ids}
-        self.profiles = {i: ({p} if p else set()) for i, p in zip(ids, profiles, strict=True)}
-        self.files = {i: ({f} if f else set()) for i, f in zip(ids, connection_files, strict=True)}
-
-    def find(self, item: str) -> str:
-        root = item
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[item] != root:
-            self.parent[item], item = root, self.parent[item]
-        return root
-
-    def union(self, left: str, right: str) -> bool:
-        a, b = self.find(left), self.find(right)
-        if a == b:
-            return True
-        if len(self.profiles[a] | self.profiles[b]) > 1 or self.files[a] & self.files[b]:
-            return False
-        a, b = min(a, b), max(a, b)
-        self.parent[b] = a
-        self.profiles[a] |= self.profiles.pop(b)
-        self.files[a] |= self.files.pop(b)
-        return True
-
-
-def _candidate_pairs(keyed: pl.DataFrame, keys: list[str], rule: str) -> pl.DataFrame:
-    present = keyed.drop_nulls(keys).select("record_id", *keys)
-    pairs = present.join(present, on=keys, suffix="_r").filter(
-        pl.col("record_id") < pl.col("record_id_r")
-    )
-    return pairs.select(
-        pl.col("record_id").alias("record_id_l"),
-        "record_id_r",
-        pl.lit(rule).alias("rule"),
-        pl.concat_str([pl.lit(f"{'+'.join(keys)}="), pl.concat_str(keys, separator="|")]).alias(
-            "features"
-        ),
-    )
-
-
 def person_id_for(anchor: str) -> str:
     return "p_" + hashlib.sha1(anchor.encode()).hexdigest()[:12]
 
 
-def match_people(keyed: pl.DataFrame) -> MatchResult:
-    """Cluster normalised records into persons; see the module docstring for the rules."""
-    connection_file = pl.when(pl.col("source_kind") == SourceKind.LINKEDIN_CONNECTION.value).then(
-        pl.col("source_path")
-    )
-    meta = keyed.select("record_id", "profile_key", connection_file.alias("connection_file"))
-    clusters = _Clusters(
-        meta["record_id"].to_list(),
-        meta["profile_key"].to_list(),
-        meta["connection_file"].to_list(),
-    )
-    rules = [
-        (["profile_key"], "same LinkedIn profile", 1.0),
-        (["email_key"], "same email", 0.99),
-        (["name_key", "company_key"], "same name and company", 0.9),
-    ]
-    evidence_parts = []
-    for keys, rule, score in rules:
-        pairs = _candidate_pairs(keyed, keys, rule).sort("record_id_l", "record_id_r")
-        merged = [
-            clusters.union(left, right)
-            for left, right in zip(pairs["record_id_l"], pairs["record_id_r"], strict=True)
-        ]
-        evidence_parts.append(
-            pairs.with_columns(
-                pl.lit(score).alias("match_score"), pl.Series("merged", merged, dtype=pl.Boolean)
+def _explanation(features: tuple[str, ...]) -> pl.Expr:
+    """'first: nickname (+2.9); last: exact (+5.1); ...': the pair's evidence in one line."""
+    parts = [
+        pl.when(pl.col(f"{name}_level").is_not_null()).then(
+            pl.format(
+                "{}: {} ({})",
+                pl.lit(name),
+                pl.col(f"{name}_level"),
+                pl.col(f"w_{name}").round(1).cast(pl.String),
             )
         )
-    evidence = (
-        pl.concat(evidence_parts).select(list(EVIDENCE_SCHEMA))
-        if evidence_parts
-        else pl.DataFrame(schema=EVIDENCE_SCHEMA)
-    )
-    roots = pl.DataFrame(
-        {
-            "record_id": meta["record_id"],
-            "root": [clusters.find(r) for r in meta["record_id"]],
-        },
-        schema={"record_id": pl.String, "root": pl.String},
-    )
+        for name in features
+    ]
+    return pl.concat_str(parts, separator="; ", ignore_nulls=True)
+
+
+def _person_ids(keyed: pl.DataFrame, roots: pl.DataFrame) -> pl.DataFrame:
+    """record_id -> person_id, one id per cluster, anchored as the module docstring says.
+
+    Two clusters can hold the same email (a shared inbox, or a merge the constraints refused):
+    the one with the lowest record id keeps the plain anchor, the others add their lowest
+    record id to it, so no two persons ever share an id.
+    """
     anchors = (
         roots.join(keyed.select("record_id", "profile_key", "email_key"), on="record_id")
         .group_by("root")
@@ -130,11 +86,40 @@ def match_people(keyed: pl.DataFrame) -> MatchResult:
                 pl.concat_str(pl.lit("in:"), pl.col("profile_key").min()),
                 pl.concat_str(pl.lit("em:"), pl.col("email_key").min()),
                 pl.concat_str(pl.lit("rec:"), pl.col("record_id").min()),
-            ).alias("anchor")
+            ).alias("anchor"),
+            pl.col("record_id").min().alias("first_record"),
+        )
+        .with_columns(
+            pl.when(pl.col("first_record").rank("ordinal").over("anchor") > 1)
+            .then(pl.concat_str("anchor", pl.lit("|"), "first_record"))
+            .otherwise(pl.col("anchor"))
+            .alias("anchor")
         )
     )
-    assigned = roots.join(anchors, on="root").select(
-        "record_id",
-        pl.col("anchor").map_elements(person_id_for, return_dtype=pl.String).alias("person_id"),
+    return (
+        roots.join(anchors, on="root")
+        .select(
+            "record_id",
+            pl.col("anchor").map_elements(person_id_for, return_dtype=pl.String).alias("person_id"),
+        )
+        .sort("record_id")
     )
-    return MatchResult(clusters=assigned.sort("record_id"), evidence=evidence)
+
+
+def match_people(keyed: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS) -> MatchResult:
+    """Cluster normalised records into persons; see the module docstring for how."""
+    connection_file = pl.when(pl.col("source_kind") == SourceKind.LINKEDIN_CONNECTION.value).then(
+        pl.col("source_path")
+    )
+    meta = keyed.select("record_id", "profile_key", connection_file.alias("connection_file"))
+    pairs = candidate_pairs(keyed) if keyed.height > 1 else pl.DataFrame(schema=PAIR_SCHEMA)
+    scored = score_pairs(pairs, keyed, settings)
+    roots, outcome = cluster_records(meta, scored, settings.threshold, settings.cannot_link_below)
+    features = tuple(f.name for f in settings.features)
+    evidence = (
+        scored.join(outcome, on=["record_id_l", "record_id_r"], how="left")
+        .with_columns(_explanation(features).alias("features"), pl.col("blocked_by").alias("rule"))
+        .select(list(EVIDENCE_SCHEMA))
+        .sort("record_id_l", "record_id_r")
+    )
+    return MatchResult(clusters=_person_ids(keyed, roots), evidence=evidence)

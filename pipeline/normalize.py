@@ -1,16 +1,22 @@
 """Normalisation stage: comparable keys for names, companies, emails and profile URLs.
 
-Values are kept as the sources gave them; this stage adds ``*_key`` columns beside them.
+Values are kept as the sources gave them; this stage adds ``*_key`` columns beside them. Name keys
+are transliterated ("Zoë" -> "zoe"), folded so German spellings meet ("Mueller" and "Müller" ->
+"muller"), stripped of honorifics and post-nominal letters, and split into given name, middle
+initial and surname whether the source wrote "First M. Last" or "Last, First M.".
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache, lru_cache
+from typing import NamedTuple
 from urllib.parse import unquote
 
 import polars as pl
 from anyascii import anyascii
+from nicknames import NickNamer
 
 HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "sir", "dame"})
 POSTNOMINALS = frozenset(
@@ -81,7 +87,16 @@ LEGAL_SUFFIXES = frozenset(
         "the",
     }
 )
+# Surname particles that belong to the surname that follows ("Ana de la Cruz" -> "de la cruz").
+SURNAME_PARTICLES = frozenset(
+    {"de", "del", "della", "der", "den", "di", "da", "du", "la", "le", "van", "von", "st", "ter"}
+)
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# Apostrophes join ("O'Brien" -> "obrien"); hyphens keep a double surname's parts together.
+_APOSTROPHES = re.compile(r"['`\u2019\u2018]")
+_NAME_TOKEN_JUNK = re.compile(r"[^a-z0-9\-]+")
+# German and Scandinavian spellings without umlauts: "Mueller" = "Müller" (anyascii: "Muller").
+_UMLAUT_SPELLINGS = re.compile(r"(?<=[a-z])(ae|oe|ue)")
 _PROFILE = re.compile(r"linkedin\.com/(?:in|pub)/([^/?#\s]+)", re.IGNORECASE)
 _EMAIL = re.compile(r"^[a-z0-9._%+\-']+@[a-z0-9.\-]+\.[a-z]{2,}$")
 
@@ -144,22 +159,152 @@ def profile_key(value: str | None) -> str | None:
     return unquote(match.group(1)).strip().lower() or None
 
 
+class NameParts(NamedTuple):
+    """A person's name as comparable keys: given name, middle initials, surname (its parts
+    space-separated, so "Smith-Jones" -> "smith jones")."""
+
+    first: str | None
+    middle: str | None
+    last: str | None
+
+
+def fold_name(word: str) -> str:
+    """'mueller' -> 'muller', 'soerensen' -> 'sorensen': one spelling for umlauted letters."""
+    return _UMLAUT_SPELLINGS.sub(lambda m: m.group(1)[0], word)
+
+
+def _name_tokens(value: str) -> list[str]:
+    """Whitespace tokens, transliterated and lower-case; hyphens kept inside a token."""
+    text = _APOSTROPHES.sub("", anyascii(value).lower())
+    tokens = [t.strip("-") for t in _NAME_TOKEN_JUNK.sub(" ", text).split()]
+    return [t for t in tokens if t]
+
+
+def _strip_titles(tokens: list[str], keep: int = 1) -> list[str]:
+    """Drop leading honorifics and trailing post-nominal letters, keeping at least ``keep``
+    tokens (so "Wei Ma" keeps its surname though "ma" is also a degree)."""
+    while len(tokens) > 1 and tokens[0] in HONORIFICS:
+        tokens = tokens[1:]
+    while len(tokens) > keep and tokens[-1] in POSTNOMINALS:
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _natural_order(value: str) -> str:
+    """'Smith, Robert J., MBA' -> 'Robert J. Smith'; 'Robert Smith, MD, MPH' -> 'Robert Smith'.
+
+    Comma-separated trailing parts made only of post-nominal letters are dropped; what remains
+    with a comma in it is surname first."""
+    segments = value.split(",")
+    while len(segments) > 1 and all(t in POSTNOMINALS for t in _name_tokens(segments[-1])):
+        segments.pop()
+    if len(segments) == 1:
+        return segments[0]
+    return " ".join([*segments[1:], segments[0]])
+
+
+def _surname_start(tokens: list[str]) -> int:
+    """Index where the surname begins: the last token, with any particles before it."""
+    start = len(tokens) - 1
+    while start > 1 and tokens[start - 1] in SURNAME_PARTICLES:
+        start -= 1
+    return start
+
+
+def _initials(tokens: list[str]) -> str | None:
+    return "".join(t[0] for t in tokens) or None
+
+
+def _surname_key(tokens: list[str]) -> str | None:
+    parts = [p for t in tokens for p in t.split("-") if p]
+    return " ".join(parts) or None
+
+
+# Names repeat across sources and refreshes; the bound keeps a long-lived process's memory flat.
+@lru_cache(maxsize=262_144)
+def parse_name(full_name: str | None, first_name: str | None, last_name: str | None) -> NameParts:
+    """Given name, middle initials and surname keys for one record.
+
+    When the source gives separate first and last name fields they decide the split
+    (LinkedIn: "Dr. Bob" / "Smith, PhD"); otherwise the full name is parsed, reading
+    "Smith, Robert J." as surname first and "Robert J. Smith, PhD" as post-nominal letters.
+    """
+    if first_name and last_name:
+        given = _strip_titles(_name_tokens(first_name))
+        family = _strip_titles(_name_tokens(last_name.split(",")[0]))
+        if given and family:
+            # A middle name may sit in the full name only ("First", "Middle", "Last" columns).
+            middle = _initials(given[1:]) or parse_name(full_name, None, None).middle
+            return NameParts(given[0], middle, _surname_key(family))
+    if not full_name:
+        return NameParts(None, None, None)
+    tokens = _strip_titles(_name_tokens(_natural_order(full_name)), keep=2)
+    if not tokens:
+        return NameParts(None, None, None)
+    if len(tokens) == 1:
+        return NameParts(tokens[0], None, None)
+    start = _surname_start(tokens)
+    return NameParts(tokens[0], _initials(tokens[1:start]), _surname_key(tokens[start:]))
+
+
+@cache
+def _nicknamer() -> NickNamer:
+    return NickNamer()
+
+
+@lru_cache(maxsize=65_536)
+def given_name_relatives(first: str) -> tuple[str, ...]:
+    """Names the maintained nickname table relates to ``first`` directly, either way:
+    'bob' -> ('bert', 'bobby', 'rob', 'robert'); 'robert' -> ('bob', 'rob', ...)."""
+    namer = _nicknamer()
+    return tuple(sorted((namer.nicknames_of(first) | namer.canonicals_of(first)) - {first}))
+
+
+@lru_cache(maxsize=65_536)
+def given_name_blocking_forms(first: str) -> tuple[str, ...]:
+    """The name and the formal names it is a nickname of: blocking keys, so 'Bob' and
+    'Robert' meet (both carry 'robert') without every Robert meeting every Bill."""
+    return (first, *sorted(_nicknamer().canonicals_of(first) - {first}))
+
+
+def company_initials(key: str | None) -> str | None:
+    """'goldman sachs' -> 'gs': how directories abbreviate employers (GS, NPS)."""
+    if not key or " " not in key:
+        return None
+    return "".join(w[0] for w in key.split() if w != "and")
+
+
 def _mapped(column: str, function: Callable[[str | None], str | None]) -> pl.Expr:
     return pl.col(column).map_elements(function, return_dtype=pl.String, skip_nulls=True)
 
 
+def _name_parts(keyed: pl.DataFrame) -> pl.DataFrame:
+    """first_key, middle_key, last_key per record, parsed once per distinct name."""
+    columns = ["full_name", "first_name", "last_name"]
+    distinct = keyed.select(columns).unique()
+    parsed = [parse_name(full, first, last) for full, first, last in distinct.iter_rows()]
+    parts = distinct.with_columns(
+        pl.Series("first_key", [p.first for p in parsed], dtype=pl.String),
+        pl.Series("middle_key", [p.middle for p in parsed], dtype=pl.String),
+        pl.Series("last_key", [p.last for p in parsed], dtype=pl.String),
+    )
+    parts = parts.with_columns(
+        pl.col("last_key")
+        .map_elements(fold_name, return_dtype=pl.String, skip_nulls=True)
+        .alias("last_fold")
+    )
+    return keyed.join(parts, on=columns, how="left", nulls_equal=True, maintain_order="left")
+
+
 def normalize_records(records: pl.DataFrame) -> pl.DataFrame:
-    """Add ``name_key``, ``first_key``, ``last_key``, ``company_key``, ``email_key`` and
-    ``profile_key`` beside the source values."""
+    """Add ``name_key``, ``first_key``, ``middle_key``, ``last_key``, ``last_fold`` (the surname
+    with umlaut spellings folded: "mueller" -> "muller"), ``company_key``, ``company_initials``,
+    ``email_key`` and ``profile_key`` beside the source values, keeping the records' order."""
     keyed = records.with_columns(
         _mapped("full_name", name_key).alias("name_key"),
         _mapped("company", company_key).alias("company_key"),
         _mapped("email", email_key).alias("email_key"),
         _mapped("linkedin_url", profile_key).alias("profile_key"),
     )
-    return keyed.with_columns(
-        pl.col("name_key").str.split(" ").list.first().alias("first_key"),
-        pl.when(pl.col("name_key").str.contains(" "))
-        .then(pl.col("name_key").str.split(" ").list.last())
-        .alias("last_key"),
-    )
+    keyed = keyed.with_columns(_mapped("company_key", company_initials).alias("company_initials"))
+    return _name_parts(keyed)

@@ -408,8 +408,16 @@ def database_tables(
         TableSpec(
             "match_evidence",
             evidence,
-            "Every record pair the matcher compared: rule, features, score, outcome",
-            {"merged": "True when the pair ended in one person"},
+            "Every record pair the matcher compared: blocking rule, each feature's level and "
+            "weight in bits (w_*), prior, match weight and probability, outcome",
+            {
+                "rule": "The first blocking rule that made the two records a candidate pair",
+                "match_weight": "prior_weight + the w_* columns: log2 odds of one person",
+                "match_score": "Probability the two records are one person",
+                "merged": "True when the pair ended in one person",
+                "decision": "merged, below threshold, or which constraint refused the merge",
+                "features": "The compared features, their levels and weights, in one line",
+            },
         ),
         TableSpec(
             "person_industries",

@@ -1,0 +1,393 @@
+"""Comparison: a Fellegi-Sunter match weight for every candidate pair, feature by feature.
+
+Each feature compares one attribute of the two records and lands in a level (``exact``,
+``nickname``, ``typo``, ``different``, ...), or in none when either record lacks the value. A
+level contributes log2(m / u) bits: m is how often the level occurs between two records of one
+person (a fixed prior belief about how sources describe people, in ``DEFAULT_SETTINGS``), u how
+often it occurs between two records of different people, measured on the data itself:
+
+- for exact agreement u is the value's term frequency: agreeing on "smith" says less than
+  agreeing on "thornbury", so common names need more corroborating evidence;
+- for near agreement (nickname, typo, similar) u is the level's share among a fixed-seed random
+  sample of record pairs, but at least the rarer value's frequency, and the weight never exceeds
+  exact agreement on the commoner value ("Hill"/"Hall" is weak, "Jonhson"/"Johnson" strong);
+- for disagreement u is the level's share in the same sample.
+
+Two records that both state a middle initial or a class year and differ count strongly against
+(m = 0.03); a different employer only weakly (m = 0.45), since directories go stale.
+
+The prior is one expected duplicate per record: log2(1 / (n - 1)) bits. Everything is computed on
+whole columns (polars expressions and rapidfuzz ``cpdist`` over all pairs at once).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+from pipeline.normalize import given_name_relatives
+
+# Random record pairs drawn (with a fixed seed) to measure how often levels occur by chance.
+SAMPLE_PAIRS = 50_000
+SAMPLE_SEED = 20_261_122
+# What a profile mismatch contributes in the evidence table; clustering treats it as a veto.
+VETO_WEIGHT = -50.0
+ATTRIBUTES = (
+    "first_key",
+    "middle_key",
+    "last_key",
+    "last_fold",
+    "company_key",
+    "company_initials",
+    "email_key",
+    "profile_key",
+    "class_year",
+    "title_key",
+)
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One compared attribute: m-probability per level (levels in order of strength), and the
+    column whose term frequencies adjust its agreement levels (``tf_column``; ``tf_level`` is
+    the exact-agreement level)."""
+
+    name: str
+    m: dict[str, float]
+    tf_column: str | None = None
+    tf_level: str = "exact"
+    # An identifier (profile, email) is rarely missing by chance of the person: its frequency
+    # is taken over all records, so a key few records carry still counts as rare.
+    identifier: bool = False
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """The one default configuration: how often each level occurs within one person."""
+
+    features: tuple[Feature, ...] = field(
+        default_factory=lambda: (
+            Feature(
+                "profile", {"exact": 0.999, "different": 0.001}, "profile_key", identifier=True
+            ),
+            Feature("email", {"exact": 0.9, "different": 0.1}, "email_key", identifier=True),
+            Feature(
+                "first",
+                {"exact": 0.8, "nickname": 0.12, "typo": 0.04, "initial": 0.03, "different": 0.01},
+                "first_key",
+            ),
+            Feature("middle", {"exact": 0.97, "different": 0.03}),
+            Feature(
+                "last",
+                {"exact": 0.89, "typo": 0.06, "part": 0.035, "different": 0.015},
+                "last_fold",
+            ),
+            # People change jobs and directories are stale: a different employer is weak evidence.
+            Feature("company", {"exact": 0.4, "similar": 0.15, "different": 0.45}, "company_key"),
+            Feature("title", {"exact": 0.5, "similar": 0.15, "different": 0.35}, "title_key"),
+            Feature("class_year", {"exact": 0.92, "near": 0.05, "different": 0.03}, "class_year"),
+        )
+    )
+    # Merge when the posterior match probability reaches this.
+    threshold: float = 0.5
+    # A pair at 4:1 or worse against is a non-match no cluster may hold, however linked.
+    cannot_link_below: float = 0.2
+
+
+DEFAULT_SETTINGS = MatchSettings()
+
+
+def comparison_attributes(keyed: pl.DataFrame) -> pl.DataFrame:
+    """The attributes features compare, one row per record."""
+    title_key = (
+        pl.col("title").str.to_lowercase().str.replace_all(r"[^a-z0-9]+", " ").str.strip_chars()
+    )
+    return keyed.select(
+        "record_id",
+        *[c for c in ATTRIBUTES if c != "title_key"],
+        pl.when(title_key != "").then(title_key).alias("title_key"),
+    )
+
+
+def _pair_frame(pairs: pl.DataFrame, attributes: pl.DataFrame) -> pl.DataFrame:
+    left = attributes.rename({c: f"{c}_l" for c in attributes.columns})
+    right = attributes.rename({c: f"{c}_r" for c in attributes.columns})
+    return pairs.join(left, on="record_id_l", how="left").join(right, on="record_id_r", how="left")
+
+
+def _strings(frame: pl.DataFrame, column: str) -> list[str]:
+    return frame.get_column(column).fill_null("").to_list()
+
+
+def _cpdist(frame: pl.DataFrame, column: str, scorer: object) -> pl.Series:
+    """Element-wise scores of ``column_l`` against ``column_r`` (rapidfuzz, all cores)."""
+    if frame.height == 0:
+        return pl.Series(column, [], dtype=pl.Float64)
+    scores = process.cpdist(
+        _strings(frame, f"{column}_l"),
+        _strings(frame, f"{column}_r"),
+        scorer=scorer,  # type: ignore[arg-type]
+        workers=-1,
+    )
+    return pl.Series(column, np.asarray(scores, dtype=np.float64))
+
+
+def _nickname_pairs(frame: pl.DataFrame) -> pl.DataFrame:
+    """(first_key_l, first_key_r) pairs the nickname table relates: directly (Bob ~ Robert), or
+    through a shared formal name longer than both (Liz ~ Beth via Elizabeth), or through a
+    shared relative with the same initial (Katie ~ Katy ~ Katherine). Not through any shared
+    relative: the table lists Bill under both Robert and William, who are not one name."""
+    names = (
+        pl.concat(
+            [
+                frame.select(pl.col("first_key_l").alias("n")),
+                frame.select(pl.col("first_key_r").alias("n")),
+            ],
+        )
+        .drop_nulls()
+        .unique()
+    )
+    related = (
+        names.with_columns(
+            pl.col("n")
+            .map_elements(lambda n: list(given_name_relatives(n)), return_dtype=pl.List(pl.String))
+            .alias("rel")
+        )
+        .explode("rel")
+        .drop_nulls()
+    )
+    direct = related.select(pl.col("n").alias("first_key_l"), pl.col("rel").alias("first_key_r"))
+    shared = related.join(related, on="rel", suffix="_r").filter(pl.col("n") != pl.col("n_r"))
+    longer = pl.col("rel").str.len_chars() > pl.max_horizontal(
+        pl.col("n").str.len_chars(), pl.col("n_r").str.len_chars()
+    )
+    initial = pl.col("rel").str.head(1)
+    same_initial = (initial == pl.col("n").str.head(1)) & (initial == pl.col("n_r").str.head(1))
+    two_step = shared.filter(longer | same_initial).select(
+        pl.col("n").alias("first_key_l"), pl.col("n_r").alias("first_key_r")
+    )
+    return pl.concat([direct, two_step]).unique().with_columns(pl.lit(True).alias("is_nickname"))
+
+
+def _level(conditions: list[tuple[pl.Expr, str]], present: pl.Expr) -> pl.Expr:
+    """The first level whose condition holds, or null when either value is missing."""
+    first_true = pl.coalesce(
+        *[pl.when(condition).then(pl.lit(name)) for condition, name in conditions],
+        pl.lit("different"),
+    )
+    return pl.when(present).then(first_true)
+
+
+def _both(column: str) -> pl.Expr:
+    return pl.col(f"{column}_l").is_not_null() & pl.col(f"{column}_r").is_not_null()
+
+
+def _same(column: str) -> pl.Expr:
+    return pl.col(f"{column}_l") == pl.col(f"{column}_r")
+
+
+def comparison_levels(pairs: pl.DataFrame, attributes: pl.DataFrame) -> pl.DataFrame:
+    """``pairs`` (record_id_l, record_id_r, ...) with both records' attributes and one
+    ``<feature>_level`` column per feature."""
+    frame = _pair_frame(pairs, attributes)
+    frame = frame.with_columns(
+        _cpdist(frame, "first_key", DamerauLevenshtein.distance).alias("first_dl"),
+        _cpdist(frame, "last_key", JaroWinkler.normalized_similarity).alias("last_jw"),
+        # A typo may hide in either spelling: "mller" is one edit from "muller", not "mueller".
+        pl.min_horizontal(
+            _cpdist(frame, "last_key", DamerauLevenshtein.distance),
+            _cpdist(frame, "last_fold", DamerauLevenshtein.distance),
+        ).alias("last_dl"),
+        _cpdist(frame, "company_key", fuzz.token_set_ratio).alias("company_ratio"),
+        _cpdist(frame, "title_key", fuzz.token_set_ratio).alias("title_ratio"),
+    )
+    frame = frame.join(_nickname_pairs(frame), on=["first_key_l", "first_key_r"], how="left")
+    first_l, first_r = pl.col("first_key_l"), pl.col("first_key_r")
+    shorter = pl.min_horizontal(first_l.str.len_chars(), first_r.str.len_chars())
+    # Diminutives the table lacks: "Barb"/"Barbara" (prefix), "Liam"/"William" (suffix).
+    diminutive = (shorter >= 3) & (
+        first_l.str.starts_with(first_r)
+        | first_r.str.starts_with(first_l)
+        | first_l.str.ends_with(first_r)
+        | first_r.str.ends_with(first_l)
+    )
+    initial = (shorter == 1) & (first_l.str.head(1) == first_r.str.head(1))
+    last_l, last_r = pl.col("last_fold_l"), pl.col("last_fold_r")
+    last_parts_overlap = (
+        last_l.str.split(" ").list.set_intersection(last_r.str.split(" ")).list.len() > 0
+    )
+    last_long = pl.min_horizontal(last_l.str.len_chars(), last_r.str.len_chars()) >= 4
+    comp_l, comp_r = pl.col("company_key_l"), pl.col("company_key_r")
+    company_similar = (
+        (pl.col("company_ratio") >= 90)
+        | comp_l.str.starts_with(comp_r)
+        | comp_r.str.starts_with(comp_l)
+        | (comp_l == pl.col("company_initials_r"))
+        | (comp_r == pl.col("company_initials_l"))
+    )
+    year_gap = (pl.col("class_year_l").cast(pl.Int32) - pl.col("class_year_r")).abs()
+    return frame.with_columns(
+        _level([(_same("profile_key"), "exact")], _both("profile_key")).alias("profile_level"),
+        _level([(_same("email_key"), "exact")], _both("email_key")).alias("email_level"),
+        _level(
+            [
+                (_same("first_key"), "exact"),
+                (pl.col("is_nickname").fill_null(False) | diminutive, "nickname"),
+                (initial, "initial"),
+                ((shorter >= 3) & (pl.col("first_dl") <= 1), "typo"),
+            ],
+            _both("first_key"),
+        ).alias("first_level"),
+        _level(
+            [
+                (
+                    pl.col("middle_key_l").str.head(1) == pl.col("middle_key_r").str.head(1),
+                    "exact",
+                )
+            ],
+            _both("middle_key"),
+        ).alias("middle_level"),
+        _level(
+            [
+                (_same("last_fold"), "exact"),
+                (
+                    last_long & ((pl.col("last_dl") <= 1) | (pl.col("last_jw") >= 0.94)),
+                    "typo",
+                ),
+                (last_parts_overlap, "part"),
+            ],
+            _both("last_key"),
+        ).alias("last_level"),
+        _level(
+            [(_same("company_key"), "exact"), (company_similar, "similar")],
+            _both("company_key"),
+        ).alias("company_level"),
+        _level(
+            [(_same("title_key"), "exact"), (pl.col("title_ratio") >= 90, "similar")],
+            _both("title_key"),
+        ).alias("title_level"),
+        _level(
+            [(_same("class_year"), "exact"), (year_gap == 1, "near")], _both("class_year")
+        ).alias("class_year_level"),
+    )
+
+
+def _sample_pairs(record_ids: pl.Series, size: int, seed: int) -> pl.DataFrame:
+    """A reproducible random sample of distinct record pairs (as record ids)."""
+    ids = record_ids.sort()
+    n = ids.len()
+    rng = np.random.default_rng(seed)
+    left = rng.integers(0, n, size=size)
+    right = rng.integers(0, n, size=size)
+    keep = left != right
+    left, right = np.minimum(left[keep], right[keep]), np.maximum(left[keep], right[keep])
+    return pl.DataFrame({"record_id_l": ids.gather(left), "record_id_r": ids.gather(right)}).unique(
+        maintain_order=True
+    )
+
+
+def u_probabilities(
+    attributes: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS
+) -> dict[str, dict[str, float]]:
+    """Per feature and level: its share among random pairs where both values are present."""
+    n = attributes.height
+    if n < 2:
+        return {f.name: dict.fromkeys(f.m, 0.5) for f in settings.features}
+    size = min(SAMPLE_PAIRS, n * (n - 1))
+    sample = comparison_levels(
+        _sample_pairs(attributes["record_id"], size, SAMPLE_SEED), attributes
+    )
+    result: dict[str, dict[str, float]] = {}
+    for feature in settings.features:
+        levels = sample.get_column(f"{feature.name}_level").drop_nulls()
+        counts = dict(levels.value_counts().iter_rows())
+        total = max(levels.len(), 1)
+        # Half an observation for a level never seen among strangers: rare, not impossible.
+        result[feature.name] = {
+            level: max(counts.get(level, 0), 0.5) / max(total, 1) for level in feature.m
+        }
+    return result
+
+
+def _with_term_frequencies(
+    frame: pl.DataFrame, attributes: pl.DataFrame, column: str, identifier: bool
+) -> pl.DataFrame:
+    """Add ``<column>_tf_l`` and ``_tf_r``: each value's share of the records that have one
+    (of all records, for an identifier)."""
+    values = attributes.get_column(column).drop_nulls()
+    total = max(attributes.height if identifier else values.len(), 1)
+    counts = values.value_counts(name="count").with_columns(pl.col("count") / total)
+    for side in ("l", "r"):
+        frame = frame.join(
+            counts.rename({column: f"{column}_{side}", "count": f"{column}_tf_{side}"}),
+            on=f"{column}_{side}",
+            how="left",
+        )
+    return frame
+
+
+def _feature_weight(feature: Feature, u: dict[str, float]) -> pl.Expr:
+    """Bits of evidence for each pair's level of ``feature`` (0 when not comparable).
+
+    Exact agreement weighs log2(m / tf(value)). Near agreement (nickname, typo, similar) weighs
+    log2(m / u) with u at least the rarer value's frequency: "Hill" and "Hall" are one letter
+    apart and both common, so that is weak evidence; "Jonhson" is a typo of a common name and
+    its rarity makes it strong, but never stronger than agreeing on "johnson" itself.
+    """
+    level = pl.col(f"{feature.name}_level")
+    by_level: list[pl.Expr] = []
+    for name, m in feature.m.items():
+        if feature.tf_column is None or name == "different":
+            by_level.append(pl.when(level == name).then(pl.lit(math.log2(m / u[name]))))
+            continue
+        tf_l, tf_r = pl.col(f"{feature.tf_column}_tf_l"), pl.col(f"{feature.tf_column}_tf_r")
+        if name == feature.tf_level:
+            by_level.append(pl.when(level == name).then(math.log2(m) - tf_l.log(base=2)))
+        else:
+            chance = pl.max_horizontal(pl.min_horizontal(tf_l, tf_r), pl.lit(u[name]))
+            # Never more than exact agreement on the commoner of the two values would give.
+            ceiling = math.log2(feature.m[feature.tf_level]) - pl.max_horizontal(tf_l, tf_r).log(
+                base=2
+            )
+            near = pl.min_horizontal(math.log2(m) - chance.log(base=2), ceiling)
+            by_level.append(pl.when(level == name).then(near))
+    weight = pl.coalesce(*by_level, pl.lit(0.0))
+    if feature.name == "profile":
+        weight = pl.when(level == "different").then(pl.lit(VETO_WEIGHT)).otherwise(weight)
+    return weight
+
+
+def prior_weight(records: int) -> float:
+    """log2 prior odds that two records are one person: one expected duplicate per record."""
+    if records < 2:
+        return 0.0
+    probability = 1.0 / (records - 1)
+    return math.log2(probability / (1.0 - probability)) if probability < 1 else 0.0
+
+
+def score_pairs(
+    pairs: pl.DataFrame, keyed: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS
+) -> pl.DataFrame:
+    """Candidate ``pairs`` with each feature's level and weight (``w_<feature>``, bits), the
+    prior, ``match_weight`` (their sum) and ``match_score`` (the posterior probability)."""
+    attributes = comparison_attributes(keyed)
+    frame = comparison_levels(pairs, attributes)
+    u = u_probabilities(attributes, settings)
+    weights = []
+    for feature in settings.features:
+        if feature.tf_column is not None:
+            frame = _with_term_frequencies(frame, attributes, feature.tf_column, feature.identifier)
+        weights.append(_feature_weight(feature, u[feature.name]).alias(f"w_{feature.name}"))
+    prior = prior_weight(keyed.height)
+    scored = frame.with_columns(weights).with_columns(pl.lit(prior).alias("prior_weight"))
+    total = pl.sum_horizontal(
+        pl.col("prior_weight"), *[pl.col(f"w_{f.name}") for f in settings.features]
+    )
+    return scored.with_columns(total.alias("match_weight")).with_columns(
+        (1.0 / (1.0 + pl.lit(2.0).pow(-pl.col("match_weight")))).alias("match_score")
+    )

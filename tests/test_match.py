@@ -1,0 +1,395 @@
+"""Matching: each name and company case from the issue, on small inline records.
+
+Every case sits in the same background population (alumni and LinkedIn records of other people,
+with realistic repeats of common names) so term frequencies and chance agreement are measured
+on something like real data, not on three rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import polars as pl
+import pytest
+
+from pipeline.match import MatchResult, match_people
+from pipeline.normalize import company_key, normalize_records, parse_name
+from pipeline.schema import SourceKind, SourceRecord, records_frame
+
+BACKGROUND_FIRST = ("Alan", "Brian", "Carl", "Diane", "Erin", "Frank", "Gary", "Helen", "Irene")
+BACKGROUND_LAST = ("Baker", "Carter", "Evans", "Foster", "Gray", "Hayes", "Irwin", "Kelly", "Lane")
+BACKGROUND_COMPANIES = ("Amgen", "Novartis", "Deloitte", "Target", "Google", "Mayo Clinic")
+EXPORT = "Basic_LinkedInDataExport_11-20-2026.zip/Connections.csv"
+
+
+def linkedin(row: int, first: str, last: str, **values: Any) -> SourceRecord:
+    return SourceRecord(
+        source_kind=SourceKind.LINKEDIN_CONNECTION,
+        source_file="Connections.csv",
+        source_path=values.pop("path", EXPORT),
+        source_row=row,
+        full_name=f"{first} {last}",
+        first_name=first,
+        last_name=last,
+        **values,
+    )
+
+
+def listed(row: int, name: str, path: str = "alumni.csv", **values: Any) -> SourceRecord:
+    kind = SourceKind.TEAM_PAGE if path.endswith(".html") else SourceKind.ALUMNI_DIRECTORY
+    return SourceRecord(
+        source_kind=kind,
+        source_file=path,
+        source_path=path,
+        source_row=row,
+        full_name=name,
+        **values,
+    )
+
+
+def background() -> list[SourceRecord]:
+    """81 other people, one alumni row each, plus ten different James Smiths (a common name)."""
+    records = [
+        listed(
+            i + 1,
+            f"{first} {last}",
+            path="background.csv",
+            company=BACKGROUND_COMPANIES[i % len(BACKGROUND_COMPANIES)],
+            class_year=1980 + i % 40,
+        )
+        for i, (first, last) in enumerate(itertools.product(BACKGROUND_FIRST, BACKGROUND_LAST))
+    ]
+    records += [
+        listed(
+            100 + i,
+            "James Smith",
+            path="background.csv",
+            company=BACKGROUND_COMPANIES[i % len(BACKGROUND_COMPANIES)],
+            class_year=1985 + 3 * i,
+            title=f"Title {i}",
+        )
+        for i in range(10)
+    ]
+    return records
+
+
+def match(*records: SourceRecord) -> tuple[MatchResult, pl.DataFrame]:
+    keyed = normalize_records(records_frame([*records, *background()]))
+    return match_people(keyed), keyed
+
+
+def same_person(result: MatchResult, *records: SourceRecord) -> bool:
+    ids = {r.record_id for r in records}
+    found = result.clusters.filter(pl.col("record_id").is_in(list(ids)))
+    return found["person_id"].n_unique() == 1
+
+
+def person_size(result: MatchResult, record: SourceRecord) -> int:
+    person = result.clusters.filter(pl.col("record_id") == record.record_id)["person_id"].item()
+    return result.clusters.filter(pl.col("person_id") == person).height
+
+
+def pair_evidence(result: MatchResult, a: SourceRecord, b: SourceRecord) -> dict[str, Any]:
+    left, right = sorted((a.record_id, b.record_id))
+    rows = result.evidence.filter(
+        (pl.col("record_id_l") == left) & (pl.col("record_id_r") == right)
+    ).to_dicts()
+    assert len(rows) == 1, "the pair was never compared"
+    return rows[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "last", "expected"),
+    [
+        ("Dr. Robert J. Smith, PhD", None, None, ("robert", "j", "smith")),
+        ("Smith, Robert J.", None, None, ("robert", "j", "smith")),
+        ("SMITH, ROBERT", None, None, ("robert", None, "smith")),
+        ("Jane Smith, MBA", "Jane", "Smith, MBA", ("jane", None, "smith")),
+        ("Zoë Müller", None, None, ("zoe", None, "muller")),
+        ("Mary Smith-Jones", None, None, ("mary", None, "smith jones")),
+        ("Conor O'Brien", None, None, ("conor", None, "obrien")),
+        ("Ana de la Cruz", None, None, ("ana", None, "de la cruz")),
+        ("Robert A Smith", "Robert", "Smith", ("robert", "a", "smith")),
+        ("Smith, John M., MBA", None, None, ("john", "m", "smith")),
+        ("Robert Smith, MD, MPH", None, None, ("robert", None, "smith")),
+        ("Jane Smith MBA", None, None, ("jane", None, "smith")),
+        ("Wei Ma", None, None, ("wei", None, "ma")),
+        ("Ma, Wei", None, None, ("wei", None, "ma")),
+        ("Dr. Lea Dubois", "Dr. Lea", "Dubois", ("lea", None, "dubois")),
+    ],
+)
+def test_names_parse_into_given_middle_and_surname(
+    name: str, first: str | None, last: str | None, expected: tuple[str | None, ...]
+) -> None:
+    assert tuple(parse_name(name, first, last)) == expected
+
+
+def test_company_suffixes_punctuation_and_ampersands_give_one_key() -> None:
+    assert {company_key(c) for c in ("Pfizer Inc.", "Pfizer", "PFIZER, INC", "Pfizer Inc")} == {
+        "pfizer"
+    }
+    assert company_key("Johnson & Johnson") == company_key("Johnson and Johnson")
+    assert company_key("Merck & Co., Inc.") == company_key("Merck") == "merck"
+
+
+@pytest.mark.parametrize(
+    ("linked", "other", "level"),
+    [
+        (("Bob", "Whitfield"), "Robert Whitfield", "nickname"),
+        (("Liz", "Pemberton"), "Elizabeth Pemberton", "nickname"),
+        (("Katie", "Ashworth"), "Katherine Ashworth", "nickname"),
+        (("Anthony", "Kowalski"), "Anthony Kowalksi", "exact"),
+        (("Zoë", "Müller"), "Zoe Mueller", "exact"),
+        (("Priya", "Okafor"), "PRIYA OKAFOR", "exact"),
+        (("Ingrid", "Larsen"), "Larsen, Ingrid M.", "exact"),
+        (("Siobhan", "Brennan"), "Dr. Siobhán Brennan, PhD", "exact"),
+    ],
+)
+def test_name_variants_of_one_person_merge(linked: tuple[str, str], other: str, level: str) -> None:
+    a = linkedin(1, *linked, company="Pfizer Inc.", title="Senior Scientist")
+    b = listed(1, other, company="PFIZER, INC", title="Senior Scientist", class_year=2009)
+    result, _ = match(a, b)
+
+    assert same_person(result, a, b)
+    assert pair_evidence(result, a, b)["first_level"] == level
+
+
+def test_typo_in_surname_is_its_own_level() -> None:
+    a = linkedin(1, "Anthony", "Kowalski", company="Amgen")
+    b = listed(1, "Kowalksi, Anthony", company="Amgen Inc.")
+    result, _ = match(a, b)
+
+    evidence = pair_evidence(result, a, b)
+    assert (evidence["last_level"], evidence["company_level"]) == ("typo", "exact")
+    assert same_person(result, a, b)
+
+
+def test_umlaut_spellings_meet_and_an_ascii_mangled_one_is_a_typo() -> None:
+    a = linkedin(1, "Hans", "Müller", company="Novartis")
+    b = listed(1, "Hans Mueller", company="Novartis AG")
+    c = listed(2, "Hans Mller", company="Novartis")
+    result, _ = match(a, b, c)
+
+    assert pair_evidence(result, a, b)["last_level"] == "exact"
+    assert pair_evidence(result, a, c)["last_level"] == "typo"
+    assert same_person(result, a, b, c)
+
+
+def test_middle_initials_agree_or_count_against() -> None:
+    a = linkedin(1, "Robert", "Thornbury", company="Pfizer")
+    b = listed(1, "Robert J. Thornbury", company="Pfizer", class_year=1999)
+    c = listed(2, "Thornbury, Robert J.", company="Pfizer", class_year=1999)
+    d = listed(3, "Robert K. Thornbury", company="Pfizer", class_year=2016)
+    result, _ = match(a, b, c, d)
+
+    assert pair_evidence(result, b, c)["middle_level"] == "exact"
+    assert pair_evidence(result, b, d)["middle_level"] == "different"
+    assert same_person(result, b, c)
+    assert not same_person(result, b, d)
+
+
+def test_hyphenated_surname_shares_a_part() -> None:
+    a = linkedin(1, "Maria", "Garcia-Quintero", company="Moderna", title="Biostatistician")
+    b = listed(1, "Maria Quintero", company="Moderna, Inc.", title="Biostatistician")
+    result, _ = match(a, b)
+
+    assert pair_evidence(result, a, b)["last_level"] == "part"
+    assert same_person(result, a, b)
+
+
+def test_changed_surname_merges_on_email_but_not_on_name_and_company_alone() -> None:
+    a = linkedin(1, "Anna", "Lindqvist", company="Vertex", email="anna.l@example.org")
+    b = listed(1, "Anna Novak", company="Vertex", email="Anna.L@example.org")
+    c = listed(2, "Anna Haddad", company="Vertex")
+    result, _ = match(a, b, c)
+
+    assert pair_evidence(result, a, b)["email_level"] == "exact"
+    assert same_person(result, a, b)
+    assert not same_person(result, a, c)
+
+
+def test_different_company_is_weak_evidence_for_a_rare_name() -> None:
+    a = linkedin(1, "Ottoline", "Abernathy", company="Pfizer")
+    b = listed(1, "Ottoline Abernathy", company="Merck & Co.", class_year=2004)
+    result, _ = match(a, b)
+
+    evidence = pair_evidence(result, a, b)
+    assert evidence["company_level"] == "different"
+    assert -2.0 < evidence["w_company"] < 0.0
+    assert same_person(result, a, b)
+
+
+def test_common_names_need_more_evidence_than_rare_ones() -> None:
+    common = linkedin(1, "James", "Smith", company="Pfizer")
+    common_listed = listed(1, "James Smith", company="Merck & Co.", class_year=2003)
+    rare = linkedin(2, "Ottoline", "Thornbury", company="Pfizer")
+    rare_listed = listed(2, "Ottoline Thornbury", company="Merck & Co.", class_year=2003)
+    result, _ = match(common, common_listed, rare, rare_listed)
+
+    common_pair = pair_evidence(result, common, common_listed)
+    rare_pair = pair_evidence(result, rare, rare_listed)
+    assert common_pair["w_last"] < rare_pair["w_last"]
+    assert common_pair["w_first"] < rare_pair["w_first"]
+    assert same_person(result, rare, rare_listed)
+    assert person_size(result, common) == 1
+
+
+def test_profile_key_merges_and_email_merges() -> None:
+    url = "https://www.linkedin.com/in/rkessler-42"
+    a = linkedin(1, "Rob", "Kessler", linkedin_url=url)
+    b = linkedin(1, "Robert", "Kessler-Hayes", linkedin_url=url + "/", path="2019/Connections.csv")
+    c = listed(1, "R. Kessler", email="rk@example.com")
+    d = listed(1, "Kessler, Robert", path="team.html", email="RK@example.com")
+    result, _ = match(a, b, c, d)
+
+    assert pair_evidence(result, a, b)["profile_level"] == "exact"
+    assert pair_evidence(result, c, d)["email_level"] == "exact"
+    assert same_person(result, a, b)
+    assert same_person(result, c, d)
+
+
+def test_different_profile_keys_are_never_one_person() -> None:
+    a = linkedin(
+        1,
+        "Robert",
+        "Oyelaran",
+        company="Pfizer",
+        title="Senior Scientist",
+        linkedin_url="https://www.linkedin.com/in/robert-oyelaran",
+    )
+    b = linkedin(
+        1,
+        "Robert",
+        "Oyelaran",
+        company="Pfizer",
+        title="Senior Scientist",
+        linkedin_url="https://www.linkedin.com/in/robert-oyelaran-2",
+        path="2024/Connections.csv",
+    )
+    result, _ = match(a, b)
+
+    assert not same_person(result, a, b)
+    assert pair_evidence(result, a, b)["decision"] == "never: different LinkedIn profiles"
+
+
+def test_two_rows_of_one_connections_file_are_two_people() -> None:
+    a = linkedin(1, "Wei", "Zhang", company="Amgen", title="Senior Scientist")
+    b = linkedin(2, "Wei", "Zhang", company="Amgen", title="Senior Scientist")
+    c = listed(1, "Wei Zhang", company="Amgen", title="Senior Scientist")
+    result, _ = match(a, b, c)
+
+    assert not same_person(result, a, b)
+    assert pair_evidence(result, a, b)["decision"] == "never: two rows of one Connections.csv"
+    # The directory row joins exactly one of them.
+    assert person_size(result, c) == 2
+
+
+def test_records_kept_apart_never_share_a_person_id() -> None:
+    # A shared team inbox on two rows of one export: the email is no reason to merge them.
+    a = linkedin(1, "Wei", "Zhang", email="research@example.com")
+    b = linkedin(2, "Mei", "Chen", email="research@example.com")
+    result, _ = match(a, b)
+
+    assert pair_evidence(result, a, b)["decision"] == "never: two rows of one Connections.csv"
+    assert not same_person(result, a, b)
+
+
+def test_one_record_does_not_chain_two_strangers_together() -> None:
+    bob = linkedin(1, "Bob", "Whitfield", company="Pfizer", title="Senior Scientist")
+    older = listed(
+        1, "Robert A. Whitfield", company="Pfizer", class_year=1988, title="Vice President, R&D"
+    )
+    younger = listed(
+        2, "Robert K. Whitfield", company="Pfizer", class_year=2019, title="Senior Scientist"
+    )
+    result, _ = match(bob, older, younger)
+
+    # Bob links well to both, but the two directory rows are scored as two people.
+    assert pair_evidence(result, bob, older)["match_score"] > 0.5
+    assert pair_evidence(result, bob, younger)["match_score"] > 0.5
+    assert pair_evidence(result, older, younger)["match_score"] < 0.2
+    assert same_person(result, bob, younger)
+    assert not same_person(result, older, younger)
+    assert pair_evidence(result, bob, older)["decision"] == (
+        "refused: the person would hold a pair scored a non-match"
+    )
+
+
+def test_every_compared_pair_is_explained() -> None:
+    a = linkedin(1, "Bob", "Whitfield", company="Pfizer Inc.")
+    b = listed(1, "Robert Whitfield", company="PFIZER, INC")
+    result, _ = match(a, b)
+
+    evidence = pair_evidence(result, a, b)
+    weights = [evidence[c] for c in evidence if c.startswith("w_")]
+    assert evidence["match_weight"] == pytest.approx(evidence["prior_weight"] + sum(weights))
+    assert evidence["features"].startswith("first: nickname (")
+    assert "company: exact (" in evidence["features"]
+    assert evidence["merged"] is True
+
+
+def test_same_inputs_in_any_order_give_the_same_person_ids() -> None:
+    records = [
+        linkedin(1, "Bob", "Whitfield", company="Pfizer"),
+        listed(1, "Robert Whitfield", company="Pfizer"),
+        listed(2, "Abigail Rossi", company="Amgen"),
+    ]
+    keyed = normalize_records(records_frame([*records, *background()]))
+    shuffled = keyed.sample(fraction=1.0, shuffle=True, seed=3)
+
+    assert match_people(keyed).clusters.equals(match_people(shuffled).clusters)
+
+
+def test_adding_a_file_does_not_renumber_people_already_there() -> None:
+    url = "https://www.linkedin.com/in/bob-whitfield"
+    before = [
+        linkedin(1, "Bob", "Whitfield", company="Pfizer", linkedin_url=url),
+        listed(1, "Robert Whitfield", company="Pfizer"),
+        listed(2, "Abigail Rossi", company="Amgen", email="abby@example.org"),
+        listed(3, "Chidi Okafor", company="Moderna"),
+    ]
+    added = [
+        listed(1, "Dr. Robert Whitfield", path="pfizer-team.html", company="Pfizer"),
+        listed(2, "Hiroshi Nakamura", path="pfizer-team.html", company="Pfizer"),
+    ]
+    first, _ = match(*before)
+    second, _ = match(*before, *added)
+
+    old_ids = first.clusters.join(second.clusters, on="record_id", suffix="_after")
+    assert old_ids.filter(pl.col("person_id") != pl.col("person_id_after")).height == 0
+    assert same_person(second, before[0], added[0])
+
+
+def test_blocking_compares_a_small_share_of_all_pairs() -> None:
+    from pipeline.blocking import candidate_pairs
+    from worlds.names import COMPANIES, FIRST_NAMES, SURNAMES
+
+    records = [
+        listed(
+            i + 1,
+            f"{FIRST_NAMES[(i * 7) % len(FIRST_NAMES)][0]} {SURNAMES[(i * 13) % len(SURNAMES)][0]}",
+            path="big.csv",
+            company=COMPANIES[i % len(COMPANIES)][0],
+        )
+        for i in range(2000)
+    ]
+    keyed = normalize_records(records_frame(records))
+    pairs = candidate_pairs(keyed)
+
+    all_pairs = 2000 * 1999 // 2
+    assert pairs.height < all_pairs // 50
+    # Every pair once, left id below right id.
+    assert pairs.filter(pl.col("record_id_l") >= pl.col("record_id_r")).height == 0
+    assert pairs.select("record_id_l", "record_id_r").is_unique().all()
+
+
+def test_evidence_columns_are_the_documented_ones() -> None:
+    from pipeline.match import EVIDENCE_SCHEMA
+
+    result, _ = match(listed(1, "Ingrid Larsen"), listed(2, "Larsen, Ingrid"))
+
+    assert result.evidence.schema == pl.Schema(EVIDENCE_SCHEMA)
+    assert {"record_id_l", "record_id_r", "rule", "features", "match_score", "merged"} <= set(
+        result.evidence.columns
+    )
