@@ -8,7 +8,7 @@ DB ?= data/contacts.duckdb
 INDUSTRY ?= pharma
 
 .DEFAULT_GOAL := help
-.PHONY: help install refresh discover sample test lint typecheck check bench clean
+.PHONY: help install refresh discover sample test lint typecheck check bench bench-quick clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -41,8 +41,11 @@ typecheck: $(STAMP) ## mypy, strict
 
 check: lint typecheck test ## Everything that must pass before a commit
 
-bench: $(STAMP) ## Benchmarks (prints figures)
-	@echo "no benchmarks yet"
+bench: $(STAMP) ## Benchmarks: 10k, 100k, 1M person-records (SIZES=10k,100k to choose)
+	$(BIN)/python -m bench.run $(if $(SIZES),--sizes $(SIZES))
+
+bench-quick: $(STAMP) ## Benchmark smoke run on a tiny world (seconds)
+	$(BIN)/python -m bench.run --quick
 
 clean: ## Remove the virtual environment and built databases
 	rm -rf $(VENV) $(DB) .mypy_cache .ruff_cache .pytest_cache

@@ -196,10 +196,19 @@ class StageClock:
             sys.stderr.write(f"\r\x1b[K  {self.label}: {name} …")
             sys.stderr.flush()
         self.per_stage_peaks = _reset_peak_rss() and self.per_stage_peaks
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         yield
         seconds = time.perf_counter() - started
-        self.stages.append({"stage": name, "seconds": seconds, "peak_rss_mib": _peak_rss_mib()})
+        self.stages.append(
+            {
+                "stage": name,
+                "seconds": seconds,
+                # CPU time varies less than wall time on a shared machine; polars threads
+                # can make it exceed the wall time.
+                "cpu_seconds": time.process_time() - cpu_started,
+                "peak_rss_mib": _peak_rss_mib(),
+            }
+        )
 
     def done(self) -> None:
         if self.show:
@@ -282,6 +291,7 @@ def worker(world: Path, db: Path, result_file: Path, discover_runs: int, label: 
         **counts,
         "stages": stages,
         "refresh_seconds": total,
+        "refresh_cpu_seconds": sum(s["cpu_seconds"] for s in stages),
         "peak_rss_mib": max(s["peak_rss_mib"] for s in stages),
         "per_stage_peaks": clock.per_stage_peaks,
         "discover": discover,
@@ -328,6 +338,9 @@ def combine_repeats(runs: list[dict[str, Any]]) -> dict[str, Any]:
             {
                 "stage": stage["stage"],
                 "seconds": statistics.median(r["stages"][position]["seconds"] for r in runs),
+                "cpu_seconds": statistics.median(
+                    r["stages"][position]["cpu_seconds"] for r in runs
+                ),
                 "peak_rss_mib": max(r["stages"][position]["peak_rss_mib"] for r in runs),
             }
         )
@@ -335,12 +348,14 @@ def combine_repeats(runs: list[dict[str, Any]]) -> dict[str, Any]:
     discover["median_ms"] = statistics.median(r["discover"]["median_ms"] for r in runs)
     discover["p90_ms"] = statistics.median(r["discover"]["p90_ms"] for r in runs)
     refresh_seconds = statistics.median(r["refresh_seconds"] for r in runs)
+    refresh_cpu_seconds = statistics.median(r["refresh_cpu_seconds"] for r in runs)
     return {
         **first,
         "repeats": len(runs),
         "refresh_seconds_each": [r["refresh_seconds"] for r in runs],
         "stages": stages,
         "refresh_seconds": refresh_seconds,
+        "refresh_cpu_seconds": refresh_cpu_seconds,
         "records_per_second": first["records"] / refresh_seconds if refresh_seconds else None,
         "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
         "discover": discover,
@@ -518,6 +533,7 @@ def render(report: dict[str, Any]) -> str:
         + "".join(f"{s['refresh_seconds']:>12.2f}{s['peak_rss_mib']:>8.0f}" for s in sizes)
     )
     rows: tuple[tuple[str, Callable[[dict[str, Any]], str]], ...] = (
+        ("cpu s", lambda s: f"{s['refresh_cpu_seconds']:.2f}"),
         ("records", lambda s: f"{s['records']:,}"),
         ("rejects", lambda s: f"{s['rejects']:,}"),
         ("persons", lambda s: f"{s['persons']:,}"),
