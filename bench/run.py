@@ -6,9 +6,9 @@
 
 A size is a number of person-records: source rows that name a real person (a LinkedIn
 connection, an alumni directory row, a team-page card). Worlds come from ``worlds.generate`` and
-are cached under ``bench/out/worlds/<size>-<seed>``. Each refresh runs in a fresh process, so its
-peak memory is its own; per stage the table gives wall time and the peak resident memory during
-that stage. Results go to ``bench/out/results-<timestamp>.json``.
+are cached under ``bench/out/worlds/<size>-<seed>[-<sources>]``. Each refresh runs in a fresh
+process, so its peak memory is its own; per stage the table gives wall time and the peak resident
+memory during that stage. Results go to ``bench/out/results-<timestamp>.json``.
 """
 
 from __future__ import annotations
@@ -134,7 +134,8 @@ def ensure_world(
 ) -> dict[str, Any]:
     """The world for ``target`` person-records, generated unless an identical one is cached.
     ``world.json`` is written last, so an interrupted generation is never reused."""
-    folder = worlds / f"{size_label(target)}-{seed}"
+    only = "" if set(sources) == set(ALL_SOURCES) else "-" + "+".join(sources)
+    folder = worlds / f"{size_label(target)}-{seed}{only}"
     people = max(10, math.ceil(target / ratio))
     wanted = {
         "target_records": target,
@@ -472,7 +473,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         label = size_label(target)
         _progress(f"[{index}/{len(args.sizes)}] {label}: world …")
         world = ensure_world(target, args.seed, sources, worlds, ratio)
-        db = out / "db" / f"{label}-{args.seed}.duckdb"
+        db = out / "db" / f"{Path(world['folder']).name}.duckdb"
         db.parent.mkdir(parents=True, exist_ok=True)
         repeat = args.repeat if target <= args.repeat_up_to else 1
         runs = []
