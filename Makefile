@@ -41,8 +41,8 @@ typecheck: $(STAMP) ## mypy, strict
 
 check: lint typecheck test ## Everything that must pass before a commit
 
-bench: $(STAMP) ## Benchmarks: 10k, 100k, 1M person-records (SIZES=10k,100k to choose)
-	$(BIN)/python -m bench.run $(if $(SIZES),--sizes $(SIZES))
+bench: $(STAMP) ## Benchmarks: 10k, 100k, 1M person-records (SIZES=10k,100k SOURCES=linkedin)
+	$(BIN)/python -m bench.run $(if $(SIZES),--sizes $(SIZES)) $(if $(SOURCES),--sources $(SOURCES))
 
 bench-quick: $(STAMP) ## Benchmark smoke run on a tiny world (seconds)
 	$(BIN)/python -m bench.run --quick

@@ -296,13 +296,29 @@ def discover_latency(db: Path, runs: int) -> dict[str, Any]:
     }
 
 
-def worker(world: Path, db: Path, result_file: Path, discover_runs: int, label: str) -> None:
-    """One measured refresh of ``world`` into ``db``; the figures go to ``result_file``."""
+def worker(
+    world: Path,
+    db: Path,
+    result_file: Path,
+    discover_runs: int,
+    label: str,
+    profile_to: Path | None = None,
+) -> None:
+    """One measured refresh of ``world`` into ``db``; the figures go to ``result_file``. With
+    ``profile_to``, the refresh runs under pyinstrument and its call tree is written there (as
+    .txt and .html); such a run's times carry the profiler's overhead."""
     logging.basicConfig(level=logging.WARNING)
     clock = StageClock(label)
+    profiler = _profiler() if profile_to else None
     started = time.perf_counter()
+    if profiler:
+        profiler.start()
     counts = refresh_by_stage(world / "inbox", db, clock)
     total = time.perf_counter() - started
+    if profiler and profile_to:
+        profiler.stop()
+        profile_to.with_suffix(".txt").write_text(profiler.output_text(unicode=True))
+        profile_to.with_suffix(".html").write_text(profiler.output_html())
     with clock.stage("discover"):
         discover = discover_latency(db, discover_runs)
     clock.done()
@@ -319,12 +335,27 @@ def worker(world: Path, db: Path, result_file: Path, discover_runs: int, label: 
     result_file.write_text(json.dumps(result))
 
 
+def _profiler() -> Any:
+    try:
+        from pyinstrument import Profiler
+    except ImportError as err:
+        raise SystemExit(
+            "--profile needs pyinstrument: .venv/bin/pip install -e '.[bench]'"
+        ) from err
+    return Profiler(interval=0.005)
+
+
 # ---------------------------------------------------------------------------------------------
 # The driver
 
 
 def _run_worker(
-    world: Path, db: Path, discover_runs: int, label: str, scratch: Path
+    world: Path,
+    db: Path,
+    discover_runs: int,
+    label: str,
+    scratch: Path,
+    profile_to: Path | None = None,
 ) -> dict[str, Any]:
     result_file = scratch / f"result-{label}-{time.monotonic_ns()}.json"
     command = [
@@ -341,6 +372,7 @@ def _run_worker(
         str(discover_runs),
         "--label",
         label,
+        *(["--profile-to", str(profile_to)] if profile_to else []),
     ]
     subprocess.run(command, cwd=REPO, check=True)
     figures: dict[str, Any] = json.loads(result_file.read_text())
@@ -504,12 +536,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for attempt in range(1, repeat + 1):
             _progress(f"[{index}/{len(args.sizes)}] {label}: refresh {attempt}/{repeat}\n")
             runs.append(_run_worker(Path(world["folder"]), db, args.discover_runs, label, scratch))
+        profile = None
+        if args.profile:
+            _progress(f"[{index}/{len(args.sizes)}] {label}: profiled refresh\n")
+            profile = out / f"profile-{Path(world['folder']).name}"
+            # Not counted: the profiler's overhead would distort the figures.
+            _run_worker(Path(world["folder"]), db, 1, label, scratch, profile)
         results.append(
             {
                 "label": label,
                 "target_records": target,
                 "world": {k: v for k, v in world.items() if k != "folder"},
                 "world_folder": world["folder"],
+                "profile": str(profile.with_suffix(".txt")) if profile else None,
                 **combine_repeats(runs),
             }
         )
@@ -644,6 +683,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--label", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--profile-to", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="After the measured runs, one more refresh per size under pyinstrument (bench "
+        "extra); call trees go to <out-dir>/profile-<size>.txt and .html",
+    )
     args = parser.parse_args(argv)
     if args.quick and args.sizes is not None:
         parser.error("--quick picks its own sizes; use --sizes or --quick, not both")
@@ -661,7 +707,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     if args.worker:
-        worker(args.worker, args.db, args.result, args.discover_runs, args.label)
+        worker(args.worker, args.db, args.result, args.discover_runs, args.label, args.profile_to)
         return
     args.started_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     report = run(args)
