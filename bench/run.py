@@ -639,6 +639,48 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def compare(report: dict[str, Any], earlier: dict[str, Any]) -> list[dict[str, Any]]:
+    """Ratios now / earlier for each size both runs measured on the same world (same size, seed
+    and sources): below 1.0 is faster or smaller now."""
+
+    def key(report: dict[str, Any], size: dict[str, Any]) -> tuple[Any, ...]:
+        return (size["label"], report["config"]["seed"], tuple(report["config"]["sources"]))
+
+    before = {key(earlier, s): s for s in earlier["sizes"]}
+    rows = []
+    for size in report["sizes"]:
+        old = before.get(key(report, size))
+        if old is None or not old["refresh_seconds"] or not old["peak_rss_mib"]:
+            continue
+        old_stages = {s["stage"]: s for s in old["stages"]}
+        rows.append(
+            {
+                "label": size["label"],
+                "refresh": size["refresh_seconds"] / old["refresh_seconds"],
+                "peak_rss": size["peak_rss_mib"] / old["peak_rss_mib"],
+                "stages": {
+                    s["stage"]: s["seconds"] / old_stages[s["stage"]]["seconds"]
+                    for s in size["stages"]
+                    if old_stages.get(s["stage"], {}).get("seconds")
+                },
+            }
+        )
+    return rows
+
+
+def render_comparison(rows: list[dict[str, Any]], earlier: Path) -> str:
+    if not rows:
+        return f"compared with {earlier}: no size measured on the same world"
+    lines = [f"now / {earlier.name} (below 1.0: faster or smaller now):"]
+    for row in rows:
+        stages = ", ".join(f"{name} {ratio:.2f}" for name, ratio in row["stages"].items())
+        lines.append(
+            f"  {row['label']:>6}: refresh {row['refresh']:.2f}, peak memory "
+            f"{row['peak_rss']:.2f}; {stages}"
+        )
+    return "\n".join(lines)
+
+
 def _sizes(text: str) -> list[int]:
     return [parse_size(part) for part in text.split(",") if part.strip()]
 
@@ -679,6 +721,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--out-dir", type=Path, default=DEFAULT_OUT, help="Where worlds and results go"
     )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="RESULTS_JSON",
+        help="An earlier results file: print this run's times and memory as ratios to it",
+    )
     # Internal: one measured refresh in a fresh process.
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -692,6 +740,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "extra); call trees go to <out-dir>/profile-<size>.txt and .html",
     )
     args = parser.parse_args(argv)
+    if args.compare and not args.compare.is_file():
+        parser.error(f"--compare {args.compare}: no such results file")
     if args.quick and args.sizes is not None:
         parser.error("--quick picks its own sizes; use --sizes or --quick, not both")
     if args.repeat < 1 or args.discover_runs < 1:
@@ -712,10 +762,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     args.started_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     report = run(args)
+    earlier = json.loads(args.compare.read_text()) if args.compare else None
+    report["compared_with"] = str(args.compare) if args.compare else None
+    report["comparison"] = compare(report, earlier) if earlier else None
     stamp = args.started_at.replace(":", "").replace("-", "")
     path = args.out_dir / f"results-{stamp}.json"
     path.write_text(json.dumps(report, indent=2, default=str))
     print(render(report))
+    if args.compare and report["comparison"] is not None:
+        print("\n" + render_comparison(report["comparison"], args.compare))
     print(f"\nresults: {path}")
 
 

@@ -7,11 +7,12 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
-from bench.run import ALL_SOURCES, cost_curve, ensure_world, parse_size, size_label
+from bench.run import ALL_SOURCES, compare, cost_curve, ensure_world, parse_size, size_label
 from pipeline.build import quote_identifier
 from pipeline.refresh import refresh
 
@@ -40,6 +41,8 @@ def test_quick_run_writes_a_report_that_matches_the_database(tmp_path: Path) -> 
         "curve",
         "targets",
         "matching_quality",
+        "compared_with",
+        "comparison",
     }
     [size] = report["sizes"]
     assert size["label"] == "300"
@@ -120,3 +123,41 @@ def test_cost_curve_reports_per_record_growth_and_exponent() -> None:
     assert curve[0]["exponent"] == pytest.approx(1.0)
     assert curve[1]["per_record_ratio"] == pytest.approx(2.0)
     assert curve[1]["exponent"] == pytest.approx(1.30103, rel=1e-4)
+
+
+Size = tuple[str, float, float, dict[str, float]]
+
+
+def _report(seed: int, sizes: list[Size]) -> dict[str, Any]:
+    return {
+        "config": {"seed": seed, "sources": ["linkedin"]},
+        "sizes": [
+            {
+                "label": label,
+                "refresh_seconds": seconds,
+                "peak_rss_mib": peak,
+                "stages": [{"stage": k, "seconds": v} for k, v in stages.items()],
+            }
+            for label, seconds, peak, stages in sizes
+        ],
+    }
+
+
+def test_compare_gives_ratios_only_for_the_same_world() -> None:
+    earlier = _report(7, [("10k", 2.0, 400.0, {"read": 1.0, "match": 1.0})])
+    now = _report(
+        7,
+        [
+            ("10k", 1.0, 500.0, {"read": 0.25, "match": 0.75, "cluster": 0.1}),
+            ("100k", 9.0, 900.0, {"read": 4.0}),
+        ],
+    )
+    assert compare(now, earlier) == [
+        {
+            "label": "10k",
+            "refresh": 0.5,
+            "peak_rss": 1.25,
+            "stages": {"read": 0.25, "match": 0.75},
+        }
+    ]
+    assert compare(now, _report(8, [("10k", 2.0, 400.0, {"read": 1.0})])) == []
