@@ -524,8 +524,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     sources = tuple(args.sources.split(","))
     ratio = records_per_person(args.seed, sources, worlds)
     results: list[dict[str, Any]] = []
-    last_world: Path | None = None
-    last_db: Path | None = None
+    failed: list[dict[str, Any]] = []
+    quality: dict[str, Any] = {}
     for index, target in enumerate(args.sizes, start=1):
         label = size_label(target)
         _progress(f"[{index}/{len(args.sizes)}] {label}: world …")
@@ -534,9 +534,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         db.parent.mkdir(parents=True, exist_ok=True)
         repeat = args.repeat if target <= args.repeat_up_to else 1
         runs = []
-        for attempt in range(1, repeat + 1):
-            _progress(f"[{index}/{len(args.sizes)}] {label}: refresh {attempt}/{repeat}\n")
-            runs.append(_run_worker(Path(world["folder"]), db, args.discover_runs, label, scratch))
+        try:
+            for attempt in range(1, repeat + 1):
+                _progress(f"[{index}/{len(args.sizes)}] {label}: refresh {attempt}/{repeat}\n")
+                runs.append(
+                    _run_worker(Path(world["folder"]), db, args.discover_runs, label, scratch)
+                )
+        except subprocess.CalledProcessError as err:
+            # One size failing (out of memory at 1M, say) must not lose the others' figures.
+            if err.returncode < 0:
+                error = f"the refresh was killed by signal {-err.returncode} (out of memory?)"
+            else:
+                error = f"the refresh exited with status {err.returncode}"
+            failed.append({"label": label, "target_records": target, "error": error})
+            continue
         profile = None
         if args.profile:
             _progress(f"[{index}/{len(args.sizes)}] {label}: profiled refresh\n")
@@ -553,9 +564,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 **combine_repeats(runs),
             }
         )
-        last_world, last_db = Path(world["folder"]), db
+        figures = matching_quality(Path(world["folder"]), db)
+        if figures is not None:
+            quality[label] = figures
     _progress("")
-    quality = matching_quality(last_world, last_db) if last_world and last_db else None
     return {
         "started_at": args.started_at,
         "machine": machine(),
@@ -571,7 +583,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "sizes": results,
         "curve": cost_curve(results),
         "targets": target_checks(results),
-        "matching_quality": quality,
+        "matching_quality": quality or None,
+        "failed": failed,
     }
 
 
@@ -635,7 +648,10 @@ def render(report: dict[str, Any]) -> str:
     if report["matching_quality"] is None:
         lines.append("matching quality: not available in this build")
     else:
-        lines.append(f"matching quality: {json.dumps(report['matching_quality'], default=str)}")
+        for label, figures in report["matching_quality"].items():
+            lines.append(f"matching quality {label}: {json.dumps(figures, default=str)}")
+    for failure in report["failed"]:
+        lines.append(f"FAILED {failure['label']}: {failure['error']}")
     return "\n".join(lines)
 
 
@@ -772,6 +788,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.compare and report["comparison"] is not None:
         print("\n" + render_comparison(report["comparison"], args.compare))
     print(f"\nresults: {path}")
+    if report["failed"]:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
+import bench.run
 from bench.run import ALL_SOURCES, compare, cost_curve, ensure_world, parse_size, size_label
 from pipeline.build import quote_identifier
 from pipeline.refresh import refresh
@@ -43,6 +44,7 @@ def test_quick_run_writes_a_report_that_matches_the_database(tmp_path: Path) -> 
         "matching_quality",
         "compared_with",
         "comparison",
+        "failed",
     }
     [size] = report["sizes"]
     assert size["label"] == "300"
@@ -161,3 +163,28 @@ def test_compare_gives_ratios_only_for_the_same_world() -> None:
         }
     ]
     assert compare(now, _report(8, [("10k", 2.0, 400.0, {"read": 1.0})])) == []
+
+
+def test_a_size_whose_refresh_dies_is_reported_and_fails_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def killed(*args: object, **kwargs: object) -> dict[str, Any]:
+        raise subprocess.CalledProcessError(-9, ["python", "-m", "bench.run", "--worker"])
+
+    monkeypatch.setattr(bench.run, "_run_worker", killed)
+    with pytest.raises(SystemExit) as exit_info:
+        bench.run.main(["--quick", "--out-dir", str(tmp_path)])
+    assert exit_info.value.code == 1
+    assert (
+        "FAILED 300: the refresh was killed by signal 9 (out of memory?)" in capsys.readouterr().out
+    )
+    [path] = tmp_path.glob("results-*.json")
+    report = json.loads(path.read_text())
+    assert report["sizes"] == [] and report["curve"] == []
+    assert report["failed"] == [
+        {
+            "label": "300",
+            "target_records": 300,
+            "error": "the refresh was killed by signal 9 (out of memory?)",
+        }
+    ]
