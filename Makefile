@@ -8,7 +8,7 @@ DB ?= data/contacts.duckdb
 INDUSTRY ?= pharma
 
 .DEFAULT_GOAL := help
-.PHONY: help install refresh discover sample test lint typecheck check bench bench-match bench-rank clean
+.PHONY: help install refresh discover sample test lint typecheck check bench bench-quick bench-match bench-rank clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -41,8 +41,11 @@ typecheck: $(STAMP) ## mypy, strict
 
 check: lint typecheck test ## Everything that must pass before a commit
 
-bench: bench-match ## Benchmarks (prints figures)
+bench: $(STAMP) ## Benchmarks: 10k, 100k, 1M person-records (SIZES=10k,100k SOURCES=linkedin)
+	$(BIN)/python -m bench.run $(if $(SIZES),--sizes $(SIZES)) $(if $(SOURCES),--sources $(SOURCES))
 
+bench-quick: $(STAMP) ## Benchmark smoke run on a tiny world (seconds)
+	$(BIN)/python -m bench.run --quick
 bench-match: $(STAMP) ## Matching quality and speed beside Splink (bench/out/match_quality.json)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.match_quality

@@ -1,0 +1,1 @@
+"""Benchmarks: generated worlds of growing size, refreshed stage by stage and measured."""

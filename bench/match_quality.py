@@ -29,6 +29,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from bench.world_fallback import fallback_records
@@ -108,6 +109,28 @@ def load_world(world: Path) -> tuple[pl.DataFrame, pl.DataFrame, int, list[str]]
     if missing:
         raise SystemExit(f"{world}: {missing} records have no truth row — generator/reader drift")
     return frame, labelled.select("record_id", "person_key"), fallback, excluded
+
+
+def evaluate(truth: Path, db: Path) -> dict[str, float]:
+    """Pairwise precision, recall and F1 of a built database's persons against ``truth``
+    (truth.csv: source_path, source_row, person_key)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        built = con.execute(
+            "select record_id, person_id, source_path, source_row from source_records"
+        ).to_arrow_table()
+    expected = pl.read_csv(
+        truth, schema_overrides={"source_path": pl.String, "source_row": pl.Int64}
+    ).select("source_path", "source_row", "person_key")
+    labelled = pl.from_arrow(built).join(expected, on=["source_path", "source_row"], how="inner")
+    quality = cluster_quality(
+        labelled.select("record_id", "person_id"), labelled.select("record_id", "person_key")
+    )
+    return {
+        "records_scored": labelled.height,
+        "precision": quality.precision,
+        "recall": quality.recall,
+        "f1": quality.f1,
+    }
 
 
 def _pairs(sizes: pl.Expr) -> pl.Expr:

@@ -300,11 +300,19 @@ def normalize_records(records: pl.DataFrame) -> pl.DataFrame:
     """Add ``name_key``, ``first_key``, ``middle_key``, ``last_key``, ``last_fold`` (the surname
     with umlaut spellings folded: "mueller" -> "muller"), ``company_key``, ``company_initials``,
     ``email_key`` and ``profile_key`` beside the source values, keeping the records' order."""
+
+    def by_value(column: str, function: Callable[[str | None], str | None]) -> pl.Expr:
+        # Each distinct value once, then a hash lookup: names and companies repeat across
+        # sources and rows, and the Python call per row was the stage's whole cost.
+        distinct = records.get_column(column).drop_nulls().unique()
+        keys = pl.Series([function(v) for v in distinct], dtype=pl.String)
+        return pl.col(column).replace_strict(distinct, keys, default=None, return_dtype=pl.String)
+
     keyed = records.with_columns(
-        _mapped("full_name", name_key).alias("name_key"),
-        _mapped("company", company_key).alias("company_key"),
-        _mapped("email", email_key).alias("email_key"),
-        _mapped("linkedin_url", profile_key).alias("profile_key"),
+        by_value("full_name", name_key).alias("name_key"),
+        by_value("company", company_key).alias("company_key"),
+        by_value("email", email_key).alias("email_key"),
+        by_value("linkedin_url", profile_key).alias("profile_key"),
     )
     keyed = keyed.with_columns(_mapped("company_key", company_initials).alias("company_initials"))
     return _name_parts(keyed)

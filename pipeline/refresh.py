@@ -5,9 +5,12 @@ This module wires the stages together; each stage is a pure function in its own 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,6 +80,15 @@ class RefreshSummary:
     seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)
     reused: int = 0
+    candidate_pairs: int = 0
+
+
+# Wraps each stage of a refresh, e.g. to time it: called with the stage's name.
+StageTimer = Callable[[str], AbstractContextManager[object]]
+
+
+def _untimed(name: str) -> AbstractContextManager[object]:
+    return contextlib.nullcontext()
 
 
 @dataclass
@@ -180,6 +192,7 @@ def refresh(
     profile: SeekerProfile | None = None,
     incremental: bool = True,
     lock_timeout: float = 60.0,
+    stage_timer: StageTimer | None = None,
 ) -> RefreshSummary:
     """Rebuild ``db`` from ``inbox``; on any error the old database stays as it was.
 
@@ -187,6 +200,7 @@ def refresh(
     One refresh of a database runs at a time (others wait up to ``lock_timeout`` seconds, then
     fail). Unchanged files are not parsed again unless ``incremental`` is False. The run is
     appended to ``ingest_runs``, and the new database is swapped in only if its accounting adds up.
+    ``stage_timer`` wraps each stage (read, frame, normalise, match, persons, score, build).
     """
     started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
@@ -198,7 +212,14 @@ def refresh(
     try:
         with database_lock(db, lock_timeout):
             return _refresh_locked(
-                inbox, db, skip_bad_files, profile, incremental, started_at, started
+                inbox,
+                db,
+                skip_bad_files,
+                profile,
+                incremental,
+                started_at,
+                started,
+                stage_timer or _untimed,
             )
     except (DatabaseBusyError, PreviousDatabaseError) as err:
         raise RefreshError([str(err)]) from err
@@ -214,10 +235,12 @@ def _refresh_locked(
     incremental: bool,
     started_at: dt.datetime,
     started: float,
+    stage: StageTimer,
 ) -> RefreshSummary:
     previous = previous_runs(db)
     cache = ParseCache(cache_folder(db)) if incremental else None
-    read = read_inbox_cached(inbox, skip_bad_files, cache)
+    with stage("read"):
+        read = read_inbox_cached(inbox, skip_bad_files, cache)
     result, problems = read.result, read.problems
     if not result.records:
         raise RefreshError(
@@ -226,45 +249,55 @@ def _refresh_locked(
                 "add a LinkedIn export, an alumni directory or a team page to the inbox"
             ]
         )
-    records = records_frame(result.records)
-    keyed = normalize_records(records)
-    matched = match_people(keyed)
-    persons = build_persons(keyed, matched.clusters)
-    evidence = industry_evidence(persons, team_page_companies(keyed, matched.clusters))
-    industries = relevance_from_evidence(evidence)
-    schools = seeker_schools(profile, result.seeker)
-    signals = warmth_and_reach(persons, schools, reference_date(records))
-    tables = database_tables(
-        result, keyed, matched.clusters, matched.evidence, persons, industries, signals
-    )
-    tables += scoring_tables(evidence, ranking_settings(profile, schools))
-    run = this_run(
-        next_run_id(previous),
-        started_at,
-        time.perf_counter() - started,
-        result.files,
-        read.reused_paths,
-    )
-    tables.append(runs_table(previous, run))
-    build_database(db, tables, checks=[accounting_problems])
+    record_count = len(result.records)
+    with stage("frame"):
+        records = records_frame(result.records)
+        # The frame holds the records now; the pydantic objects are most of the peak memory.
+        result.records.clear()
+    with stage("normalise"):
+        keyed = normalize_records(records)
+    with stage("match"):
+        matched = match_people(keyed)
+    with stage("persons"):
+        persons = build_persons(keyed, matched.clusters)
+    with stage("score"):
+        evidence = industry_evidence(persons, team_page_companies(keyed, matched.clusters))
+        industries = relevance_from_evidence(evidence)
+        schools = seeker_schools(profile, result.seeker)
+        signals = warmth_and_reach(persons, schools, reference_date(records))
+    with stage("build"):
+        tables = database_tables(
+            result, keyed, matched.clusters, matched.evidence, persons, industries, signals
+        )
+        tables += scoring_tables(evidence, ranking_settings(profile, schools))
+        run = this_run(
+            next_run_id(previous),
+            started_at,
+            time.perf_counter() - started,
+            result.files,
+            read.reused_paths,
+        )
+        tables.append(runs_table(previous, run))
+        build_database(db, tables, checks=[accounting_problems])
     if cache is not None:
         cache.prune(read.cache_keys)
     log.info(
         "refresh: %d files (%d reused), %d records, %d rejects, %d persons",
         len(result.files),
         len(read.reused_paths),
-        len(result.records),
+        record_count,
         len(result.rejects),
         persons.height,
     )
     return RefreshSummary(
         files=len(result.files),
-        records=len(result.records),
+        records=record_count,
         rejects=len(result.rejects),
         persons=persons.height,
         seconds=time.perf_counter() - started,
         skipped=problems,
         reused=len(read.reused_paths),
+        candidate_pairs=matched.evidence.height,
     )
 
 

@@ -185,10 +185,13 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
 
 def records_frame(records: list[SourceRecord]) -> pl.DataFrame:
     """The record frame the stages work on, in a stable order (by source path, then row)."""
-    rows = [{"record_id": r.record_id, **r.model_dump(mode="python")} for r in records]
-    frame = (
-        pl.DataFrame(rows, schema=RECORD_SCHEMA, orient="row")
-        if rows
-        else pl.DataFrame(schema=RECORD_SCHEMA)
-    )
-    return frame.sort("source_path", "source_row")
+    # Column by column from the validated values: no per-record dict copies (model_dump), which
+    # at a million records cost seconds and doubled peak memory for a moment.
+    values = [r.__dict__ for r in records]
+    columns: dict[str, list[object]] = {
+        "record_id": [record_id(v["source_path"], v["source_row"]) for v in values]
+    }
+    for name in RECORD_SCHEMA:
+        if name != "record_id":
+            columns[name] = [v[name] for v in values]
+    return pl.DataFrame(columns, schema=RECORD_SCHEMA).sort("source_path", "source_row")

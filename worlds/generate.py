@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
+from itertools import accumulate
 from pathlib import Path
 
 from worlds.names import CITIES, COMPANIES, FIRST_NAMES, SCHOOLS, SURNAMES, TITLES
@@ -71,13 +72,16 @@ def _weighted(rng: random.Random, pairs: Sequence[tuple[object, int]]) -> object
 
 def make_people(rng: random.Random, count: int) -> list[Person]:
     people = []
-    surnames = [(s, w) for s, w in SURNAMES]
+    # Cumulative weights once, not per person: ``choices`` draws exactly as it does from
+    # ``weights`` (it accumulates them itself), so a seed still gives the same world.
+    surnames = [s for s, _ in SURNAMES]
+    surname_weights = list(accumulate(w for _, w in SURNAMES))
+    first_names = [(f, n) for f, _, n in FIRST_NAMES]
+    first_weights = list(accumulate(w for _, w, _ in FIRST_NAMES))
     slugs: set[str] = set()
     for index in range(count):
-        last = str(_weighted(rng, surnames))
-        first, nicks = rng.choices(
-            [(f, n) for f, _, n in FIRST_NAMES], weights=[w for _, w, _ in FIRST_NAMES], k=1
-        )[0]
+        last = rng.choices(surnames, cum_weights=surname_weights, k=1)[0]
+        first, nicks = rng.choices(first_names, cum_weights=first_weights, k=1)[0]
         company, industry, variants = rng.choice(COMPANIES)
         previous = rng.choice(COMPANIES)[0] if rng.random() < 0.6 else None
         school = SEEKER_SCHOOL if rng.random() < 0.45 else rng.choice(SCHOOLS[1:])
@@ -521,8 +525,9 @@ def _hcard_page(rng: random.Random, company: str, staff: list[Person]) -> str:
     )
 
 
-def generate_world(out: Path, people: int, seed: int, sources: Sequence[str] = ALL_SOURCES) -> None:
-    """Write ``out/inbox/...`` and ``out/truth.csv`` for a world of ``people`` people."""
+def generate_world(out: Path, people: int, seed: int, sources: Sequence[str] = ALL_SOURCES) -> int:
+    """Write ``out/inbox/...`` and ``out/truth.csv`` for a world of ``people`` people; return
+    how many person-records (source rows naming a real person) the inbox holds."""
     rng = random.Random(seed)
     population = make_people(rng, people)
     inbox = out / "inbox"
@@ -538,6 +543,7 @@ def generate_world(out: Path, people: int, seed: int, sources: Sequence[str] = A
         writer = csv.writer(handle)
         writer.writerow(["source_path", "source_row", "person_key", "industry"])
         writer.writerows(truth.rows)
+    return len(truth.rows)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
