@@ -115,7 +115,7 @@ def evaluate(truth: Path, db: Path) -> dict[str, float]:
     """Pairwise precision, recall and F1 of a built database's persons against ``truth``
     (truth.csv: source_path, source_row, person_key)."""
     with duckdb.connect(str(db), read_only=True) as con:
-        built = con.execute(
+        built = con.sql(
             "select record_id, person_id, source_path, source_row from source_records"
         ).to_arrow_table()
     expected = pl.read_csv(
