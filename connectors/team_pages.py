@@ -846,6 +846,17 @@ def _dedupe(entries: list[PersonEntry]) -> list[PersonEntry]:
         same = next((k for k in by_key.get(key, []) if _same_person(k, entry)), None)
         if same is not None:
             same.fill_from(entry)
+            if same.origin == entry.origin:
+                # A list naming someone twice (a carousel, two sections) is read once, but the
+                # repeat stays a row: a reject, so namesakes the page cannot tell apart show.
+                kept.append(
+                    PersonEntry(
+                        full_name=None,
+                        raw=entry.raw,
+                        problem="repeats an earlier entry of this page (same name and title); "
+                        "read once",
+                    )
+                )
         else:
             by_key.setdefault(key, []).append(entry)
             kept.append(entry)

@@ -215,7 +215,9 @@ def test_plain_cards_on_a_broken_page_found_by_repeated_structure() -> None:
         ),
         (3, "Sun-Hee van der Berg", "Clinical Research Associate", company, None, None, None, 0.6),
     ]
-    assert result.rejects == []
+    assert [(r.source_row, r.reason) for r in result.rejects] == [
+        (4, "repeats an earlier entry of this page (same name and title); read once")
+    ]
     assert all(r.as_of is None for r in result.records)
     assert_balanced(result, "team:html")
 
@@ -536,6 +538,7 @@ def test_refresh_picks_team_pages_up_from_the_inbox(tmp_path: Path) -> None:
         ("quillon-employees.csv", 2, "team_page"),
     ]
     assert reject_rows == [
+        ("bellweather-team.htm", 4),
         ("halvorsen-leadership.html", 3),
         ("halvorsen-leadership.html", 5),
         ("quillon-employees.csv", 3),
