@@ -7,10 +7,11 @@ under hard constraints (one LinkedIn profile per person, two rows of one Connect
 people, no clear non-match inside a person). Every compared pair, with each feature's level and
 contribution, is returned as evidence.
 
-Person ids are anchored on what adding records does not change: the person's LinkedIn profile
-key, else their lowest email, else their lowest record id (which depends only on file path and
-row). Adding a file therefore leaves existing ids alone, except for a person the new file gives a
-stronger anchor to (a profile or email they lacked) or a record that sorts before their old ones.
+Person ids: a person keeps the id the previous database gave most of their records, so adding a
+file never renumbers people who were already there (each old id goes to one person only: when a
+person splits, the part holding most of their records keeps it). New people get an id anchored on
+their LinkedIn profile key, else their lowest email, else their lowest record id (which depends
+only on file path and row), so the same inputs give the same ids from scratch too.
 """
 
 from __future__ import annotations
@@ -71,8 +72,10 @@ def _explanation(features: tuple[str, ...]) -> pl.Expr:
     return pl.concat_str(parts, separator="; ", ignore_nulls=True)
 
 
-def _person_ids(keyed: pl.DataFrame, roots: pl.DataFrame) -> pl.DataFrame:
-    """record_id -> person_id, one id per cluster, anchored as the module docstring says.
+def _person_ids(
+    keyed: pl.DataFrame, roots: pl.DataFrame, previous: pl.DataFrame | None
+) -> pl.DataFrame:
+    """record_id -> person_id, one id per cluster, as the module docstring says.
 
     Two clusters can hold the same email (a shared inbox, or a merge the constraints refused):
     the one with the lowest record id keeps the plain anchor, the others add their lowest
@@ -96,18 +99,61 @@ def _person_ids(keyed: pl.DataFrame, roots: pl.DataFrame) -> pl.DataFrame:
             .alias("anchor")
         )
     )
-    return (
-        roots.join(anchors, on="root")
-        .select(
-            "record_id",
-            pl.col("anchor").map_elements(person_id_for, return_dtype=pl.String).alias("person_id"),
-        )
-        .sort("record_id")
+    anchors = anchors.with_columns(
+        pl.col("anchor").map_elements(person_id_for, return_dtype=pl.String).alias("person_id")
     )
+    if previous is not None and previous.height:
+        anchors = _keep_previous_ids(anchors, roots, previous)
+    return roots.join(anchors, on="root").select("record_id", "person_id").sort("record_id")
 
 
-def match_people(keyed: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS) -> MatchResult:
-    """Cluster normalised records into persons; see the module docstring for how."""
+def _keep_previous_ids(
+    anchors: pl.DataFrame, roots: pl.DataFrame, previous: pl.DataFrame
+) -> pl.DataFrame:
+    """Give each cluster the previous id most of its records had; each old id to one cluster
+    (the one holding most of its records, then the lowest record id), and no new anchor id
+    equal to a kept one."""
+    votes = (
+        roots.join(
+            previous.select("record_id", pl.col("person_id").alias("old_id")), on="record_id"
+        )
+        .group_by("root", "old_id")
+        .agg(pl.len().alias("votes"), pl.col("record_id").min().alias("first"))
+        .sort(["votes", "first", "old_id"], descending=[True, False, False])
+    )
+    kept: dict[str, str] = {}
+    taken: set[str] = set()
+    for root, old_id in votes.select("root", "old_id").iter_rows():
+        if root not in kept and old_id not in taken:
+            kept[root] = old_id
+            taken.add(old_id)
+    carried = pl.DataFrame(
+        {"root": list(kept), "old_id": list(kept.values())},
+        schema={"root": pl.String, "old_id": pl.String},
+    )
+    joined = anchors.join(carried, on="root", how="left")
+    clash = pl.col("old_id").is_null() & pl.col("person_id").is_in(list(taken))
+    return joined.with_columns(
+        pl.when(pl.col("old_id").is_not_null())
+        .then(pl.col("old_id"))
+        .when(clash)
+        .then(
+            pl.concat_str("anchor", pl.lit("|"), "first_record").map_elements(
+                person_id_for, return_dtype=pl.String
+            )
+        )
+        .otherwise(pl.col("person_id"))
+        .alias("person_id")
+    ).drop("old_id")
+
+
+def match_people(
+    keyed: pl.DataFrame,
+    settings: MatchSettings = DEFAULT_SETTINGS,
+    previous_ids: pl.DataFrame | None = None,
+) -> MatchResult:
+    """Cluster normalised records into persons; see the module docstring for how.
+    ``previous_ids`` (record_id, person_id) from the database being replaced keeps ids stable."""
     connection_file = pl.when(pl.col("source_kind") == SourceKind.LINKEDIN_CONNECTION.value).then(
         pl.col("source_path")
     )
@@ -122,4 +168,4 @@ def match_people(keyed: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS
         .select(list(EVIDENCE_SCHEMA))
         .sort("record_id_l", "record_id_r")
     )
-    return MatchResult(clusters=_person_ids(keyed, roots), evidence=evidence)
+    return MatchResult(clusters=_person_ids(keyed, roots, previous_ids), evidence=evidence)

@@ -49,6 +49,7 @@ from pipeline.runlog import (
     accounting_problems,
     next_run_id,
     previous_runs,
+    previous_table,
     runs_table,
     this_run,
 )
@@ -61,6 +62,7 @@ from pipeline.score import (
 )
 
 log = logging.getLogger(__name__)
+PERSON_ID_SCHEMA: dict[str, pl.DataType] = {"record_id": pl.String(), "person_id": pl.String()}
 
 
 class RefreshError(Exception):
@@ -238,6 +240,7 @@ def _refresh_locked(
     stage: StageTimer,
 ) -> RefreshSummary:
     previous = previous_runs(db)
+    previous_ids = previous_table(db, "source_records", PERSON_ID_SCHEMA)
     cache = ParseCache(cache_folder(db)) if incremental else None
     with stage("read"):
         read = read_inbox_cached(inbox, skip_bad_files, cache)
@@ -257,7 +260,7 @@ def _refresh_locked(
     with stage("normalise"):
         keyed = normalize_records(records)
     with stage("match"):
-        matched = match_people(keyed)
+        matched = match_people(keyed, previous_ids=previous_ids)
     with stage("persons"):
         persons = build_persons(keyed, matched.clusters)
     with stage("score"):

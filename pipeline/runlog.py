@@ -38,12 +38,18 @@ class PreviousDatabaseError(Exception):
 
 
 def previous_runs(db: Path) -> pl.DataFrame:
-    """The run log of the database about to be replaced; empty when there is none yet.
+    """The run log of the database about to be replaced; empty when there is none yet."""
+    return previous_table(db, RUNS_TABLE, RUNS_SCHEMA)
+
+
+def previous_table(db: Path, table: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """``table`` of the database about to be replaced, in ``schema``; empty when there is none.
 
     The old file is attached read-only by a parameter (never by formatting its path into SQL),
-    in a fresh in-memory connection, so readers elsewhere are not disturbed.
+    in a fresh in-memory connection, so readers elsewhere are not disturbed. Columns added since
+    the old file was built come back empty, so history survives a schema change.
     """
-    empty = pl.DataFrame(schema=RUNS_SCHEMA)
+    empty = pl.DataFrame(schema=schema)
     if not db.exists():
         return empty
     with duckdb.connect(":memory:") as con:
@@ -60,18 +66,19 @@ def previous_runs(db: Path) -> pl.DataFrame:
             for (name,) in con.execute(
                 "select column_name from duckdb_columns() where database_name = 'previous' "
                 "and schema_name = 'main' and table_name = ?",
-                [RUNS_TABLE],
+                [table],
             ).fetchall()
         }
         if not present:
             return empty
-        # Columns added since the old file was built come back empty, so history survives.
         columns = ", ".join(
             quote_identifier(c) if c in present else f"null as {quote_identifier(c)}"
-            for c in RUNS_SCHEMA
+            for c in schema
         )
-        rows = con.execute(f"select {columns} from previous.main.{RUNS}").fetchall()
-    return pl.DataFrame(rows, schema=RUNS_SCHEMA, orient="row")
+        rows = con.execute(
+            f"select {columns} from previous.main.{quote_identifier(table)}"
+        ).fetchall()
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def this_run(

@@ -361,6 +361,31 @@ def test_adding_a_file_does_not_renumber_people_already_there() -> None:
     assert same_person(second, before[0], added[0])
 
 
+def test_a_new_email_for_someone_known_keeps_their_id_from_the_previous_build() -> None:
+    before = [listed(3, "Chidi Okafor", company="Moderna", class_year=2011)]
+    added = [
+        listed(
+            1,
+            "Chidi Okafor",
+            path="moderna-team.html",
+            company="Moderna",
+            email="chidi.okafor@moderna.example",
+        )
+    ]
+    first, _ = match(*before)
+    fresh, _ = match(*before, *added)
+    keyed = normalize_records(records_frame([*before, *added, *background()]))
+    carried = match_people(keyed, previous_ids=first.clusters)
+
+    chidi = records_frame(before)["record_id"][0]
+    old_id = first.clusters.filter(pl.col("record_id") == chidi)["person_id"][0]
+    # From scratch the email becomes the anchor; the previous build's id wins when there is one.
+    assert fresh.clusters.filter(pl.col("record_id") == chidi)["person_id"][0] != old_id
+    assert carried.clusters.filter(pl.col("record_id") == chidi)["person_id"][0] == old_id
+    assert carried.clusters.filter(pl.col("person_id") == old_id).height == 2
+    assert carried.clusters["person_id"].n_unique() == fresh.clusters["person_id"].n_unique()
+
+
 def test_blocking_compares_a_small_share_of_all_pairs() -> None:
     from pipeline.blocking import candidate_pairs
     from worlds.names import COMPANIES, FIRST_NAMES, SURNAMES
