@@ -16,9 +16,10 @@ import logging
 import os
 from pathlib import Path
 
+import polars as pl
 from pydantic import ValidationError
 
-from pipeline.schema import ConnectorResult
+from pipeline.schema import RECORD_SCHEMA, ConnectorResult
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,8 @@ def cache_folder(db: Path) -> Path:
 
 
 class ParseCache:
-    """Parsed results of input files, one JSON file per key, written atomically."""
+    """Parsed results of input files: per key, the records as Parquet (fast to load at a million
+    rows) and the rest (rejects, accounting, seeker facts) as JSON, each written atomically."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -56,23 +58,39 @@ class ParseCache:
     def _entry(self, key: str) -> Path:
         return self.folder / f"{key}.json"
 
-    def get(self, key: str) -> ConnectorResult | None:
-        """The cached result, or None when absent or unreadable (then the file is parsed again)."""
+    def _records(self, key: str) -> Path:
+        return self.folder / f"{key}.parquet"
+
+    def get(self, key: str) -> tuple[ConnectorResult, pl.DataFrame] | None:
+        """The cached result (without its records) and its records frame, or None when absent or
+        unreadable (then the file is parsed again)."""
         path = self._entry(key)
         try:
-            return ConnectorResult.model_validate_json(path.read_bytes())
+            result = ConnectorResult.model_validate_json(path.read_bytes())
+            records = pl.read_parquet(self._records(key))
         except FileNotFoundError:
             return None
-        except (OSError, ValidationError, ValueError) as err:
+        except (OSError, ValidationError, ValueError, pl.exceptions.PolarsError) as err:
             log.warning("ignoring damaged parse cache entry %s (%s)", path.name, type(err).__name__)
             return None
+        if records.schema != pl.Schema(RECORD_SCHEMA):
+            log.warning("ignoring damaged parse cache entry %s (columns)", path.name)
+            return None
+        return result, records
 
-    def put(self, key: str, result: ConnectorResult) -> None:
+    def put(self, key: str, result: ConnectorResult, records: pl.DataFrame) -> None:
+        """Keep ``result`` (its records as the ``records`` frame, the rest as JSON)."""
         old_umask = os.umask(0o077)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            # Records first: an entry counts only once its JSON half is in place.
+            staged = self.folder / f".{key}.{os.getpid()}.parquet"
+            records.write_parquet(staged)
+            os.replace(staged, self._records(key))
             temporary = self.folder / f".{key}.{os.getpid()}.tmp"
-            temporary.write_text(result.model_dump_json(), encoding="utf-8")
+            temporary.write_text(
+                result.model_copy(update={"records": []}).model_dump_json(), encoding="utf-8"
+            )
             os.replace(temporary, self._entry(key))
         finally:
             os.umask(old_umask)
@@ -82,7 +100,7 @@ class ParseCache:
         if not self.folder.is_dir():
             return
         for path in self.folder.iterdir():
-            if path.suffix == ".json" and path.stem in keep:
+            if path.suffix in {".json", ".parquet"} and path.stem in keep:
                 continue
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()

@@ -21,6 +21,7 @@ from pipeline.schema import (
     SeekerSchool,
     SourceKind,
     SourceRecord,
+    records_frame,
 )
 
 EXPORT = dt.date(2026, 11, 20)
@@ -57,6 +58,14 @@ def world() -> ConnectorResult:
         for path, count in sorted(counts.items())
     ]
     return result
+
+
+def world_read() -> refresh_module.InboxRead:
+    """The world as reading an inbox gives it: records as a frame, the rest as a result."""
+    result = world()
+    frame = records_frame(result.records)
+    result.records = []
+    return refresh_module.InboxRead(result, [], record_frames=[frame])
 
 
 def _world_records() -> ConnectorResult:
@@ -177,7 +186,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setattr(
             refresh_module,
             "read_inbox_cached",
-            lambda inbox, skip, cache=None: refresh_module.InboxRead(world(), []),
+            lambda inbox, skip, cache=None: world_read(),
         )
         refresh_module.refresh(folder, folder / "contacts.duckdb")
     return folder / "contacts.duckdb"
@@ -369,7 +378,7 @@ def test_profile_at_refresh_sets_schools_and_defaults(tmp_path: Path) -> None:
         patch.setattr(
             refresh_module,
             "read_inbox_cached",
-            lambda inbox, skip, cache=None: refresh_module.InboxRead(world(), []),
+            lambda inbox, skip, cache=None: world_read(),
         )
         refresh_module.refresh(tmp_path, target, profile=profile)
     # No --industry: the profile's biotech; Northfield alumni are no longer warm.
