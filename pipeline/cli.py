@@ -79,17 +79,32 @@ def cli(verbose: bool) -> None:
     show_default=True,
     help="Seconds to wait for another refresh of the same database to finish.",
 )
+@click.option(
+    "--profile",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Seeker profile TOML (schools, ranking defaults); default: seeker.toml in the inbox.",
+)
 def refresh_command(
-    inbox: Path, db: Path, skip_bad_files: bool, full: bool, lock_timeout: float
+    inbox: Path,
+    db: Path,
+    skip_bad_files: bool,
+    full: bool,
+    lock_timeout: float,
+    profile: Path | None,
 ) -> None:
     try:
         summary = refresh(
             inbox,
             db,
             skip_bad_files=skip_bad_files,
+            profile=load_profile(profile) if profile else None,
             incremental=not full,
             lock_timeout=lock_timeout,
         )
+    except ProfileError as err:
+        raise click.ClickException(
+            f"refresh failed; the previous database is unchanged: {err}"
+        ) from err
     except RefreshError as err:
         raise click.ClickException(
             "refresh failed; the previous database is unchanged:\n  " + "\n  ".join(err.problems)

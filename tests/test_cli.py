@@ -264,3 +264,25 @@ def test_every_command_and_option_has_help() -> None:
         for param in command.params:
             if isinstance(param, click.Option):
                 assert param.help, f"{command.name} {param.name}"
+
+
+def test_refresh_takes_a_profile_and_reports_its_mistakes(tmp_path: Path) -> None:
+    db = tmp_path / "contacts.duckdb"
+    inbox = fixture_inbox(tmp_path)
+    profile = tmp_path / "me.toml"
+    profile.write_text(
+        'company_cap = 2\nschools = [{ name = "Lakeshore College", class_year = 2017 }]\n',
+        encoding="utf-8",
+    )
+
+    assert refresh(inbox, db, "--profile", str(profile)).exit_code == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select company_cap, schools from ranking_settings").fetchall() == [
+            (2, "Lakeshore College")
+        ]
+
+    profile.write_text("company_cap = 0\n", encoding="utf-8")
+    result = refresh(inbox, db, "--profile", str(profile))
+    assert result.exit_code == 1
+    assert "refresh failed; the previous database is unchanged" in result.output
+    assert "company_cap" in result.output
