@@ -158,6 +158,38 @@ def _figure(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def render(result: dict[str, Any]) -> str:
+    """The figures of ``run`` as the plain-text table the benchmarks print."""
+    lines = [
+        f"world: {result['people']} people, seed {result['seed']}: {result['records']} records "
+        f"-> {result['persons']} persons in {result['refresh_seconds']}s",
+        *(
+            f"  not read (skipped, its rows are missing from the figures): {problem}"
+            for problem in result["not_read"]
+        ),
+        f"{'list':<30} {'listed':>6} {'prec@N':>7} {'all':>5} {'prec@N':>7} {'twice':>5} "
+        f"{'pairs':>6} {'warm>cold':>9} {'pairs*':>6} {'warm>cold*':>10}",
+    ]
+    for row in result["lists"]:
+        pairs = row["warm_above_cold_uncapped"]
+        other = row["other_school_warm_above_cold_outreach_all"]
+        lines.append(
+            f"{row['asked'] + ' (' + row['industry'][:16] + ')':<30} {row['listed']:>6} "
+            f"{_figure(row['top']['precision']):>7} {row['listed_uncapped']:>5} "
+            f"{_figure(row['top_uncapped']['precision']):>7} "
+            f"{row['persons_twice'] + row['persons_twice_uncapped']:>5} {pairs['pairs']:>6} "
+            f"{_figure(pairs['warm_above_share']):>9} {other['pairs']:>6} "
+            f"{_figure(other['warm_above_share']):>10}"
+        )
+    lines.append(
+        f"prec@N: precision of the top N={result['top']} (capped list, then uncapped); twice: "
+        "persons listed twice; pairs/warm>cold: warm-cold pairs at equal relevance and the share "
+        "ranked warm first (uncapped); *: the same people for a seeker of another school "
+        "(alumni turn cold)"
+    )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--people", type=int, default=400, help="People in the generated world")
@@ -168,32 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = run(args.people, args.seed, args.top, Path(folder))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(
-        f"world: {result['people']} people, seed {result['seed']}: {result['records']} records "
-        f"-> {result['persons']} persons in {result['refresh_seconds']}s"
-    )
-    for problem in result["not_read"]:
-        print(f"  not read (skipped, its rows are missing from the figures): {problem}")
-    print(
-        f"{'list':<28} {'listed':>6} {'prec@N':>7} {'all':>5} {'prec@N':>7} {'twice':>5} "
-        f"{'pairs':>6} {'warm>cold':>9} {'pairs*':>6} {'warm>cold*':>10}"
-    )
-    for row in result["lists"]:
-        pairs = row["warm_above_cold_uncapped"]
-        other = row["other_school_warm_above_cold_outreach_all"]
-        print(
-            f"{row['asked'] + ' (' + row['industry'][:16] + ')':<28} {row['listed']:>6} "
-            f"{_figure(row['top']['precision']):>7} {row['listed_uncapped']:>5} "
-            f"{_figure(row['top_uncapped']['precision']):>7} "
-            f"{row['persons_twice'] + row['persons_twice_uncapped']:>5} {pairs['pairs']:>6} "
-            f"{_figure(pairs['warm_above_share']):>9} {other['pairs']:>6} "
-            f"{_figure(other['warm_above_share']):>10}"
-        )
-    print(
-        "prec@N: precision of the top N (capped list, then uncapped); twice: persons listed "
-        "twice; pairs/warm>cold: warm-cold pairs at equal relevance and the share ranked warm "
-        "first (uncapped); *: the same people for a seeker of another school (alumni turn cold)"
-    )
+    print(render(result))
     print(f"JSON: {OUT}")
     return 0
 
