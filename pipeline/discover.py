@@ -90,7 +90,11 @@ class OutreachQuery:
 def _connect(db: Path) -> duckdb.DuckDBPyConnection:
     if not db.exists():
         raise DatabaseMissingError(f"{db} does not exist — run `make refresh` first")
-    return duckdb.connect(str(db), read_only=True)
+    # DuckDB draws a progress bar on stdout for slow queries (a --role list at a million
+    # persons), terminal or not: it would corrupt --format json and csv.
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute("set enable_progress_bar = false")
+    return con
 
 
 def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

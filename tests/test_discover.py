@@ -428,3 +428,12 @@ def test_only_the_database_own_settings_read_the_stored_ranking(db: Path) -> Non
             con, (words_pattern(["clinical research"]), None, 3, None, None)
         )
         assert not _is_stored_ranking(con, (None, words_pattern(["cambridge"]), None, None, None))
+
+
+def test_discover_draws_no_progress_bar_into_its_output(db: Path) -> None:
+    from pipeline.discover import _connect
+
+    # DuckDB draws its bar on stdout for queries over two seconds (a --role list at a million
+    # persons), where it would corrupt --format json and csv.
+    with _connect(db) as con:
+        assert con.execute("select current_setting('enable_progress_bar')").fetchone() == (False,)
