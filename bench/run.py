@@ -347,6 +347,42 @@ def _profiler() -> Any:
 # The driver
 
 
+class MemoryLimitError(Exception):
+    """A worker went over ``--max-memory`` and was stopped."""
+
+
+def _rss_mib(pid: int) -> float | None:
+    """A running process's resident memory, or None once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"VmRSS:\s+(\d+)\s+kB", status)
+    return int(found.group(1)) / 1024 if found else None
+
+
+def run_guarded(command: Sequence[str], max_memory_mib: float | None) -> None:
+    """Run ``command``; raise ``CalledProcessError`` if it fails, and stop it, raising
+    ``MemoryLimitError``, once its resident memory passes ``max_memory_mib``: a size too big for
+    the machine fails on its own rather than make the system's out-of-memory killer choose."""
+    with subprocess.Popen(command, cwd=REPO) as process:
+        while True:
+            try:
+                returncode = process.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                rss = _rss_mib(process.pid)
+                if max_memory_mib and rss is not None and rss > max_memory_mib:
+                    process.kill()
+                    process.wait()
+                    raise MemoryLimitError(
+                        f"stopped at {rss:,.0f} MiB resident, over --max-memory "
+                        f"{max_memory_mib / 1024:.1f} GiB"
+                    ) from None
+    if returncode:
+        raise subprocess.CalledProcessError(returncode, list(command))
+
+
 def _run_worker(
     world: Path,
     db: Path,
@@ -354,6 +390,7 @@ def _run_worker(
     label: str,
     scratch: Path,
     profile_to: Path | None = None,
+    max_memory_mib: float | None = None,
 ) -> dict[str, Any]:
     result_file = scratch / f"result-{label}-{time.monotonic_ns()}.json"
     command = [
@@ -372,7 +409,7 @@ def _run_worker(
         label,
         *(["--profile-to", str(profile_to)] if profile_to else []),
     ]
-    subprocess.run(command, cwd=REPO, check=True)
+    run_guarded(command, max_memory_mib)
     figures: dict[str, Any] = json.loads(result_file.read_text())
     result_file.unlink()
     return figures
@@ -545,10 +582,15 @@ def ranking_quality(people: int, scratch: Path) -> dict[str, Any]:
         return rank_quality.run(people, RANK_SEED, RANK_TOP, Path(work))
 
 
-def machine() -> dict[str, Any]:
-    memory = None
+def _physical_memory_gib() -> float:
+    """This machine's memory in GiB (0.0 where the platform does not say)."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return 0.0
+
+
+def machine() -> dict[str, Any]:
+    memory = _physical_memory_gib() or None
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {
         "cpus": os.cpu_count(),
@@ -589,11 +631,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for attempt in range(1, repeat + 1):
                 _progress(f"[{index}/{len(args.sizes)}] {label}: refresh {attempt}/{repeat}\n")
                 runs.append(
-                    _run_worker(Path(world["folder"]), db, args.discover_runs, label, scratch)
+                    _run_worker(
+                        Path(world["folder"]),
+                        db,
+                        args.discover_runs,
+                        label,
+                        scratch,
+                        max_memory_mib=args.max_memory * 1024,
+                    )
                 )
         except subprocess.CalledProcessError as err:
             # One size failing (out of memory at 1M, say) must not lose the others' figures.
             error = f"the refresh was {_exit_reason(err.returncode)}"
+            failed.append({"label": label, "target_records": target, "error": error})
+            continue
+        except MemoryLimitError as err:
+            error = f"the refresh was {err}"
             failed.append({"label": label, "target_records": target, "error": error})
             continue
         profile = None
@@ -601,7 +654,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             _progress(f"[{index}/{len(args.sizes)}] {label}: profiled refresh\n")
             profile = out / f"profile-{Path(world['folder']).name}"
             # Not counted: the profiler's overhead would distort the figures.
-            _run_worker(Path(world["folder"]), db, 1, label, scratch, profile)
+            _run_worker(
+                Path(world["folder"]), db, 1, label, scratch, profile, args.max_memory * 1024
+            )
         results.append(
             {
                 "label": label,
@@ -630,6 +685,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "repeat_up_to": args.repeat_up_to,
             "discover_runs": args.discover_runs,
             "records_per_person": ratio,
+            "max_memory_gib": args.max_memory or None,
             "reference_up_to": size_label(args.reference_up_to)
             if args.reference_up_to is not None
             else None,
@@ -873,6 +929,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=None,
         help=f"People in the ranking-quality world (default {RANK_PEOPLE}; "
         f"--quick: {QUICK_RANK_PEOPLE})",
+    )
+    parser.add_argument(
+        "--max-memory",
+        type=float,
+        default=round(0.8 * _physical_memory_gib(), 1),
+        metavar="GIB",
+        help="Stop a refresh whose resident memory passes this, and report the size as failed "
+        "(default: 80%% of this machine's memory; 0: no limit)",
     )
     # Internal: one measured refresh in a fresh process.
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)

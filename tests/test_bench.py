@@ -238,3 +238,15 @@ def test_reference_is_not_run_above_its_limit_and_says_why(tmp_path: Path) -> No
     }
     assert bench.run.parse_args(["--quick"]).reference_up_to is None
     assert bench.run.parse_args(["--quick", "--reference-up-to", "1k"]).reference_up_to == 1_000
+
+
+def test_a_worker_over_the_memory_limit_is_stopped_and_says_so() -> None:
+    # Writes 300 MiB (touched, so resident), then would idle for half a minute.
+    command = [sys.executable, "-c", "import time; b = b'x' * (300 * 2**20); time.sleep(30)"]
+    with pytest.raises(bench.run.MemoryLimitError, match=r"over --max-memory 0\.1 GiB") as caught:
+        bench.run.run_guarded(command, max_memory_mib=100)
+    assert "stopped at" in str(caught.value)
+    # Under the limit it runs to the end; a failure is the exit status.
+    bench.run.run_guarded([sys.executable, "-c", "pass"], max_memory_mib=100)
+    with pytest.raises(subprocess.CalledProcessError):
+        bench.run.run_guarded([sys.executable, "-c", "raise SystemExit(3)"], max_memory_mib=None)
