@@ -41,10 +41,11 @@ typecheck: $(STAMP) ## mypy, strict
 
 check: lint typecheck test ## Everything that must pass before a commit
 
-bench: $(STAMP) ## Benchmarks: 10k, 100k, 1M person-records (SIZES=10k,100k SOURCES=linkedin)
-	$(BIN)/python -m bench.run $(if $(SIZES),--sizes $(SIZES)) $(if $(SOURCES),--sources $(SOURCES))
+bench: $(STAMP) ## Scale 10k/100k/1M, matching quality, Splink beside ours at 10k, ranking (SIZES= SOURCES= REFERENCE_UP_TO=)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.run $(if $(SIZES),--sizes $(SIZES)) $(if $(SOURCES),--sources $(SOURCES)) $(if $(REFERENCE_UP_TO),--reference-up-to $(REFERENCE_UP_TO))
 
-bench-quick: $(STAMP) ## Benchmark smoke run on a tiny world (seconds)
+bench-quick: $(STAMP) ## Benchmark smoke run on a tiny world, no reference (seconds)
 	$(BIN)/python -m bench.run --quick
 bench-match: $(STAMP) ## Matching quality and speed beside Splink (bench/out/match_quality.json)
 	$(BIN)/pip install --quiet -e '.[bench]'

@@ -32,7 +32,6 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from bench.world_fallback import fallback_records
 from pipeline.normalize import normalize_records
 from pipeline.refresh import read_inbox
 from pipeline.schema import SourceRecord, records_frame
@@ -62,25 +61,17 @@ class RunResult:
     quality: Quality
 
 
-def load_world(world: Path) -> tuple[pl.DataFrame, pl.DataFrame, int, list[str]]:
-    """Records read from ``world/inbox`` (real connectors first; the bench-only fallback for
-    generated files no connector here reads), their truth (record_id, person_key), how many
-    records came from the fallback, and the files left out of the benchmark.
+def load_world(world: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """Records read from ``world/inbox`` by the real connectors, their truth (record_id,
+    person_key), and the files left out of the benchmark.
 
     Truth is keyed by file and row, so a file whose rows the reader lost without a reject
-    (fewer records and rejects than truth rows) would pair records with the wrong people from
-    that row on: such a file is left out, and said so, rather than scored wrongly.
+    (fewer records and rejects than truth rows), or a file no connector reads, would pair
+    records with the wrong people from that row on: such a file is left out, and said so,
+    rather than scored wrongly.
     """
-    inbox = world / "inbox"
-    result, _problems = read_inbox(inbox, skip_bad_files=True)
+    result, _problems = read_inbox(world / "inbox", skip_bad_files=True)
     records: list[SourceRecord] = list(result.records)
-    unreadable = {r.source_path for r in result.rejects if r.source_row == 0}
-    fallback = 0
-    for path in sorted(unreadable):
-        extra = fallback_records(inbox / path)
-        if extra:
-            records.extend(extra)
-            fallback += len(extra)
     with (world / "truth.csv").open(encoding="utf-8") as handle:
         rows = [
             (r["source_path"], int(r["source_row"]), r["person_key"])
@@ -91,10 +82,9 @@ def load_world(world: Path) -> tuple[pl.DataFrame, pl.DataFrame, int, list[str]]
         schema={"source_path": pl.String, "source_row": pl.Int64, "person_key": pl.String},
         orient="row",
     )
+    # Row 0 is a whole-file reject (no connector read it): it accounts for no truth row.
     accounted = Counter(r.source_path for r in records) + Counter(
-        r.source_path
-        for r in result.rejects
-        if r.source_row > 0 and r.source_path not in unreadable
+        r.source_path for r in result.rejects if r.source_row > 0
     )
     expected = Counter(truth["source_path"].to_list())
     excluded = [
@@ -108,7 +98,7 @@ def load_world(world: Path) -> tuple[pl.DataFrame, pl.DataFrame, int, list[str]]
     missing = labelled.filter(pl.col("person_key").is_null()).height
     if missing:
         raise SystemExit(f"{world}: {missing} records have no truth row — generator/reader drift")
-    return frame, labelled.select("record_id", "person_key"), fallback, excluded
+    return frame, labelled.select("record_id", "person_key"), excluded
 
 
 def evaluate(truth: Path, db: Path) -> dict[str, float]:
@@ -273,13 +263,12 @@ def bench_world(people: int, seed: int, systems: list[str]) -> dict[str, object]
     with tempfile.TemporaryDirectory(prefix="match-bench-") as tmp:
         world = Path(tmp) / "world"
         generate_world(world, people, seed, SOURCES)
-        records, truth, fallback, excluded = load_world(world)
+        records, truth, excluded = load_world(world)
         results = [measure(system, records, truth, Path(tmp)) for system in systems]
     return {
         "people": people,
         "seed": seed,
         "records": records.height,
-        "fallback_records": fallback,
         "files_left_out": excluded,
         "true_pairs": truth.group_by("person_key").len().select(_pairs(pl.col("len"))).item(),
         "results": [asdict(r) for r in results],
@@ -318,11 +307,6 @@ def _table(worlds: list[dict[str, object]]) -> str:
             )
         for line in world["files_left_out"]:  # type: ignore[attr-defined]
             lines.append(f"  left out (rows lost without a reject, truth would misalign): {line}")
-        if world["fallback_records"]:
-            lines.append(
-                f"  ({world['fallback_records']} of {world['records']} records read by the "
-                "bench-only fallback reader: no connector for those generated files here)"
-            )
     lines.append(
         "vs rows: pairs ours/Splink; F1 ours minus Splink's best; seconds and peak MB as "
         "Splink/ours (higher = ours faster/leaner). splink: the documented setup on names, "

@@ -10,19 +10,15 @@ of the outreach list, and check it against truth.csv (the true industry of every
 
     python bench/rank_quality.py --people 400 --seed 11
 
-Prints the figures; writes them as JSON to bench/out/rank_quality.json. Generated files that
-no connector in this checkout reads (alumni directories, team pages) are read by the small
-bench-only readers below, which know the generator's exact layouts; where a real connector
-reads a file, it is used instead. The JSON says which files went which way.
+Prints the figures; writes them as JSON to bench/out/rank_quality.json. The world is read by
+the real connectors through the product's refresh; a generated file none of them reads is
+skipped and named in the output (``not_read``), never read some other way.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
-import random
 import sys
 import tempfile
 import time
@@ -33,12 +29,10 @@ from typing import Any
 import duckdb
 import polars as pl
 
-import pipeline.refresh as refresh_module
 from pipeline.industries import resolve_industry
 from pipeline.profile import SeekerProfile
 from pipeline.refresh import refresh
-from pipeline.schema import ConnectorResult, SourceKind, SourceRecord
-from worlds.generate import ALL_SOURCES, SEEKER_SCHOOL, _page_name, generate_world, make_people
+from worlds.generate import ALL_SOURCES, generate_world
 
 # The generator's industry labels, and what a seeker would type for each.
 TARGETS = {
@@ -49,99 +43,6 @@ TARGETS = {
     "healthcare": "healthcare",
 }
 OUT = Path(__file__).resolve().parent / "out" / "rank_quality.json"
-
-
-def _year(value: str) -> int | None:
-    """'2012' or "'12" (a directory's two-digit class year) -> 2012."""
-    digits = value.strip().lstrip("'")
-    if not digits.isdigit():
-        return None
-    year = int(digits)
-    return year if year > 100 else (2000 + year if year <= 30 else 1900 + year)
-
-
-def _alumni_records(path: Path) -> list[SourceRecord]:
-    """The generator's two directory layouts: a UTF-8 platform export, a cp1252 CRM dump."""
-    records = []
-    if path.name == "northfield-alumni-2025.csv":
-        rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
-        for number, row in enumerate(rows, start=1):
-            middle = f" {row['Middle']}." if row["Middle"] else ""
-            records.append(
-                SourceRecord(
-                    source_kind=SourceKind.ALUMNI_DIRECTORY,
-                    source_file=path.name,
-                    source_path=path.name,
-                    source_row=number,
-                    full_name=f"{row['First Name']}{middle} {row['Last Name']}",
-                    company=row["Employer"],
-                    title=row["Job Title"],
-                    email=row["Email"],
-                    location=row["City/State"],
-                    school=SEEKER_SCHOOL,
-                    class_year=_year(row["Class Year"]),
-                )
-            )
-    else:
-        text = path.read_bytes().decode("cp1252")
-        for number, row in enumerate(csv.DictReader(io.StringIO(text), delimiter=";"), start=1):
-            records.append(
-                SourceRecord(
-                    source_kind=SourceKind.ALUMNI_DIRECTORY,
-                    source_file=path.name,
-                    source_path=path.name,
-                    source_row=number,
-                    full_name=row["Name"],
-                    company=row["Organization"],
-                    title=row["Position"],
-                    email=row["Preferred Email"],
-                    school=SEEKER_SCHOOL,
-                    class_year=_year(row["CLASS_OF"]),
-                )
-            )
-    return records
-
-
-def _team_records(path: Path, truth: pl.DataFrame, people: int, seed: int) -> list[SourceRecord]:
-    """A generated team page lists each staff member's name, current company and title."""
-    population = {p.key: p for p in make_people(random.Random(seed), people)}
-    rows = truth.filter(pl.col("source_path") == path.name).sort("source_row")
-    return [
-        SourceRecord(
-            source_kind=SourceKind.TEAM_PAGE,
-            source_file=path.name,
-            source_path=path.name,
-            source_row=row,
-            full_name=_page_name(population[key]),
-            company=population[key].company,
-            title=population[key].title,
-        )
-        for row, key in rows.select("source_row", "person_key").iter_rows()
-    ]
-
-
-def read_with_bench_readers(
-    work: Path, people: int, seed: int
-) -> tuple[ConnectorResult, list[str], list[str]]:
-    """Read the inbox with the real connectors; files they cannot read yet go to the bench
-    readers. Returns the result, the files read by bench readers, and files read by neither."""
-    result, problems = refresh_module.read_inbox(work / "inbox", skip_bad_files=True)
-    truth = pl.read_csv(work / "truth.csv", schema_overrides={"source_row": pl.Int64})
-    by_bench, unread = [], []
-    for report in result.files:
-        if report.kind != "unreadable":
-            continue
-        path = work / "inbox" / report.source_path
-        if path.suffix == ".csv":
-            result.records.extend(_alumni_records(path))
-        elif path.suffix == ".html":
-            result.records.extend(_team_records(path, truth, people, seed))
-        else:
-            unread.append(report.source_path)
-            continue
-        by_bench.append(report.source_path)
-    result.rejects = [r for r in result.rejects if r.source_path not in by_bench]
-    return result, by_bench, unread + [p for p in problems if p.split(":")[0] not in by_bench]
 
 
 def person_truth(db: Path, truth_csv: Path) -> pl.DataFrame:
@@ -222,22 +123,16 @@ def list_quality(
 
 
 def run(people: int, seed: int, top: int, work: Path) -> dict[str, Any]:
-    """Generate a world, build it, and measure every industry list."""
+    """Generate a world, build it with the product's refresh, and measure every industry list."""
     generate_world(work, people, seed, ALL_SOURCES)
     db = work / "bench.duckdb"
     started = time.perf_counter()
-    result, by_bench, unread = read_with_bench_readers(work, people, seed)
-    original = refresh_module.read_inbox
-    refresh_module.read_inbox = lambda inbox, skip_bad_files=False: (result, [])
-    try:
-        summary = refresh(work / "inbox", db)
-        seconds = time.perf_counter() - started
-        # The same people for a seeker who went only to the seeker's other school: the
-        # directory's alumni turn cold, which gives warm and cold contacts to compare.
-        other = SeekerProfile(schools=["Lakeshore College"])
-        refresh(work / "inbox", work / "cold.duckdb", profile=other)
-    finally:
-        refresh_module.read_inbox = original
+    summary = refresh(work / "inbox", db, skip_bad_files=True)
+    seconds = time.perf_counter() - started
+    # The same people for a seeker who went only to the seeker's other school: the directory's
+    # alumni turn cold, which gives warm and cold contacts to compare.
+    other = SeekerProfile(schools=["Lakeshore College"])
+    refresh(work / "inbox", work / "cold.duckdb", skip_bad_files=True, profile=other)
     truth = person_truth(db, work / "truth.csv")
     with duckdb.connect(str(db), read_only=True) as con:
         lists = [list_quality(con, truth, label, typed, top) for label, typed in TARGETS.items()]
@@ -252,8 +147,8 @@ def run(people: int, seed: int, top: int, work: Path) -> dict[str, Any]:
         "top": top,
         "persons": summary.persons,
         "records": summary.records,
-        "read_by_bench_readers": by_bench,
-        "not_read": unread,
+        "rejects": summary.rejects,
+        "not_read": summary.skipped,
         "refresh_seconds": round(seconds, 2),
         "lists": lists,
     }
@@ -261,6 +156,38 @@ def run(people: int, seed: int, top: int, work: Path) -> dict[str, Any]:
 
 def _figure(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
+
+
+def render(result: dict[str, Any]) -> str:
+    """The figures of ``run`` as the plain-text table the benchmarks print."""
+    lines = [
+        f"world: {result['people']} people, seed {result['seed']}: {result['records']} records "
+        f"-> {result['persons']} persons in {result['refresh_seconds']}s",
+        *(
+            f"  not read (skipped, its rows are missing from the figures): {problem}"
+            for problem in result["not_read"]
+        ),
+        f"{'list':<30} {'listed':>6} {'prec@N':>7} {'all':>5} {'prec@N':>7} {'twice':>5} "
+        f"{'pairs':>6} {'warm>cold':>9} {'pairs*':>6} {'warm>cold*':>10}",
+    ]
+    for row in result["lists"]:
+        pairs = row["warm_above_cold_uncapped"]
+        other = row["other_school_warm_above_cold_outreach_all"]
+        lines.append(
+            f"{row['asked'] + ' (' + row['industry'][:16] + ')':<30} {row['listed']:>6} "
+            f"{_figure(row['top']['precision']):>7} {row['listed_uncapped']:>5} "
+            f"{_figure(row['top_uncapped']['precision']):>7} "
+            f"{row['persons_twice'] + row['persons_twice_uncapped']:>5} {pairs['pairs']:>6} "
+            f"{_figure(pairs['warm_above_share']):>9} {other['pairs']:>6} "
+            f"{_figure(other['warm_above_share']):>10}"
+        )
+    lines.append(
+        f"prec@N: precision of the top N={result['top']} (capped list, then uncapped); twice: "
+        "persons listed twice; pairs/warm>cold: warm-cold pairs at equal relevance and the share "
+        "ranked warm first (uncapped); *: the same people for a seeker of another school "
+        "(alumni turn cold)"
+    )
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -273,34 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = run(args.people, args.seed, args.top, Path(folder))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(
-        f"world: {result['people']} people, seed {result['seed']}: {result['records']} records "
-        f"-> {result['persons']} persons in {result['refresh_seconds']}s"
-    )
-    for path in result["read_by_bench_readers"]:
-        print(f"  read by a bench reader (no connector in this checkout yet): {path}")
-    for path in result["not_read"]:
-        print(f"  not read: {path}")
-    print(
-        f"{'list':<28} {'listed':>6} {'prec@N':>7} {'all':>5} {'prec@N':>7} {'twice':>5} "
-        f"{'pairs':>6} {'warm>cold':>9} {'pairs*':>6} {'warm>cold*':>10}"
-    )
-    for row in result["lists"]:
-        pairs = row["warm_above_cold_uncapped"]
-        other = row["other_school_warm_above_cold_outreach_all"]
-        print(
-            f"{row['asked'] + ' (' + row['industry'][:16] + ')':<28} {row['listed']:>6} "
-            f"{_figure(row['top']['precision']):>7} {row['listed_uncapped']:>5} "
-            f"{_figure(row['top_uncapped']['precision']):>7} "
-            f"{row['persons_twice'] + row['persons_twice_uncapped']:>5} {pairs['pairs']:>6} "
-            f"{_figure(pairs['warm_above_share']):>9} {other['pairs']:>6} "
-            f"{_figure(other['warm_above_share']):>10}"
-        )
-    print(
-        "prec@N: precision of the top N (capped list, then uncapped); twice: persons listed "
-        "twice; pairs/warm>cold: warm-cold pairs at equal relevance and the share ranked warm "
-        "first (uncapped); *: the same people for a seeker of another school (alumni turn cold)"
-    )
+    print(render(result))
     print(f"JSON: {OUT}")
     return 0
 

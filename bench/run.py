@@ -8,15 +8,27 @@ A size is a number of person-records: source rows that name a real person (a Lin
 connection, an alumni directory row, a team-page card). Worlds come from ``worlds.generate`` and
 are cached under ``bench/out/worlds/<size>-<seed>[-<sources>]``. Each refresh runs in a fresh
 process, so its peak memory is its own; per stage the table gives wall time and the peak resident
-memory during that stage. Results go to ``bench/out/results-<timestamp>.json``.
+memory during that stage. One run reports, and writes to ``bench/out/results-<timestamp>.json``:
+
+- the scale table per size (stages, peak memory, candidate pairs, throughput, discover latency)
+  and the cost curve, checked against the targets;
+- matching quality per size: the built database's persons against the world's truth.csv
+  (``bench.match_quality.evaluate``);
+- the reference side by side at sizes up to ``--reference-up-to`` (10k by default): Splink on
+  DuckDB and our matcher on the same records, each in its own process
+  (``bench.match_quality.measure``), with ratios ours / reference; above that the report says it
+  was not run, and why;
+- ranking quality on its own generated world (``bench.rank_quality.run``).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
+import importlib.util
 import itertools
 import json
 import logging
@@ -36,6 +48,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench import match_quality, rank_quality
 from pipeline.discover import OutreachQuery, ranked_outreach
 from pipeline.refresh import refresh
 
@@ -52,6 +65,16 @@ STAGES = ("read", "frame", "normalise", "match", "persons", "score", "build", "d
 TARGET_SECONDS = {100_000: 30.0, 1_000_000: 300.0}
 TARGET_PEAK_MIB_1M = 4096.0
 TARGET_DISCOVER_MS = 200.0
+# The reference (Splink on DuckDB): both of bench.match_quality's set-ups, up to 10k records.
+REFERENCE_SYSTEMS = ("splink", "splink_all")
+DEFAULT_REFERENCE_UP_TO = "10k"
+REFERENCE_TOO_BIG = (
+    "above --reference-up-to {limit}: with its documented set-up the reference has needed "
+    "minutes and over 10 GB of memory at about 90k records on a 2-core, 24 GiB machine "
+    "(pass --reference-up-to {label} to run it anyway)"
+)
+# Ranking quality: the world `make bench-rank` measures (quick: a smaller one).
+RANK_PEOPLE, QUICK_RANK_PEOPLE, RANK_SEED, RANK_TOP = 1000, 300, 11, 50
 
 log = logging.getLogger(__name__)
 
@@ -324,6 +347,42 @@ def _profiler() -> Any:
 # The driver
 
 
+class MemoryLimitError(Exception):
+    """A worker went over ``--max-memory`` and was stopped."""
+
+
+def _rss_mib(pid: int) -> float | None:
+    """A running process's resident memory, or None once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"VmRSS:\s+(\d+)\s+kB", status)
+    return int(found.group(1)) / 1024 if found else None
+
+
+def run_guarded(command: Sequence[str], max_memory_mib: float | None) -> None:
+    """Run ``command``; raise ``CalledProcessError`` if it fails, and stop it, raising
+    ``MemoryLimitError``, once its resident memory passes ``max_memory_mib``: a size too big for
+    the machine fails on its own rather than make the system's out-of-memory killer choose."""
+    with subprocess.Popen(command, cwd=REPO) as process:
+        while True:
+            try:
+                returncode = process.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                rss = _rss_mib(process.pid)
+                if max_memory_mib and rss is not None and rss > max_memory_mib:
+                    process.kill()
+                    process.wait()
+                    raise MemoryLimitError(
+                        f"stopped at {rss:,.0f} MiB resident, over --max-memory "
+                        f"{max_memory_mib / 1024:.1f} GiB"
+                    ) from None
+    if returncode:
+        raise subprocess.CalledProcessError(returncode, list(command))
+
+
 def _run_worker(
     world: Path,
     db: Path,
@@ -331,6 +390,7 @@ def _run_worker(
     label: str,
     scratch: Path,
     profile_to: Path | None = None,
+    max_memory_mib: float | None = None,
 ) -> dict[str, Any]:
     result_file = scratch / f"result-{label}-{time.monotonic_ns()}.json"
     command = [
@@ -349,7 +409,7 @@ def _run_worker(
         label,
         *(["--profile-to", str(profile_to)] if profile_to else []),
     ]
-    subprocess.run(command, cwd=REPO, check=True)
+    run_guarded(command, max_memory_mib)
     figures: dict[str, Any] = json.loads(result_file.read_text())
     result_file.unlink()
     return figures
@@ -452,28 +512,85 @@ def target_checks(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return checks
 
 
-def matching_quality(world: Path, db: Path) -> dict[str, Any] | None:
-    """Matching quality figures from ``bench.match_quality`` when this build has it."""
+def matching_quality(world: Path, db: Path) -> dict[str, Any]:
+    """Pairwise precision, recall and F1 of the built database's persons against the world's
+    truth (``bench.match_quality.evaluate``)."""
+    return dict(match_quality.evaluate(truth=world / "truth.csv", db=db))
+
+
+def reference_side_by_side(world: Path, systems: Sequence[str], scratch: Path) -> dict[str, Any]:
+    """Our matcher and the reference on the same records (the world read by the real
+    connectors), each in its own process (``bench.match_quality.measure``): time and peak
+    memory of normalising and matching, and F1 (the reference's best over every threshold),
+    with ratios ours / reference (below 1.0: ours faster, leaner or less accurate)."""
+    records, truth, left_out = match_quality.load_world(world)
+    with tempfile.TemporaryDirectory(prefix="reference-", dir=scratch) as work:
+        results = {
+            system: match_quality.measure(system, records, truth, Path(work))
+            for system in ("ours", *systems)
+        }
+    ours = results["ours"]
+    return {
+        "records": records.height,
+        "files_left_out": left_out,
+        "results": [dataclasses.asdict(result) for result in results.values()],
+        "ratios": {
+            system: {
+                "seconds": _ratio(ours.seconds, reference.seconds),
+                "peak_mb": _ratio(ours.peak_mb, reference.peak_mb),
+                "f1": _ratio(ours.quality.f1, reference.quality.f1),
+            }
+            for system, reference in results.items()
+            if system != "ours"
+        },
+    }
+
+
+def _ratio(ours: float, reference: float) -> float | None:
+    return ours / reference if reference else None
+
+
+def reference_for(
+    target: int, world: Path, args: argparse.Namespace, scratch: Path
+) -> dict[str, Any]:
+    """The side-by-side figures for one size, or why the reference was not run there."""
+    label = size_label(target)
+    if args.reference_up_to is None:
+        return {"not_run": "--quick skips the reference (pass --reference-up-to to run it)"}
+    if target > args.reference_up_to:
+        limit = size_label(args.reference_up_to)
+        return {"not_run": REFERENCE_TOO_BIG.format(limit=limit, label=label)}
+    if importlib.util.find_spec("splink") is None:
+        return {"not_run": "splink is not installed: .venv/bin/pip install -e '.[bench]'"}
     try:
-        from bench import match_quality  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    evaluate = getattr(match_quality, "evaluate", None)
-    if evaluate is None:
-        return None
-    try:
-        figures = evaluate(truth=world / "truth.csv", db=db)
-    except TypeError as err:
-        # A different signature must not cost the figures already measured.
-        log.warning("bench.match_quality.evaluate(truth=, db=) failed: %s", err)
-        return {"error": f"bench.match_quality.evaluate(truth=, db=) failed: {err}"}
-    return dict(figures) if isinstance(figures, dict) else {"result": str(figures)}
+        return reference_side_by_side(world, args.reference_systems, scratch)
+    except subprocess.CalledProcessError as err:
+        # The reference failing (out of memory, say) must not cost our own figures.
+        return {"not_run": f"a matcher's run failed: {_exit_reason(err.returncode)}"}
+
+
+def _exit_reason(returncode: int) -> str:
+    if returncode < 0:
+        return f"killed by signal {-returncode} (out of memory?)"
+    return f"exited with status {returncode}"
+
+
+def ranking_quality(people: int, scratch: Path) -> dict[str, Any]:
+    """``bench.rank_quality.run`` on its own generated world: precision of each industry's top
+    of the list, persons listed twice, warm contacts above cold ones."""
+    with tempfile.TemporaryDirectory(prefix="rank-", dir=scratch) as work:
+        return rank_quality.run(people, RANK_SEED, RANK_TOP, Path(work))
+
+
+def _physical_memory_gib() -> float:
+    """This machine's memory in GiB (0.0 where the platform does not say)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return 0.0
 
 
 def machine() -> dict[str, Any]:
-    memory = None
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    memory = _physical_memory_gib() or None
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {
         "cpus": os.cpu_count(),
@@ -501,6 +618,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     quality: dict[str, Any] = {}
+    reference: dict[str, Any] = {}
     for index, target in enumerate(args.sizes, start=1):
         label = size_label(target)
         _progress(f"[{index}/{len(args.sizes)}] {label}: world …")
@@ -513,14 +631,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for attempt in range(1, repeat + 1):
                 _progress(f"[{index}/{len(args.sizes)}] {label}: refresh {attempt}/{repeat}\n")
                 runs.append(
-                    _run_worker(Path(world["folder"]), db, args.discover_runs, label, scratch)
+                    _run_worker(
+                        Path(world["folder"]),
+                        db,
+                        args.discover_runs,
+                        label,
+                        scratch,
+                        max_memory_mib=args.max_memory * 1024,
+                    )
                 )
         except subprocess.CalledProcessError as err:
             # One size failing (out of memory at 1M, say) must not lose the others' figures.
-            if err.returncode < 0:
-                error = f"the refresh was killed by signal {-err.returncode} (out of memory?)"
-            else:
-                error = f"the refresh exited with status {err.returncode}"
+            error = f"the refresh was {_exit_reason(err.returncode)}"
+            failed.append({"label": label, "target_records": target, "error": error})
+            continue
+        except MemoryLimitError as err:
+            error = f"the refresh was {err}"
             failed.append({"label": label, "target_records": target, "error": error})
             continue
         profile = None
@@ -528,7 +654,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             _progress(f"[{index}/{len(args.sizes)}] {label}: profiled refresh\n")
             profile = out / f"profile-{Path(world['folder']).name}"
             # Not counted: the profiler's overhead would distort the figures.
-            _run_worker(Path(world["folder"]), db, 1, label, scratch, profile)
+            _run_worker(
+                Path(world["folder"]), db, 1, label, scratch, profile, args.max_memory * 1024
+            )
         results.append(
             {
                 "label": label,
@@ -539,9 +667,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 **combine_repeats(runs),
             }
         )
-        figures = matching_quality(Path(world["folder"]), db)
-        if figures is not None:
-            quality[label] = figures
+        quality[label] = matching_quality(Path(world["folder"]), db)
+        if args.reference_up_to is not None and target <= args.reference_up_to:
+            _progress(f"[{index}/{len(args.sizes)}] {label}: reference side by side\n")
+        reference[label] = reference_for(target, Path(world["folder"]), args, scratch)
+    _progress("ranking quality …\n")
+    ranking = ranking_quality(args.rank_people, scratch)
     _progress("")
     return {
         "started_at": args.started_at,
@@ -554,11 +685,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "repeat_up_to": args.repeat_up_to,
             "discover_runs": args.discover_runs,
             "records_per_person": ratio,
+            "max_memory_gib": args.max_memory or None,
+            "reference_up_to": size_label(args.reference_up_to)
+            if args.reference_up_to is not None
+            else None,
+            "reference_systems": list(args.reference_systems),
+            "rank_world": {"people": args.rank_people, "seed": RANK_SEED, "top": RANK_TOP},
         },
         "sizes": results,
         "curve": cost_curve(results),
         "targets": target_checks(results),
-        "matching_quality": quality or None,
+        "matching_quality": quality,
+        "reference": reference,
+        "ranking_quality": ranking,
         "failed": failed,
     }
 
@@ -619,15 +758,68 @@ def render(report: dict[str, Any]) -> str:
         for check in report["targets"]:
             verdict = "met" if check["met"] else "NOT met"
             lines.append(f"  {check['target']:<32} {check['measured']:>10}  {verdict}")
-    lines.append("")
-    if report["matching_quality"] is None:
-        lines.append("matching quality: not available in this build")
-    else:
-        for label, figures in report["matching_quality"].items():
-            lines.append(f"matching quality {label}: {json.dumps(figures, default=str)}")
+    lines += ["", *render_matching(report["matching_quality"])]
+    lines += ["", *render_reference(report["reference"])]
+    lines += ["", "ranking quality (bench.rank_quality):", report_ranking(report)]
     for failure in report["failed"]:
         lines.append(f"FAILED {failure['label']}: {failure['error']}")
     return "\n".join(lines)
+
+
+def render_matching(quality: dict[str, Any]) -> list[str]:
+    """Matching quality per size: the built database's persons against truth.csv."""
+    lines = [
+        "matching quality (pairs of records of one real person, against truth.csv):",
+        f"  {'size':<6} {'records':>9} {'precision':>9} {'recall':>7} {'F1':>7}",
+    ]
+    for label, q in quality.items():
+        lines.append(
+            f"  {label:<6} {q['records_scored']:>9,} {q['precision']:>9.4f} {q['recall']:>7.4f} "
+            f"{q['f1']:>7.4f}"
+        )
+    return lines
+
+
+def render_reference(reference: dict[str, Any]) -> list[str]:
+    """The reference beside ours per size, with ratios ours / reference, or why it was not run."""
+    lines = [
+        "reference side by side (Splink on DuckDB; the same records; normalising and matching, "
+        "each in its own process):",
+        f"  {'size':<6} {'system':<11} {'records':>8} {'pairs':>9} {'precision':>9} {'recall':>7} "
+        f"{'F1':>7} {'seconds':>8} {'peak MiB':>9}",
+    ]
+    for label, figures in reference.items():
+        if "not_run" in figures:
+            lines.append(f"  {label:<6} not run: {figures['not_run']}")
+            continue
+        for result in figures["results"]:
+            q = result["quality"]
+            lines.append(
+                f"  {label:<6} {result['system']:<11} {result['records']:>8,} "
+                f"{result['candidate_pairs']:>9,} {q['precision']:>9.4f} {q['recall']:>7.4f} "
+                f"{q['f1']:>7.4f} {result['seconds']:>8.2f} {result['peak_mb']:>9.0f}"
+            )
+        for system, ratio in figures["ratios"].items():
+            cells = ", ".join(
+                f"{name} {value:.2f}" if value is not None else f"{name} -"
+                for name, value in (
+                    ("time", ratio["seconds"]),
+                    ("peak memory", ratio["peak_mb"]),
+                    ("F1", ratio["f1"]),
+                )
+            )
+            lines.append(f"  {label:<6} ours / {system}: {cells}")
+        for line in figures["files_left_out"]:
+            lines.append(f"  {label:<6} left out (truth would misalign): {line}")
+    lines.append(
+        "  splink: its documented set-up on names, company, email, profile; splink_all: plus "
+        "middle initial, title and class year. Its F1 is its best over every threshold."
+    )
+    return lines
+
+
+def report_ranking(report: dict[str, Any]) -> str:
+    return rank_quality.render(report["ranking_quality"])
 
 
 def compare(report: dict[str, Any], earlier: dict[str, Any]) -> list[dict[str, Any]]:
@@ -718,6 +910,34 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="RESULTS_JSON",
         help="An earlier results file: print this run's times and memory as ratios to it",
     )
+    parser.add_argument(
+        "--reference-up-to",
+        type=parse_size,
+        default=None,
+        help="Run the reference (Splink, bench extra) beside ours at sizes up to this "
+        f"(default {DEFAULT_REFERENCE_UP_TO}; --quick: not run unless given)",
+    )
+    parser.add_argument(
+        "--reference-systems",
+        default=",".join(REFERENCE_SYSTEMS),
+        help="Comma list of reference set-ups from bench.match_quality: "
+        + ",".join(REFERENCE_SYSTEMS),
+    )
+    parser.add_argument(
+        "--rank-people",
+        type=int,
+        default=None,
+        help=f"People in the ranking-quality world (default {RANK_PEOPLE}; "
+        f"--quick: {QUICK_RANK_PEOPLE})",
+    )
+    parser.add_argument(
+        "--max-memory",
+        type=float,
+        default=round(0.8 * _physical_memory_gib(), 1),
+        metavar="GIB",
+        help="Stop a refresh whose resident memory passes this, and report the size as failed "
+        "(default: 80%% of this machine's memory; 0: no limit)",
+    )
     # Internal: one measured refresh in a fresh process.
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -739,10 +959,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--repeat and --discover-runs must be at least 1")
     if not set(args.sources.split(",")) <= set(ALL_SOURCES):
         parser.error(f"--sources: choose from {','.join(ALL_SOURCES)}")
+    args.reference_systems = tuple(s for s in args.reference_systems.split(",") if s)
+    if not set(args.reference_systems) <= set(REFERENCE_SYSTEMS):
+        parser.error(f"--reference-systems: choose from {','.join(REFERENCE_SYSTEMS)}")
     if args.quick:
         args.sizes, args.repeat, args.discover_runs = _sizes(QUICK_SIZES), 1, 5
     elif args.sizes is None:
         args.sizes = _sizes(DEFAULT_SIZES)
+    if args.reference_up_to is None and not args.quick:
+        args.reference_up_to = parse_size(DEFAULT_REFERENCE_UP_TO)
+    if args.rank_people is None:
+        args.rank_people = QUICK_RANK_PEOPLE if args.quick else RANK_PEOPLE
     return args
 
 

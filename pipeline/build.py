@@ -145,6 +145,8 @@ def build_database(
         finally:
             os.umask(old_umask)
         try:
+            # No progress bar: DuckDB draws it on stdout, terminal or not.
+            con.execute("set enable_progress_bar = false")
             con.execute("begin transaction")
             for spec in tables:
                 _write_table(con, spec)

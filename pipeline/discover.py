@@ -1,7 +1,10 @@
 """Reading the ranked outreach list, and one person's full evidence, from a built database.
 
 The ranking itself is the ``outreach_ranked`` macro in sql/100_outreach.sql; this module only
-resolves what the user asked for and passes it in as parameters.
+resolves what the user asked for and passes it in as parameters. A list with the database's own
+settings reads the ranking the build stored (the ``outreach`` view over ``outreach_ranking``,
+sql/110_outreach_ranking.sql) and so answers in milliseconds at any size; other roles,
+locations, cap or seniority rank every person again through the macro.
 """
 
 from __future__ import annotations
@@ -87,7 +90,11 @@ class OutreachQuery:
 def _connect(db: Path) -> duckdb.DuckDBPyConnection:
     if not db.exists():
         raise DatabaseMissingError(f"{db} does not exist — run `make refresh` first")
-    return duckdb.connect(str(db), read_only=True)
+    # DuckDB draws a progress bar on stdout for slow queries (a --role list at a million
+    # persons), terminal or not: it would corrupt --format json and csv.
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute("set enable_progress_bar = false")
+    return con
 
 
 def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -99,20 +106,38 @@ def ranked_outreach(db: Path, query: OutreachQuery) -> list[dict[str, Any]]:
     """The top of the ranked list for one industry, as plain dicts in rank order."""
     industry = resolve_industry(query.industry)
     columns = ", ".join(OUTREACH_COLUMNS)
+    parameters = (
+        words_pattern(list(query.roles)),
+        words_pattern(list(query.locations)),
+        query.company_cap,
+        query.target_level,
+        query.levels_above,
+    )
     with _connect(db) as con:
-        cursor = con.execute(
-            f"select {columns} from outreach_ranked(?, ?, ?, ?, ?, ?) order by rank limit ?",
-            [
-                industry.name,
-                words_pattern(list(query.roles)),
-                words_pattern(list(query.locations)),
-                query.company_cap,
-                query.target_level,
-                query.levels_above,
-                query.limit,
-            ],
-        )
+        if _is_stored_ranking(con, parameters):
+            # The rank filter lets the scan skip row groups past the top as well.
+            cursor = con.execute(
+                f"select {columns} from outreach where industry = ? and rank <= ? order by rank",
+                [industry.name, query.limit],
+            )
+        else:
+            cursor = con.execute(
+                f"select {columns} from outreach_ranked(?, ?, ?, ?, ?, ?) order by rank limit ?",
+                [industry.name, *parameters, query.limit],
+            )
         return _rows(cursor)
+
+
+def _is_stored_ranking(con: duckdb.DuckDBPyConnection, asked: tuple[Any, ...]) -> bool:
+    """Whether ``asked`` (roles pattern, locations pattern, cap, target level, levels above;
+    None = the database's own) is the ranking the build stored in ``outreach_ranking``."""
+    stored = con.execute(
+        "select roles_pattern, locations_pattern, company_cap, target_level, levels_above "
+        "from ranking_settings"
+    ).fetchone()
+    if stored is None:
+        return False
+    return all(mine is None or mine == theirs for mine, theirs in zip(asked, stored, strict=True))
 
 
 def profile_industries(db: Path) -> list[str]:

@@ -1,6 +1,7 @@
 -- Ranked outreach per industry: who to ask first, and why.
 --
--- Business rules (change them here; `discover` and the views below all use this macro):
+-- Business rules (change them here; `discover`, the `outreach_ranking` table and the views in
+-- sql/110_outreach_ranking.sql all use this macro):
 --   * relevance (0-1: how surely the person works in the industry) is worth up to 100 points,
 --     and nobody under min_relevance (default 0.5, from ranking_settings) is listed;
 --   * warmth adds its points as scored (1st-degree 40, alumnus 30 + up to 5 for a close class
@@ -136,12 +137,3 @@ final as (
     from capped
 )
 select * from final;
-
--- Every listed person per industry, before the per-company cap (company_rank says where each
--- stands within their employer).
-create or replace view outreach_all as
-select * from outreach_ranked(null, null, null, 1000000, null, null);
-
--- The outreach list: ranked, capped per company, with the score's parts and a plain reason.
-create or replace view outreach as
-select * from outreach_ranked(null, null, null, null, null, null);

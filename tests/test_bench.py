@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import polars as pl
 import pytest
 
 import bench.run
+from bench.match_quality import Quality, RunResult
 from bench.run import ALL_SOURCES, compare, cost_curve, ensure_world, parse_size, size_label
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,6 +42,8 @@ def test_quick_run_writes_a_report_that_matches_the_database(tmp_path: Path) -> 
         "curve",
         "targets",
         "matching_quality",
+        "reference",
+        "ranking_quality",
         "compared_with",
         "comparison",
         "failed",
@@ -72,6 +76,24 @@ def test_quick_run_writes_a_report_that_matches_the_database(tmp_path: Path) -> 
         pairs[0] if pairs else None,
     )
     assert report["curve"] == [] and report["targets"] == []
+    # Matching quality is measured against the world's truth; the reference is not run quick.
+    quality = report["matching_quality"]["300"]
+    assert quality["records_scored"] == size["records"] and 0.0 < quality["f1"] <= 1.0
+    assert report["reference"] == {
+        "300": {"not_run": "--quick skips the reference (pass --reference-up-to to run it)"}
+    }
+    assert "300    not run: --quick skips the reference" in done.stdout
+    ranking = report["ranking_quality"]
+    assert (ranking["people"], ranking["top"], ranking["not_read"]) == (300, 50, [])
+    assert [row["truth_label"] for row in ranking["lists"]] == [
+        "pharma",
+        "finance",
+        "software",
+        "consulting",
+        "healthcare",
+    ]
+    assert all(row["persons_twice"] == 0 for row in ranking["lists"])
+    assert "pharma (Pharmaceutical M)" in done.stdout
     # The same size and seed next time reuse the cached world rather than generate it again.
     ratio = report["config"]["records_per_person"]
     again = ensure_world(300, 7, ALL_SOURCES, tmp_path / "worlds", ratio)
@@ -173,3 +195,58 @@ def test_a_size_whose_refresh_dies_is_reported_and_fails_the_run(
             "error": "the refresh was killed by signal 9 (out of memory?)",
         }
     ]
+
+
+def test_reference_ratios_are_ours_over_the_reference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = pl.DataFrame({"record_id": ["a", "b", "c"]})
+    truth = pl.DataFrame({"record_id": ["a", "b", "c"], "person_key": ["p", "p", "q"]})
+    runs = {
+        "ours": RunResult("ours", 3, 2, 1.5, 300.0, 100.0, Quality(1.0, 0.9, 0.9)),
+        "splink": RunResult("splink", 3, 6, 30.0, 1200.0, 900.0, Quality(0.8, 0.9, 0.75, 0.5)),
+    }
+    monkeypatch.setattr(
+        bench.run.match_quality, "load_world", lambda world: (records, truth, ["x.html: 0 of 4"])
+    )
+    monkeypatch.setattr(
+        bench.run.match_quality, "measure", lambda system, rows, labels, work: runs[system]
+    )
+    figures = bench.run.reference_side_by_side(tmp_path, ["splink"], tmp_path)
+    assert [r["system"] for r in figures["results"]] == ["ours", "splink"]
+    assert figures["ratios"] == {
+        "splink": {
+            "seconds": pytest.approx(0.05),
+            "peak_mb": pytest.approx(0.25),
+            "f1": pytest.approx(1.2),
+        }
+    }
+    assert figures["records"] == 3 and figures["files_left_out"] == ["x.html: 0 of 4"]
+    text = "\n".join(bench.run.render_reference({"10k": figures}))
+    assert "10k    ours / splink: time 0.05, peak memory 0.25, F1 1.20" in text
+    assert "10k    left out (truth would misalign): x.html: 0 of 4" in text
+
+
+def test_reference_is_not_run_above_its_limit_and_says_why(tmp_path: Path) -> None:
+    args = bench.run.parse_args(["--sizes", "10k,100k"])
+    assert args.reference_up_to == 10_000
+    figures = bench.run.reference_for(100_000, tmp_path, args, tmp_path)
+    assert figures == {
+        "not_run": "above --reference-up-to 10k: with its documented set-up the reference has "
+        "needed minutes and over 10 GB of memory at about 90k records on a 2-core, 24 GiB "
+        "machine (pass --reference-up-to 100k to run it anyway)"
+    }
+    assert bench.run.parse_args(["--quick"]).reference_up_to is None
+    assert bench.run.parse_args(["--quick", "--reference-up-to", "1k"]).reference_up_to == 1_000
+
+
+def test_a_worker_over_the_memory_limit_is_stopped_and_says_so() -> None:
+    # Writes 300 MiB (touched, so resident), then would idle for half a minute.
+    command = [sys.executable, "-c", "import time; b = b'x' * (300 * 2**20); time.sleep(30)"]
+    with pytest.raises(bench.run.MemoryLimitError, match=r"over --max-memory 0\.1 GiB") as caught:
+        bench.run.run_guarded(command, max_memory_mib=100)
+    assert "stopped at" in str(caught.value)
+    # Under the limit it runs to the end; a failure is the exit status.
+    bench.run.run_guarded([sys.executable, "-c", "pass"], max_memory_mib=100)
+    with pytest.raises(subprocess.CalledProcessError):
+        bench.run.run_guarded([sys.executable, "-c", "raise SystemExit(3)"], max_memory_mib=None)

@@ -399,3 +399,50 @@ def test_bad_seeker_toml_in_inbox_stops_the_refresh(tmp_path: Path) -> None:
         "unable to parse string as an integer"
     ]
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_stored_ranking_is_the_macro_ranking(db: Path) -> None:
+    import duckdb
+
+    order = "order by industry, rank"
+    with duckdb.connect(str(db), read_only=True) as con:
+        stored = con.execute(f"select * from outreach {order}").fetchall()
+        computed = con.execute(
+            f"select * from outreach_ranked(null, null, null, null, null, null) {order}"
+        ).fetchall()
+        stored_all = con.execute(f"select * from outreach_all {order}").fetchall()
+        computed_all = con.execute(
+            f"select * from outreach_ranked(null, null, null, 1000000, null, null) {order}"
+        ).fetchall()
+        columns = [d[0] for d in con.execute("select * from outreach limit 0").description or []]
+    # Pfizer has two people over the cap of 3 in each of the four pharma-related industries.
+    assert (len(stored), len(stored_all)) == (30, 38)
+    assert stored == computed
+    assert stored_all == computed_all
+    assert columns[:3] == ["rank", "industry", "person_id"] and "listed_rank" not in columns
+
+
+def test_only_the_database_own_settings_read_the_stored_ranking(db: Path) -> None:
+    import duckdb
+
+    from pipeline.discover import _is_stored_ranking
+    from pipeline.profile import words_pattern
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        # The database was built without a profile: no roles, no locations, cap 3.
+        assert _is_stored_ranking(con, (None, None, None, None, None))
+        assert _is_stored_ranking(con, (None, None, 3, None, None))
+        assert not _is_stored_ranking(con, (None, None, 1, None, None))
+        assert not _is_stored_ranking(
+            con, (words_pattern(["clinical research"]), None, 3, None, None)
+        )
+        assert not _is_stored_ranking(con, (None, words_pattern(["cambridge"]), None, None, None))
+
+
+def test_discover_draws_no_progress_bar_into_its_output(db: Path) -> None:
+    from pipeline.discover import _connect
+
+    # DuckDB draws its bar on stdout for queries over two seconds (a --role list at a million
+    # persons), where it would corrupt --format json and csv.
+    with _connect(db) as con:
+        assert con.execute("select current_setting('enable_progress_bar')").fetchone() == (False,)
