@@ -1,12 +1,20 @@
 """Blocking: which record pairs are worth comparing at all.
 
 A pair is a candidate when the two records share a blocking key under at least one rule. Each
-rule is an equality on a cheap key, so candidates come from hash joins inside small groups and
-grow with the sum of squared group sizes, not with n². The rules are chosen so that the ways one
-person's records differ in practice still share a key: a nickname (given-name forms from the
-nickname table), a typo in the surname (its sorted letters survive a transposition, its consonants
-survive a changed vowel or a dropped umlaut), a double-barrelled or changed surname (each part;
-given name and employer), a typo in the given name (surname and the name's first two letters).
+rule is an equality on a cheap key, so candidates come from hash joins inside groups (blocks). The
+rules are chosen so that the ways one person's records differ in practice still share a key: a
+nickname (given-name forms from the nickname table), a typo in the surname (its sorted letters
+survive a transposition, its consonants survive a changed vowel or a dropped umlaut), a
+double-barrelled or changed surname (each part; given name and employer), a typo in the given
+name (surname and the name's first two letters).
+
+No block is unbounded, so candidates grow about linearly with records. A block of more than
+``MAX_BLOCK`` records ("michael|smith" in a national directory) is split by a second key (employer,
+class year, middle initial, email domain) and only the sub-blocks of at most ``MAX_BLOCK`` records
+are compared. The pairs this leaves out share only a common name: without a second agreeing value
+their match weight cannot reach the threshold (agreeing on a frequent name is weak evidence), so
+leaving them out changes no merge. Rules that exist for rare cases (a rare surname alone, a given
+name and employer) skip keys shared by more than ``RARE_KEY_LIMIT`` records instead of splitting.
 """
 
 from __future__ import annotations
@@ -25,23 +33,21 @@ PAIR_SCHEMA: dict[str, pl.DataType] = {
 # A rule whose key is shared by more records than this is too unspecific to compare them all
 # (used by the rules that exist for rare cases: a rare surname, a changed surname).
 RARE_KEY_LIMIT = 25
+# The largest block compared whole: at most MAX_BLOCK - 1 partners per record and rule.
+MAX_BLOCK = 40
+# Second keys that split an oversized block, each on its own: two records of one common-named
+# person must agree on one of them to be compared through that block.
+SPLIT_KEYS = ("company_key", "class_year", "middle_initial", "email_domain")
 
 
 @dataclass(frozen=True)
 class BlockingRule:
-    """A named key expression; ``max_group`` skips keys shared by too many records."""
+    """A named key expression; ``max_group`` skips keys shared by more records than that
+    (instead of splitting them by a second key)."""
 
     name: str
     key: pl.Expr
     max_group: int | None = None
-
-
-def _first_forms() -> pl.Expr:
-    return pl.col("first_key").map_elements(
-        lambda first: list(given_name_blocking_forms(first)),
-        return_dtype=pl.List(pl.String),
-        skip_nulls=True,
-    )
 
 
 def _keyed(*parts: pl.Expr) -> pl.Expr:
@@ -76,55 +82,92 @@ def blocking_rules() -> list[BlockingRule]:
     ]
 
 
+def _pairs_within(keys: pl.LazyFrame, limit: int) -> pl.LazyFrame:
+    """(row, row_r) pairs, row < row_r, sharing a ``block_key`` held by at most ``limit`` rows."""
+    small = keys.filter(pl.len().over("block_key") <= limit)
+    return small.join(small, on="block_key", suffix="_r").filter(pl.col("row") < pl.col("row_r"))
+
+
 def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.LazyFrame:
-    """Pairs of row numbers (left < right) sharing this rule's key."""
+    """Pairs of row numbers (left < right) sharing this rule's key, oversized blocks split."""
     keys = (
-        exploded.select("row", rule.key.alias("block_key"))
+        exploded.select("row", rule.key.alias("block_key"), *SPLIT_KEYS)
         .filter(pl.col("block_key").is_not_null() & (pl.col("block_key") != ""))
         # Joining on a 64-bit hash of the key is much cheaper than on the string.
-        .select("row", pl.col("block_key").hash(seed=0))
-        .unique()
+        .with_columns(pl.col("block_key").hash(seed=0))
+        .unique(subset=["row", "block_key"])
     )
-    if rule.max_group is not None:
-        keys = keys.filter(pl.len().over("block_key") <= rule.max_group)
-    pairs = keys.join(keys, on="block_key", suffix="_r").filter(pl.col("row") < pl.col("row_r"))
-    return pairs.select(
+    limit = rule.max_group if rule.max_group is not None else MAX_BLOCK
+    parts = [_pairs_within(keys.select("row", "block_key"), limit)]
+    if rule.max_group is None:
+        large = keys.filter(pl.len().over("block_key") > limit).cache()
+        for split in SPLIT_KEYS:
+            sub = (
+                large.filter(pl.col(split).is_not_null())
+                .select("row", pl.struct("block_key", split).hash(seed=1).alias("block_key"))
+                .unique()
+            )
+            parts.append(_pairs_within(sub, limit))
+    return pl.concat([p.select("row", "row_r") for p in parts]).select(
         pl.col("row").alias("row_l"), "row_r", pl.lit(order, dtype=pl.Int32).alias("rule_order")
     )
 
 
-def candidate_pairs(keyed: pl.DataFrame) -> pl.DataFrame:
-    """Every pair of records (``record_id_l`` < ``record_id_r``) sharing a blocking key, once,
-    with the name of the first rule that paired them, sorted by the pair's ids."""
-    rules = blocking_rules()
-    # Rows numbered in record_id order: comparing numbers then orders the ids too.
-    ordered = keyed.select(
-        "record_id",
-        "name_key",
-        "first_key",
-        "last_key",
-        "last_fold",
-        "company_key",
-        "email_key",
-        "profile_key",
-    ).sort("record_id")
-    ids = ordered.get_column("record_id")
-    exploded = (
-        ordered.lazy()
+def _blocking_frame(keyed: pl.DataFrame) -> pl.DataFrame:
+    """One row per record (in record_id order, numbered ``row``) and per given-name form and
+    surname part, with every column the rules and split keys read."""
+    ordered = (
+        keyed.select(
+            "record_id",
+            "name_key",
+            "first_key",
+            "middle_key",
+            "last_key",
+            "last_fold",
+            "company_key",
+            "email_key",
+            "profile_key",
+            pl.col("class_year").cast(pl.String),
+        )
+        .sort("record_id")
         .with_row_index("row")
-        .with_columns(_first_forms().alias("first_forms"))
-        .with_columns(pl.col("last_fold").str.split(" ").alias("last_part"))
+    )
+    # Given-name forms looked up once per distinct name, not once per record.
+    names = ordered.get_column("first_key").drop_nulls().unique()
+    forms = pl.DataFrame(
+        {
+            "first_key": names,
+            "first_forms": [list(given_name_blocking_forms(n)) for n in names],
+        },
+        schema={"first_key": pl.String, "first_forms": pl.List(pl.String)},
+    )
+    return (
+        ordered.join(forms, on="first_key", how="left", maintain_order="left")
+        .with_columns(
+            pl.col("last_fold").str.split(" ").alias("last_part"),
+            pl.col("middle_key").str.head(1).alias("middle_initial"),
+            pl.col("email_key").str.split("@").list.last().alias("email_domain"),
+        )
         .explode("first_forms")
         .explode("last_part")
-        .cache()
     )
+
+
+def candidate_pairs(keyed: pl.DataFrame) -> pl.DataFrame:
+    """Every pair of records (``record_id_l`` < ``record_id_r``) sharing a blocking key (within
+    the block limits above), once, with the name of the first rule that paired them, sorted
+    by the pair's ids."""
+    rules = blocking_rules()
+    exploded = _blocking_frame(keyed)
+    ids = exploded.select("row", "record_id").unique("row").sort("row").get_column("record_id")
     names = pl.DataFrame(
         {"rule_order": list(range(len(rules))), "blocked_by": [r.name for r in rules]},
         schema={"rule_order": pl.Int32, "blocked_by": pl.String},
     )
+    lazy = exploded.drop("record_id").lazy()
     # The union keeps each pair once, with its strongest rule.
     rows = (
-        pl.concat([_rule_pairs(exploded, rule, i) for i, rule in enumerate(rules)])
+        pl.concat([_rule_pairs(lazy, rule, i) for i, rule in enumerate(rules)])
         .group_by("row_l", "row_r")
         .agg(pl.col("rule_order").min())
         .sort("row_l", "row_r")
