@@ -48,6 +48,9 @@ class BlockingRule:
     name: str
     key: pl.Expr
     max_group: int | None = None
+    # The rule exists for pairs that differ on this column (a surname typo, a given-name typo):
+    # pairs agreeing on it are the earlier rules' to find, and are not produced again.
+    differ_on: str | None = None
 
 
 def _keyed(*parts: pl.Expr) -> pl.Expr:
@@ -66,12 +69,22 @@ def blocking_rules() -> list[BlockingRule]:
         BlockingRule("same email", pl.col("email_key")),
         BlockingRule("given name (or nickname) and surname", _keyed(forms, last)),
         # Catches what has no surname to block on ("Madonna"), or a name the parser splits oddly.
-        BlockingRule("same cleaned name", pl.col("name_key")),
-        BlockingRule("given name and surname letters", _keyed(forms, sorted_letters)),
-        BlockingRule("given name and surname consonants", _keyed(forms, consonants)),
-        BlockingRule("given name and a surname part", _keyed(forms, pl.col("last_part"))),
+        BlockingRule("same cleaned name", pl.col("name_key"), differ_on="last_fold"),
         BlockingRule(
-            "surname and given name's start", _keyed(last, pl.col("first_key").str.head(2))
+            "given name and surname letters", _keyed(forms, sorted_letters), differ_on="last_fold"
+        ),
+        BlockingRule(
+            "given name and surname consonants", _keyed(forms, consonants), differ_on="last_fold"
+        ),
+        BlockingRule(
+            "given name and a surname part",
+            _keyed(forms, pl.col("last_part")),
+            differ_on="last_fold",
+        ),
+        BlockingRule(
+            "surname and given name's start",
+            _keyed(last, pl.col("first_key").str.head(2)),
+            differ_on="first_key",
         ),
         BlockingRule(
             "given name and employer",
@@ -82,32 +95,42 @@ def blocking_rules() -> list[BlockingRule]:
     ]
 
 
-def _pairs_within(keys: pl.LazyFrame, limit: int) -> pl.LazyFrame:
-    """(row, row_r) pairs, row < row_r, sharing a ``block_key`` held by at most ``limit`` rows."""
+def _pairs_within(keys: pl.LazyFrame, limit: int, differ: bool) -> pl.LazyFrame:
+    """(row, row_r) pairs, row < row_r, sharing a ``block_key`` held by at most ``limit`` rows
+    (and, when ``differ``, with different ``differ_key``s)."""
     small = keys.filter(pl.len().over("block_key") <= limit)
-    return small.join(small, on="block_key", suffix="_r").filter(pl.col("row") < pl.col("row_r"))
+    pairs = small.join(small, on="block_key", suffix="_r").filter(pl.col("row") < pl.col("row_r"))
+    if differ:
+        pairs = pairs.filter(pl.col("differ_key") != pl.col("differ_key_r"))
+    return pairs
 
 
 def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.LazyFrame:
     """Pairs of row numbers (left < right) sharing this rule's key, oversized blocks split."""
+    differ = rule.differ_on is not None
+    differ_key = pl.col(rule.differ_on or "row").fill_null("").hash(seed=2).alias("differ_key")
     keys = (
-        exploded.select("row", rule.key.alias("block_key"), *SPLIT_KEYS)
+        exploded.select("row", rule.key.alias("block_key"), differ_key, *SPLIT_KEYS)
         .filter(pl.col("block_key").is_not_null() & (pl.col("block_key") != ""))
         # Joining on a 64-bit hash of the key is much cheaper than on the string.
         .with_columns(pl.col("block_key").hash(seed=0))
         .unique(subset=["row", "block_key"])
     )
     limit = rule.max_group if rule.max_group is not None else MAX_BLOCK
-    parts = [_pairs_within(keys.select("row", "block_key"), limit)]
+    parts = [_pairs_within(keys.select("row", "block_key", "differ_key"), limit, differ)]
     if rule.max_group is None:
         large = keys.filter(pl.len().over("block_key") > limit).cache()
         for split in SPLIT_KEYS:
             sub = (
                 large.filter(pl.col(split).is_not_null())
-                .select("row", pl.struct("block_key", split).hash(seed=1).alias("block_key"))
+                .select(
+                    "row",
+                    pl.struct("block_key", split).hash(seed=1).alias("block_key"),
+                    "differ_key",
+                )
                 .unique()
             )
-            parts.append(_pairs_within(sub, limit))
+            parts.append(_pairs_within(sub, limit, differ))
     return pl.concat([p.select("row", "row_r") for p in parts]).select(
         pl.col("row").alias("row_l"), "row_r", pl.lit(order, dtype=pl.Int32).alias("rule_order")
     )
@@ -153,32 +176,40 @@ def _blocking_frame(keyed: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def candidate_pairs(keyed: pl.DataFrame) -> pl.DataFrame:
-    """Every pair of records (``record_id_l`` < ``record_id_r``) sharing a blocking key (within
-    the block limits above), once, with the name of the first rule that paired them, sorted
-    by the pair's ids."""
-    rules = blocking_rules()
-    exploded = _blocking_frame(keyed)
-    ids = exploded.select("row", "record_id").unique("row").sort("row").get_column("record_id")
-    names = pl.DataFrame(
-        {"rule_order": list(range(len(rules))), "blocked_by": [r.name for r in rules]},
-        schema={"rule_order": pl.Int32, "blocked_by": pl.String},
-    )
-    lazy = exploded.drop("record_id").lazy()
+def candidate_rows(keyed: pl.DataFrame) -> pl.DataFrame:
+    """Every pair of records sharing a blocking key (within the block limits above), once, as
+    row numbers into ``keyed`` sorted by record_id (``row_l`` < ``row_r``), with the index of
+    the first rule that paired them (``rule_order``), sorted by the pair's rows."""
+    schema = {"row_l": pl.UInt32, "row_r": pl.UInt32, "rule_order": pl.Int32}
+    if keyed.height < 2:
+        return pl.DataFrame(schema=schema)
+    lazy = _blocking_frame(keyed).drop("record_id").lazy()
     # The union keeps each pair once, with its strongest rule.
-    rows = (
-        pl.concat([_rule_pairs(lazy, rule, i) for i, rule in enumerate(rules)])
+    return (
+        pl.concat([_rule_pairs(lazy, rule, i) for i, rule in enumerate(blocking_rules())])
         .group_by("row_l", "row_r")
         .agg(pl.col("rule_order").min())
         .sort("row_l", "row_r")
-        .join(names.lazy(), on="rule_order", maintain_order="left")
         .collect()
+        .cast(schema)  # type: ignore[arg-type]
     )
+
+
+def rule_names() -> pl.Series:
+    """The rules' names, indexed by ``rule_order``."""
+    return pl.Series("blocked_by", [rule.name for rule in blocking_rules()], dtype=pl.String)
+
+
+def candidate_pairs(keyed: pl.DataFrame) -> pl.DataFrame:
+    """``candidate_rows`` as record ids (``record_id_l`` < ``record_id_r``) with the name of
+    the first rule that paired them (``blocked_by``), sorted by the pair's ids."""
+    rows = candidate_rows(keyed)
+    ids = keyed.get_column("record_id").sort()
     return pl.DataFrame(
         {
             "record_id_l": ids.gather(rows["row_l"]),
             "record_id_r": ids.gather(rows["row_r"]),
-            "blocked_by": rows["blocked_by"],
+            "blocked_by": rule_names().gather(rows["rule_order"]),
         },
         schema=PAIR_SCHEMA,
     )
