@@ -164,17 +164,18 @@ def _with_cpdist(frame: pl.DataFrame, column: str, scorer: object, name: str) ->
         .filter(pl.col(left) != pl.col(right))
         .unique()
     )
-    scores = (
-        process.cpdist(
-            todo[left].to_list(),
-            todo[right].to_list(),
-            scorer=scorer,  # type: ignore[arg-type]
-            workers=-1,
+    scores: np.ndarray = np.zeros(0, dtype=np.float64)
+    if todo.height:
+        scores = np.asarray(
+            process.cpdist(
+                todo[left].to_list(),
+                todo[right].to_list(),
+                scorer=scorer,  # type: ignore[arg-type]
+                workers=-1,
+            ),
+            dtype=np.float64,
         )
-        if todo.height
-        else []
-    )
-    todo = todo.with_columns(pl.Series(name, np.asarray(scores, dtype=np.float64)))
+    todo = todo.with_columns(pl.Series(name, scores, dtype=pl.Float64))
     return frame.join(todo, on=[left, right], how="left", maintain_order="left")
 
 
