@@ -67,6 +67,9 @@ class Feature:
     # An identifier (profile, email) is rarely missing by chance of the person: its frequency
     # is taken over all records, so a key few records carry still counts as rare.
     identifier: bool = False
+    # A value built from the name ("jane.doe@pfizer.com"): when the names agree too, its
+    # agreement is weighed against the records sharing that name, not all records.
+    built_from_name: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,13 @@ class MatchSettings:
             Feature(
                 "profile", {"exact": 0.999, "different": 0.001}, "profile_key", identifier=True
             ),
-            Feature("email", {"exact": 0.9, "different": 0.1}, "email_key", identifier=True),
+            Feature(
+                "email",
+                {"exact": 0.9, "different": 0.1},
+                "email_key",
+                identifier=True,
+                built_from_name=True,
+            ),
             Feature(
                 "first",
                 {"exact": 0.8, "nickname": 0.12, "typo": 0.04, "initial": 0.03, "different": 0.01},
@@ -131,6 +140,15 @@ def with_term_frequencies(
         total = attributes.height if feature.identifier else attributes[column].count()
         share = pl.len().over(column) / max(total, 1)
         columns.append(pl.when(values.is_not_null()).then(share).alias(f"{column}_tf"))
+        if feature.built_from_name:
+            # Of the records with this given name and surname, the share holding this value.
+            named = values.is_not_null() & pl.col("first_key").is_not_null()
+            among_name = pl.len().over(column) / pl.len().over("first_key", "last_fold")
+            columns.append(
+                pl.when(named & pl.col("last_fold").is_not_null())
+                .then(pl.min_horizontal(among_name, 1.0))
+                .alias(f"{column}_name_tf")
+            )
     return attributes.with_columns(columns)
 
 
@@ -359,7 +377,10 @@ def u_probabilities(
 def _feature_weight(feature: Feature, u: dict[str, float]) -> pl.Expr:
     """Bits of evidence for each pair's level of ``feature`` (0 when not comparable).
 
-    Exact agreement weighs log2(m / tf(value)). Near agreement (nickname, typo, similar) weighs
+    Exact agreement weighs log2(m / tf(value)); for a value built from the name, when given name
+    and surname agree as well, tf is taken among the records with that name (an email made of
+    a common name is shared by strangers: "michael.smith@novartis.com"), since the names'
+    weights already hold what the value repeats. Near agreement (nickname, typo, similar) weighs
     log2(m / u) with u at least the rarer value's frequency: "Hill" and "Hall" are one letter
     apart and both common, so that is weak evidence; "Jonhson" is a typo of a common name and
     its rarity makes it strong, but never stronger than agreeing on "johnson" itself.
@@ -372,7 +393,21 @@ def _feature_weight(feature: Feature, u: dict[str, float]) -> pl.Expr:
             continue
         tf_l, tf_r = pl.col(f"{feature.tf_column}_tf_l"), pl.col(f"{feature.tf_column}_tf_r")
         if name == feature.tf_level:
-            by_level.append(pl.when(level == name).then(math.log2(m) - tf_l.log(base=2)))
+            chance = tf_l
+            if feature.built_from_name:
+                names_agree = pl.col("first_level").is_in(["exact", "nickname"]) & pl.col(
+                    "last_level"
+                ).is_in(["exact", "typo"])
+                among_name = pl.max_horizontal(
+                    f"{feature.tf_column}_name_tf_l", f"{feature.tf_column}_name_tf_r"
+                )
+                # Capped at m: agreeing is never evidence against (a name only one person has).
+                chance = (
+                    pl.when(names_agree & among_name.is_not_null())
+                    .then(pl.min_horizontal(pl.max_horizontal(among_name, tf_l), m))
+                    .otherwise(tf_l)
+                )
+            by_level.append(pl.when(level == name).then(math.log2(m) - chance.log(base=2)))
         else:
             chance = pl.max_horizontal(pl.min_horizontal(tf_l, tf_r), pl.lit(u[name]))
             # Never more than exact agreement on the commoner of the two values would give.
