@@ -425,6 +425,27 @@ def test_blocking_compares_a_small_share_of_all_pairs() -> None:
     assert pairs.select("record_id_l", "record_id_r").is_unique().all()
 
 
+def test_an_oversized_block_is_split_by_a_second_key() -> None:
+    from pipeline.blocking import MAX_BLOCK, candidate_pairs
+
+    # 45 Maria Garcias (more than MAX_BLOCK) at three employers, each in a different class year:
+    # only records that also share the employer are compared (3 groups of 15: 3 * 105 pairs).
+    companies = ("Pfizer", "Merck & Co.", "Amgen")
+    records = [
+        listed(i + 1, "Maria Garcia", path="big.csv", company=companies[i % 3], class_year=1980 + i)
+        for i in range(45)
+    ]
+    keyed = normalize_records(records_frame(records))
+    pairs = candidate_pairs(keyed)
+
+    assert MAX_BLOCK < 45
+    assert pairs.height == 3 * 15 * 14 // 2
+    company = dict(keyed.select("record_id", "company_key").iter_rows())
+    assert all(
+        company[a] == company[b] for a, b in pairs.select("record_id_l", "record_id_r").rows()
+    )
+
+
 def test_evidence_columns_are_the_documented_ones() -> None:
     from pipeline.match import EVIDENCE_SCHEMA
 
