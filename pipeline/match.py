@@ -29,8 +29,10 @@ only on file path and row), so the same inputs give the same ids from scratch to
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -39,6 +41,7 @@ from pipeline.cluster import cluster_rows, held_apart, link_components
 from pipeline.compare import DEFAULT_SETTINGS, VETO_WEIGHT, MatchSettings, Scorer
 from pipeline.schema import SourceKind
 
+log = logging.getLogger(__name__)
 # Pairs below this probability (1 in 100) are evidence only when they held a merge apart.
 EVIDENCE_MIN_SCORE = 0.01
 # Pairs scored at once: bounds the width-times-length of the comparison frame.
@@ -71,6 +74,8 @@ class MatchResult:
     clusters: pl.DataFrame
     evidence: pl.DataFrame
     candidate_pairs: int = 0
+    # Wall seconds per step: block, compare (scoring), cluster, evidence (and person ids).
+    steps: dict[str, float] = field(default_factory=dict)
 
 
 def person_id_for(anchor: str) -> str:
@@ -225,13 +230,25 @@ def match_people(
         "record_id"
     )
     ids = meta.get_column("record_id")
-    scorer = Scorer.for_records(keyed, settings)
+    clock = time.perf_counter()
+    steps: dict[str, float] = {}
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        steps[name] = now - clock
+        clock = now
+
     rows = candidate_rows(keyed)
+    step("block")
+    scorer = Scorer.for_records(keyed, settings)
     kept, clear = _score_all(scorer, rows, settings)
+    step("compare")
     links = kept.filter(pl.col("match_score") >= settings.threshold)
     apart = held_apart(clear, link_components(meta.height, links))
     profiles, files = meta["profile_key"].to_list(), meta["connection_file"].to_list()
     roots, decided = cluster_rows(profiles, files, links, apart)
+    step("cluster")
     # The held-apart pairs not already kept are scored again for their evidence (few).
     extra = apart.join(kept.select("row_l", "row_r"), on=["row_l", "row_r"], how="anti")
     extra = clear.join(extra, on=["row_l", "row_r"], how="semi")
@@ -270,9 +287,15 @@ def match_people(
         decision.alias("decision"),
         _explanation(features).alias("features"),
     ).select(list(EVIDENCE_SCHEMA))
-    clusters = pl.DataFrame({"record_id": ids, "root": ids.gather(root)})
-    return MatchResult(
-        clusters=_person_ids(keyed, clusters, previous_ids),
-        evidence=evidence,
-        candidate_pairs=rows.height,
+    clusters = _person_ids(
+        keyed, pl.DataFrame({"record_id": ids, "root": ids.gather(root)}), previous_ids
     )
+    step("evidence")
+    log.info(
+        "match: %d records, %d candidate pairs, %d evidence rows; %s",
+        keyed.height,
+        rows.height,
+        evidence.height,
+        ", ".join(f"{name} {seconds:.2f} s" for name, seconds in steps.items()),
+    )
+    return MatchResult(clusters, evidence, rows.height, steps)
