@@ -111,7 +111,14 @@ def _pairs_within(keys: pl.LazyFrame, limit: int, differ: bool) -> pl.LazyFrame:
 def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.LazyFrame:
     """Pairs of row numbers (left < right) sharing this rule's key, oversized blocks split."""
     differ = rule.differ_on is not None
-    differ_key = pl.col(rule.differ_on or "row").fill_null("").hash(seed=2).alias("differ_key")
+    # A missing value differs from everything ("Madonna" has no surname for the earlier rules).
+    tolerated = pl.col(rule.differ_on or "row")
+    differ_key = (
+        pl.when(tolerated.is_null())
+        .then(pl.col("row").cast(pl.UInt64))
+        .otherwise(tolerated.hash(seed=2))
+        .alias("differ_key")
+    )
     keys = (
         exploded.select("row", rule.key.alias("block_key"), differ_key, *SPLIT_KEYS)
         .filter(pl.col("block_key").is_not_null() & (pl.col("block_key") != ""))

@@ -446,6 +446,16 @@ def test_an_oversized_block_is_split_by_a_second_key() -> None:
     )
 
 
+def test_a_name_without_surname_is_still_compared() -> None:
+    from pipeline.blocking import candidate_pairs
+
+    records = [listed(1, "Madonna"), listed(1, "MADONNA", path="team.html"), listed(2, "Jane Doe")]
+    pairs = candidate_pairs(normalize_records(records_frame(records)))
+
+    assert pairs["blocked_by"].to_list() == ["same cleaned name"]
+    assert set(pairs.row(0)[:2]) == {records[0].record_id, records[1].record_id}
+
+
 def test_evidence_columns_are_the_documented_ones() -> None:
     from pipeline.match import EVIDENCE_SCHEMA
 
