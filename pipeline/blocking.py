@@ -54,6 +54,9 @@ class BlockingRule:
     # The rule exists for pairs that differ on this column (a surname typo, a given-name typo):
     # pairs agreeing on it are the earlier rules' to find, and are not produced again.
     differ_on: str | None = None
+    # Keyed on each given-name form (``first_forms``, ``last_part``: one row per form and
+    # surname part) rather than on one row per record.
+    by_given_forms: bool = False
 
 
 def _keyed(*parts: pl.Expr) -> pl.Expr:
@@ -65,24 +68,31 @@ def blocking_rules() -> list[BlockingRule]:
     """The rules, strongest first: the first rule that pairs two records is reported."""
     forms = pl.col("first_forms")
     last = pl.col("last_fold")
-    sorted_letters = last.str.replace_all(" ", "").str.split("").list.sort().list.join("")
-    consonants = pl.col("last_key").str.replace_all(r"[aeiouy ]", "")
     return [
         BlockingRule("same LinkedIn profile", pl.col("profile_key")),
         BlockingRule("same email", pl.col("email_key")),
-        BlockingRule("given name (or nickname) and surname", _keyed(forms, last)),
+        BlockingRule(
+            "given name (or nickname) and surname", _keyed(forms, last), by_given_forms=True
+        ),
         # Catches what has no surname to block on ("Madonna"), or a name the parser splits oddly.
         BlockingRule("same cleaned name", pl.col("name_key"), differ_on="last_fold"),
         BlockingRule(
-            "given name and surname letters", _keyed(forms, sorted_letters), differ_on="last_fold"
+            "given name and surname letters",
+            _keyed(forms, pl.col("last_letters")),
+            differ_on="last_fold",
+            by_given_forms=True,
         ),
         BlockingRule(
-            "given name and surname consonants", _keyed(forms, consonants), differ_on="last_fold"
+            "given name and surname consonants",
+            _keyed(forms, pl.col("last_consonants")),
+            differ_on="last_fold",
+            by_given_forms=True,
         ),
         BlockingRule(
             "given name and a surname part",
             _keyed(forms, pl.col("last_part")),
             differ_on="last_fold",
+            by_given_forms=True,
         ),
         BlockingRule(
             "surname and given name's start",
@@ -146,12 +156,11 @@ def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.La
     )
 
 
-def _blocking_frame(keyed: pl.DataFrame) -> pl.DataFrame:
-    """One row per record (in record_id order, numbered ``row``) and per given-name form and
-    surname part, with every column the rules and split keys read."""
+def _blocking_frames(keyed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every column the rules and split keys read: one row per record (in record_id order,
+    numbered ``row``), and one row per record, given-name form and surname part."""
     ordered = (
         keyed.select(
-            "record_id",
             "name_key",
             "first_key",
             "middle_key",
@@ -161,11 +170,29 @@ def _blocking_frame(keyed: pl.DataFrame) -> pl.DataFrame:
             "email_key",
             "profile_key",
             pl.col("class_year").cast(pl.String),
+            pl.col("middle_key").str.head(1).alias("middle_initial"),
+            pl.col("email_key").str.split("@").list.last().alias("email_domain"),
+            sort_key=pl.col("record_id"),
         )
-        .sort("record_id")
+        .sort("sort_key")
+        .drop("sort_key")
         .with_row_index("row")
     )
-    # Given-name forms looked up once per distinct name, not once per record.
+    # Surname keys and given-name forms computed once per distinct value, not once per record.
+    surnames = ordered.select("last_fold", "last_key").drop_nulls().unique()
+    surnames = surnames.with_columns(
+        pl.col("last_fold")
+        .str.replace_all(" ", "")
+        .str.split("")
+        .list.sort()
+        .list.join("")
+        .alias("last_letters"),
+        pl.col("last_key").str.replace_all(r"[aeiouy ]", "").alias("last_consonants"),
+        # Only a surname of several parts has parts to block on apart from the whole.
+        pl.when(pl.col("last_fold").str.contains(" "))
+        .then(pl.col("last_fold").str.split(" "))
+        .alias("last_part"),
+    )
     names = ordered.get_column("first_key").drop_nulls().unique()
     forms = pl.DataFrame(
         {
@@ -174,16 +201,15 @@ def _blocking_frame(keyed: pl.DataFrame) -> pl.DataFrame:
         },
         schema={"first_key": pl.String, "first_forms": pl.List(pl.String)},
     )
-    return (
+    ordered = ordered.join(
+        surnames, on=["last_fold", "last_key"], how="left", maintain_order="left"
+    )
+    exploded = (
         ordered.join(forms, on="first_key", how="left", maintain_order="left")
-        .with_columns(
-            pl.col("last_fold").str.split(" ").alias("last_part"),
-            pl.col("middle_key").str.head(1).alias("middle_initial"),
-            pl.col("email_key").str.split("@").list.last().alias("email_domain"),
-        )
         .explode("first_forms")
         .explode("last_part")
     )
+    return ordered, exploded
 
 
 def candidate_rows(keyed: pl.DataFrame) -> pl.DataFrame:
@@ -193,16 +219,25 @@ def candidate_rows(keyed: pl.DataFrame) -> pl.DataFrame:
     schema = {"row_l": pl.UInt32, "row_r": pl.UInt32, "rule_order": pl.Int32}
     if keyed.height < 2:
         return pl.DataFrame(schema=schema)
-    lazy = _blocking_frame(keyed).drop("record_id").lazy()
-    # The union keeps each pair once, with its strongest rule.
-    return (
-        pl.concat([_rule_pairs(lazy, rule, i) for i, rule in enumerate(blocking_rules())])
-        .group_by("row_l", "row_r")
+    ordered, exploded = (frame.lazy() for frame in _blocking_frames(keyed))
+    pairs = [
+        _rule_pairs(exploded if rule.by_given_forms else ordered, rule, i)
+        for i, rule in enumerate(blocking_rules())
+    ]
+    # The union keeps each pair once, with its strongest rule; one 64-bit key per pair is
+    # much cheaper to group than two columns.
+    pair = pl.col("row_l").cast(pl.UInt64) * 2**32 + pl.col("row_r").cast(pl.UInt64)
+    united = (
+        pl.concat([p.select(pair.alias("pair"), "rule_order") for p in pairs])
+        .group_by("pair")
         .agg(pl.col("rule_order").min())
-        .sort("row_l", "row_r")
-        .collect()
-        .cast(schema)  # type: ignore[arg-type]
+        .sort("pair")
     )
+    return united.select(
+        (pl.col("pair") // 2**32).cast(pl.UInt32).alias("row_l"),
+        (pl.col("pair") % 2**32).cast(pl.UInt32).alias("row_r"),
+        "rule_order",
+    ).collect()
 
 
 def rule_names() -> pl.Series:
