@@ -136,6 +136,9 @@ def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.La
         .with_columns(pl.col("block_key").hash(seed=0))
         .unique(subset=["row", "block_key"])
     )
+    if differ:
+        # A block whose records all agree on what the rule tolerates has nothing new.
+        keys = keys.filter(pl.col("differ_key").n_unique().over("block_key") > 1)
     limit = rule.max_group if rule.max_group is not None else MAX_BLOCK
     parts = [_pairs_within(keys.select("row", "block_key", "differ_key"), limit, differ)]
     if rule.max_group is None:
