@@ -223,24 +223,24 @@ def candidate_rows(keyed: pl.DataFrame) -> pl.DataFrame:
     if keyed.height < 2:
         return pl.DataFrame(schema=schema)
     ordered, exploded = (frame.lazy() for frame in _blocking_frames(keyed))
-    pairs = [
+    # One 64-bit key per pair is much cheaper to deduplicate than two columns. Each rule's
+    # pairs are deduplicated on their own, one rule at a time, so only one rule's raw pairs
+    # (repeated across given-name forms and split keys) are ever held at once.
+    pair = pl.col("row_l").cast(pl.UInt64) * 2**32 + pl.col("row_r").cast(pl.UInt64)
+    per_rule = [
         _rule_pairs(exploded if rule.by_given_forms else ordered, rule, i)
+        .select(pair.alias("pair"), "rule_order")
+        .unique("pair")
+        .collect()
         for i, rule in enumerate(blocking_rules())
     ]
-    # The union keeps each pair once, with its strongest rule; one 64-bit key per pair is
-    # much cheaper to group than two columns.
-    pair = pl.col("row_l").cast(pl.UInt64) * 2**32 + pl.col("row_r").cast(pl.UInt64)
-    united = (
-        pl.concat([p.select(pair.alias("pair"), "rule_order") for p in pairs])
-        .group_by("pair")
-        .agg(pl.col("rule_order").min())
-        .sort("pair")
-    )
+    # The union keeps each pair once, with its strongest rule.
+    united = pl.concat(per_rule).group_by("pair").agg(pl.col("rule_order").min()).sort("pair")
     return united.select(
         (pl.col("pair") // 2**32).cast(pl.UInt32).alias("row_l"),
         (pl.col("pair") % 2**32).cast(pl.UInt32).alias("row_r"),
         "rule_order",
-    ).collect()
+    )
 
 
 def rule_names() -> pl.Series:
