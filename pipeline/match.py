@@ -253,23 +253,23 @@ def match_people(
     extra = apart.join(kept.select("row_l", "row_r"), on=["row_l", "row_r"], how="anti")
     extra = clear.join(extra, on=["row_l", "row_r"], how="semi")
     if extra.height:
-        kept = pl.concat([kept, scorer.score(extra).select(kept.columns)])
+        kept = pl.concat([kept, scorer.score(extra).select(kept.columns)]).sort("row_l", "row_r")
     root = pl.Series("root", roots, dtype=pl.Int64)
-    sides = {
-        f"{column}_{side}": meta[column].gather(kept[f"row_{side}"])
-        for column in ("record_id", "profile_key", "connection_file")
-        for side in ("l", "r")
-    }
-    evidence = (
-        kept.with_columns(
-            **sides,
-            root_l=root.gather(kept["row_l"]),
-            root_r=root.gather(kept["row_r"]),
-            rule=rule_names().gather(kept["rule_order"]),
-        )
-        .join(decided, on=["row_l", "row_r"], how="left")
-        .sort("row_l", "row_r")
-    )
+    left, right = kept["row_l"], kept["row_r"]
+    # The outcome needs a few columns per pair: worked out on a narrow frame, so the wide
+    # evidence is never joined or sorted (at a million records it is millions of rows).
+    narrow = pl.DataFrame(
+        {
+            "row_l": left,
+            "row_r": right,
+            "profile_key_l": meta["profile_key"].gather(left),
+            "profile_key_r": meta["profile_key"].gather(right),
+            "connection_file_l": meta["connection_file"].gather(left),
+            "connection_file_r": meta["connection_file"].gather(right),
+            "root_l": root.gather(left),
+            "root_r": root.gather(right),
+        }
+    ).join(decided, on=["row_l", "row_r"], how="left", maintain_order="left")
     merged = pl.col("root_l") == pl.col("root_r")
     decision = (
         pl.when(pl.col("profile_key_l") != pl.col("profile_key_r"))
@@ -282,9 +282,13 @@ def match_people(
         .then(pl.lit("merged (through other links)"))
         .otherwise(pl.lit("below threshold"))
     )
-    evidence = evidence.with_columns(
-        merged.alias("merged"),
-        decision.alias("decision"),
+    outcome = narrow.select(merged.alias("merged"), decision.alias("decision"))
+    evidence = kept.with_columns(
+        ids.gather(left).alias("record_id_l"),
+        ids.gather(right).alias("record_id_r"),
+        rule_names().gather(kept["rule_order"]).alias("rule"),
+        outcome["merged"],
+        outcome["decision"],
         _explanation(features).alias("features"),
     ).select(list(EVIDENCE_SCHEMA))
     clusters = _person_ids(
