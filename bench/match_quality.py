@@ -215,7 +215,7 @@ def run_system(system: str, keyed_path: Path, out_path: Path) -> None:
         from pipeline.match import match_people
 
         matched = match_people(keyed)
-        output, pairs = matched.clusters, matched.evidence.height
+        output, pairs = matched.clusters, matched.candidate_pairs
     else:
         from bench.splink_reference import splink_predictions
 

@@ -1,12 +1,23 @@
 """Blocking: which record pairs are worth comparing at all.
 
 A pair is a candidate when the two records share a blocking key under at least one rule. Each
-rule is an equality on a cheap key, so candidates come from hash joins inside small groups and
-grow with the sum of squared group sizes, not with n². The rules are chosen so that the ways one
-person's records differ in practice still share a key: a nickname (given-name forms from the
-nickname table), a typo in the surname (its sorted letters survive a transposition, its consonants
-survive a changed vowel or a dropped umlaut), a double-barrelled or changed surname (each part;
-given name and employer), a typo in the given name (surname and the name's first two letters).
+rule is an equality on a cheap key, so candidates come from hash joins inside groups (blocks). The
+rules are chosen so that the ways one person's records differ in practice still share a key: a
+nickname (given-name forms from the nickname table), a typo in the surname (its sorted letters
+survive a transposition, its consonants survive a changed vowel or a dropped umlaut), a
+double-barrelled or changed surname (each part; given name and employer), a typo in the given
+name (surname and the name's first two letters).
+
+No block is unbounded, so candidates grow about linearly with records. A block of more than
+``MAX_BLOCK`` records ("michael|smith" in a national directory) is split by a second key (employer,
+class year, middle initial, email domain) and only the sub-blocks of at most ``MAX_BLOCK`` records
+are compared. The pairs this leaves out share only a common name: without a second agreeing value
+their match weight rarely reaches the threshold (agreeing on a frequent name is weak evidence),
+so few merges are lost while the pairs per record stay near ten at any size. Rules that exist for
+rare cases (a rare surname alone, a given name and employer) skip keys shared by more than
+``RARE_KEY_LIMIT`` records instead of splitting. Rules that exist to catch a typo or variant
+(``differ_on``) only produce pairs that differ on what they tolerate; the rest are the earlier
+rules' pairs already.
 """
 
 from __future__ import annotations
@@ -25,23 +36,27 @@ PAIR_SCHEMA: dict[str, pl.DataType] = {
 # A rule whose key is shared by more records than this is too unspecific to compare them all
 # (used by the rules that exist for rare cases: a rare surname, a changed surname).
 RARE_KEY_LIMIT = 25
+# The largest block compared whole: at most MAX_BLOCK - 1 partners per record and rule.
+MAX_BLOCK = 40
+# Second keys that split an oversized block, each on its own: two records of one common-named
+# person must agree on one of them to be compared through that block.
+SPLIT_KEYS = ("company_key", "class_year", "middle_initial", "email_domain")
 
 
 @dataclass(frozen=True)
 class BlockingRule:
-    """A named key expression; ``max_group`` skips keys shared by too many records."""
+    """A named key expression; ``max_group`` skips keys shared by more records than that
+    (instead of splitting them by a second key)."""
 
     name: str
     key: pl.Expr
     max_group: int | None = None
-
-
-def _first_forms() -> pl.Expr:
-    return pl.col("first_key").map_elements(
-        lambda first: list(given_name_blocking_forms(first)),
-        return_dtype=pl.List(pl.String),
-        skip_nulls=True,
-    )
+    # The rule exists for pairs that differ on this column (a surname typo, a given-name typo):
+    # pairs agreeing on it are the earlier rules' to find, and are not produced again.
+    differ_on: str | None = None
+    # Keyed on each given-name form (``first_forms``, ``last_part``: one row per form and
+    # surname part) rather than on one row per record.
+    by_given_forms: bool = False
 
 
 def _keyed(*parts: pl.Expr) -> pl.Expr:
@@ -53,19 +68,36 @@ def blocking_rules() -> list[BlockingRule]:
     """The rules, strongest first: the first rule that pairs two records is reported."""
     forms = pl.col("first_forms")
     last = pl.col("last_fold")
-    sorted_letters = last.str.replace_all(" ", "").str.split("").list.sort().list.join("")
-    consonants = pl.col("last_key").str.replace_all(r"[aeiouy ]", "")
     return [
         BlockingRule("same LinkedIn profile", pl.col("profile_key")),
         BlockingRule("same email", pl.col("email_key")),
-        BlockingRule("given name (or nickname) and surname", _keyed(forms, last)),
-        # Catches what has no surname to block on ("Madonna"), or a name the parser splits oddly.
-        BlockingRule("same cleaned name", pl.col("name_key")),
-        BlockingRule("given name and surname letters", _keyed(forms, sorted_letters)),
-        BlockingRule("given name and surname consonants", _keyed(forms, consonants)),
-        BlockingRule("given name and a surname part", _keyed(forms, pl.col("last_part"))),
         BlockingRule(
-            "surname and given name's start", _keyed(last, pl.col("first_key").str.head(2))
+            "given name (or nickname) and surname", _keyed(forms, last), by_given_forms=True
+        ),
+        # Catches what has no surname to block on ("Madonna"), or a name the parser splits oddly.
+        BlockingRule("same cleaned name", pl.col("name_key"), differ_on="last_fold"),
+        BlockingRule(
+            "given name and surname letters",
+            _keyed(forms, pl.col("last_letters")),
+            differ_on="last_fold",
+            by_given_forms=True,
+        ),
+        BlockingRule(
+            "given name and surname consonants",
+            _keyed(forms, pl.col("last_consonants")),
+            differ_on="last_fold",
+            by_given_forms=True,
+        ),
+        BlockingRule(
+            "given name and a surname part",
+            _keyed(forms, pl.col("last_part")),
+            differ_on="last_fold",
+            by_given_forms=True,
+        ),
+        BlockingRule(
+            "surname and given name's start",
+            _keyed(last, pl.col("first_key").str.head(2)),
+            differ_on="first_key",
         ),
         BlockingRule(
             "given name and employer",
@@ -76,66 +108,156 @@ def blocking_rules() -> list[BlockingRule]:
     ]
 
 
+def _pairs_within(keys: pl.LazyFrame, limit: int, differ: bool) -> pl.LazyFrame:
+    """(row, row_r) pairs, row < row_r, sharing a ``block_key`` held by at most ``limit`` rows
+    (and, when ``differ``, with different ``differ_key``s)."""
+    small = keys.filter(pl.len().over("block_key") <= limit)
+    pairs = small.join(small, on="block_key", suffix="_r").filter(pl.col("row") < pl.col("row_r"))
+    if differ:
+        pairs = pairs.filter(pl.col("differ_key") != pl.col("differ_key_r"))
+    return pairs
+
+
 def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.LazyFrame:
-    """Pairs of row numbers (left < right) sharing this rule's key."""
+    """Pairs of row numbers (left < right) sharing this rule's key, oversized blocks split."""
+    differ = rule.differ_on is not None
+    # A missing value differs from everything ("Madonna" has no surname for the earlier rules).
+    tolerated = pl.col(rule.differ_on or "row")
+    differ_key = (
+        pl.when(tolerated.is_null())
+        .then(pl.col("row").cast(pl.UInt64))
+        .otherwise(tolerated.hash(seed=2))
+        .alias("differ_key")
+    )
     keys = (
-        exploded.select("row", rule.key.alias("block_key"))
+        exploded.select("row", rule.key.alias("block_key"), differ_key, *SPLIT_KEYS)
         .filter(pl.col("block_key").is_not_null() & (pl.col("block_key") != ""))
         # Joining on a 64-bit hash of the key is much cheaper than on the string.
-        .select("row", pl.col("block_key").hash(seed=0))
-        .unique()
+        .with_columns(pl.col("block_key").hash(seed=0))
+        .unique(subset=["row", "block_key"])
     )
-    if rule.max_group is not None:
-        keys = keys.filter(pl.len().over("block_key") <= rule.max_group)
-    pairs = keys.join(keys, on="block_key", suffix="_r").filter(pl.col("row") < pl.col("row_r"))
-    return pairs.select(
+    if differ:
+        # A block whose records all agree on what the rule tolerates has nothing new.
+        keys = keys.filter(pl.col("differ_key").n_unique().over("block_key") > 1)
+    limit = rule.max_group if rule.max_group is not None else MAX_BLOCK
+    parts = [_pairs_within(keys.select("row", "block_key", "differ_key"), limit, differ)]
+    if rule.max_group is None:
+        large = keys.filter(pl.len().over("block_key") > limit).cache()
+        for split in SPLIT_KEYS:
+            sub = (
+                large.filter(pl.col(split).is_not_null())
+                .select(
+                    "row",
+                    pl.struct("block_key", split).hash(seed=1).alias("block_key"),
+                    "differ_key",
+                )
+                .unique()
+            )
+            parts.append(_pairs_within(sub, limit, differ))
+    return pl.concat([p.select("row", "row_r") for p in parts]).select(
         pl.col("row").alias("row_l"), "row_r", pl.lit(order, dtype=pl.Int32).alias("rule_order")
     )
 
 
-def candidate_pairs(keyed: pl.DataFrame) -> pl.DataFrame:
-    """Every pair of records (``record_id_l`` < ``record_id_r``) sharing a blocking key, once,
-    with the name of the first rule that paired them, sorted by the pair's ids."""
-    rules = blocking_rules()
-    # Rows numbered in record_id order: comparing numbers then orders the ids too.
-    ordered = keyed.select(
-        "record_id",
-        "name_key",
-        "first_key",
-        "last_key",
-        "last_fold",
-        "company_key",
-        "email_key",
-        "profile_key",
-    ).sort("record_id")
-    ids = ordered.get_column("record_id")
-    exploded = (
-        ordered.lazy()
+def _blocking_frames(keyed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every column the rules and split keys read: one row per record (in record_id order,
+    numbered ``row``), and one row per record, given-name form and surname part."""
+    ordered = (
+        keyed.select(
+            "name_key",
+            "first_key",
+            "middle_key",
+            "last_key",
+            "last_fold",
+            "company_key",
+            "email_key",
+            "profile_key",
+            pl.col("class_year").cast(pl.String),
+            pl.col("middle_key").str.head(1).alias("middle_initial"),
+            pl.col("email_key").str.split("@").list.last().alias("email_domain"),
+            sort_key=pl.col("record_id"),
+        )
+        .sort("sort_key")
+        .drop("sort_key")
         .with_row_index("row")
-        .with_columns(_first_forms().alias("first_forms"))
-        .with_columns(pl.col("last_fold").str.split(" ").alias("last_part"))
+    )
+    # Surname keys and given-name forms computed once per distinct value, not once per record.
+    surnames = ordered.select("last_fold", "last_key").drop_nulls().unique()
+    surnames = surnames.with_columns(
+        pl.col("last_fold")
+        .str.replace_all(" ", "")
+        .str.split("")
+        .list.sort()
+        .list.join("")
+        .alias("last_letters"),
+        pl.col("last_key").str.replace_all(r"[aeiouy ]", "").alias("last_consonants"),
+        # Only a surname of several parts has parts to block on apart from the whole.
+        pl.when(pl.col("last_fold").str.contains(" "))
+        .then(pl.col("last_fold").str.split(" "))
+        .alias("last_part"),
+    )
+    names = ordered.get_column("first_key").drop_nulls().unique()
+    forms = pl.DataFrame(
+        {
+            "first_key": names,
+            "first_forms": [list(given_name_blocking_forms(n)) for n in names],
+        },
+        schema={"first_key": pl.String, "first_forms": pl.List(pl.String)},
+    )
+    ordered = ordered.join(
+        surnames, on=["last_fold", "last_key"], how="left", maintain_order="left"
+    )
+    exploded = (
+        ordered.join(forms, on="first_key", how="left", maintain_order="left")
         .explode("first_forms")
         .explode("last_part")
-        .cache()
     )
-    names = pl.DataFrame(
-        {"rule_order": list(range(len(rules))), "blocked_by": [r.name for r in rules]},
-        schema={"rule_order": pl.Int32, "blocked_by": pl.String},
-    )
-    # The union keeps each pair once, with its strongest rule.
-    rows = (
-        pl.concat([_rule_pairs(exploded, rule, i) for i, rule in enumerate(rules)])
-        .group_by("row_l", "row_r")
-        .agg(pl.col("rule_order").min())
-        .sort("row_l", "row_r")
-        .join(names.lazy(), on="rule_order", maintain_order="left")
+    return ordered, exploded
+
+
+def candidate_rows(keyed: pl.DataFrame) -> pl.DataFrame:
+    """Every pair of records sharing a blocking key (within the block limits above), once, as
+    row numbers into ``keyed`` sorted by record_id (``row_l`` < ``row_r``), with the index of
+    the first rule that paired them (``rule_order``), sorted by the pair's rows."""
+    schema = {"row_l": pl.UInt32, "row_r": pl.UInt32, "rule_order": pl.Int32}
+    if keyed.height < 2:
+        return pl.DataFrame(schema=schema)
+    ordered, exploded = (frame.lazy() for frame in _blocking_frames(keyed))
+    # One 64-bit key per pair is much cheaper to deduplicate than two columns. Each rule's
+    # pairs are deduplicated on their own, one rule at a time, so only one rule's raw pairs
+    # (repeated across given-name forms and split keys) are ever held at once.
+    pair = pl.col("row_l").cast(pl.UInt64) * 2**32 + pl.col("row_r").cast(pl.UInt64)
+    per_rule = [
+        _rule_pairs(exploded if rule.by_given_forms else ordered, rule, i)
+        .select(pair.alias("pair"), "rule_order")
+        .unique("pair")
         .collect()
+        for i, rule in enumerate(blocking_rules())
+    ]
+    # The union keeps each pair once, with its strongest rule.
+    united = pl.concat(per_rule).group_by("pair").agg(pl.col("rule_order").min()).sort("pair")
+    return united.select(
+        (pl.col("pair") // 2**32).cast(pl.UInt32).alias("row_l"),
+        (pl.col("pair") % 2**32).cast(pl.UInt32).alias("row_r"),
+        "rule_order",
     )
+
+
+def rule_names() -> pl.Series:
+    """The rules' names, indexed by ``rule_order``."""
+    return pl.Series("blocked_by", [rule.name for rule in blocking_rules()], dtype=pl.String)
+
+
+def candidate_pairs(keyed: pl.DataFrame) -> pl.DataFrame:
+    """``candidate_rows`` as record ids (``record_id_l`` < ``record_id_r``) with the name of
+    the first rule that paired them (``blocked_by``), sorted by the pair's ids."""
+    rows = candidate_rows(keyed)
+    ids = keyed.get_column("record_id").sort()
     return pl.DataFrame(
         {
             "record_id_l": ids.gather(rows["row_l"]),
             "record_id_r": ids.gather(rows["row_r"]),
-            "blocked_by": rows["blocked_by"],
+            "blocked_by": rule_names().gather(rows["rule_order"]),
         },
         schema=PAIR_SCHEMA,
     )

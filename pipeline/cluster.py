@@ -1,53 +1,94 @@
 """Clustering: scored pairs -> groups of records that are one person.
 
-Links are taken strongest first (best link first). A link joins two groups only when the result
-keeps every constraint:
+Records are numbered by row (in record_id order). Links are taken strongest first (best link
+first). A link joins two groups only when the result keeps every constraint:
 
 - at most one LinkedIn profile per person (two profiles are two people);
 - no two rows of one Connections.csv (an export lists each connection once);
 - no pair inside the group that was scored a clear non-match (``cannot_link_below``). This is
   what stops chaining: "Bob Smith" may link to two alumni records "Robert Smith", but if those
   two were compared and differ (class of 1998 and class of 2015), only the stronger link is kept.
+
+Only the clear non-matches whose two records the links connect (directly or through others) can
+ever stop a merge, so only those are held (``held_apart``); the rest are never looked at again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
 
 @dataclass
 class _Group:
-    members: set[str]
-    profiles: set[str]
-    files: set[str]
+    members: set[int]
+    profiles: set[str] = field(default_factory=set)
+    files: set[str] = field(default_factory=set)
+
+
+def link_components(records: int, links: pl.DataFrame) -> np.ndarray:
+    """Per row, the smallest row it is connected to through ``links`` (row_l, row_r),
+    ignoring every constraint: the most any person can hold."""
+    # A list: element access on it is far cheaper than on a numpy array from Python.
+    parent = list(range(records))
+
+    def find(item: int) -> int:
+        root = item
+        while parent[root] != root:
+            root = parent[root]
+        while parent[item] != root:
+            parent[item], item = root, parent[item]
+        return root
+
+    for left, right in links.select("row_l", "row_r").iter_rows():
+        a, b = find(left), find(right)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return np.fromiter((find(row) for row in range(records)), dtype=np.int64, count=records)
+
+
+def held_apart(clear: pl.DataFrame, components: np.ndarray) -> pl.DataFrame:
+    """The clear non-match pairs (row_l, row_r) whose records the links connect."""
+    if clear.height == 0:
+        return clear.select("row_l", "row_r")
+    left = components[clear["row_l"].to_numpy()]
+    right = components[clear["row_r"].to_numpy()]
+    return clear.select("row_l", "row_r").filter(pl.Series(left == right))
 
 
 class ConstrainedClusters:
-    """Union-find over records whose unions refuse to break the constraints above."""
+    """Union-find over record rows whose unions refuse to break the constraints above."""
 
     def __init__(
         self,
-        ids: list[str],
         profiles: list[str | None],
         connection_files: list[str | None],
-        cannot_link: dict[str, set[str]],
+        cannot_link: dict[int, set[int]],
     ) -> None:
-        self.parent = {i: i for i in ids}
-        self.groups = {
-            i: _Group({i}, {p} if p else set(), {f} if f else set())
-            for i, p, f in zip(ids, profiles, connection_files, strict=True)
-        }
+        self.parent: dict[int, int] = {}
+        self.groups: dict[int, _Group] = {}
+        self.profiles = profiles
+        self.connection_files = connection_files
         self.cannot_link = cannot_link
 
-    def find(self, item: str) -> str:
+    def find(self, item: int) -> int:
         root = item
-        while self.parent[root] != root:
+        while self.parent.get(root, root) != root:
             root = self.parent[root]
-        while self.parent[item] != root:
+        while self.parent.get(item, item) != root:
             self.parent[item], item = root, self.parent[item]
         return root
+
+    def group(self, root: int) -> _Group:
+        """The group ``root`` leads (created on first use: most records are never linked)."""
+        if root not in self.groups:
+            profile, path = self.profiles[root], self.connection_files[root]
+            self.groups[root] = _Group(
+                {root}, {profile} if profile else set(), {path} if path else set()
+            )
+        return self.groups[root]
 
     def conflict(self, a: _Group, b: _Group) -> str | None:
         """Why groups ``a`` and ``b`` cannot be one person, or None when they can."""
@@ -61,15 +102,15 @@ class ConstrainedClusters:
                 return "refused: the person would hold a pair scored a non-match"
         return None
 
-    def union(self, left: str, right: str) -> str:
+    def union(self, left: int, right: int) -> str:
         """Join the groups of ``left`` and ``right`` if allowed; returns the decision."""
         a, b = self.find(left), self.find(right)
         if a == b:
             return "merged (already linked)"
-        reason = self.conflict(self.groups[a], self.groups[b])
+        reason = self.conflict(self.group(a), self.group(b))
         if reason:
             return reason
-        # The lower id stays root so the result does not depend on link order ties.
+        # The lower row (lower record id) stays root so the result does not depend on ties.
         a, b = min(a, b), max(a, b)
         self.parent[b] = a
         kept, gone = self.groups[a], self.groups.pop(b)
@@ -79,83 +120,35 @@ class ConstrainedClusters:
         return "merged"
 
 
-def _cannot_link(scored: pl.DataFrame, below: float, threshold: float) -> dict[str, set[str]]:
-    """Clear non-match partners per record, for records that take part in some link (only
-    those can ever be joined with anyone)."""
-    links = scored.filter(pl.col("match_score") >= threshold)
-    linked = pl.concat([links["record_id_l"], links["record_id_r"]]).unique()
-    clear = scored.filter(
-        (pl.col("match_score") < below)
-        & pl.col("record_id_l").is_in(linked.implode())
-        & pl.col("record_id_r").is_in(linked.implode())
-    )
-    result: dict[str, set[str]] = {}
-    for left, right in clear.select("record_id_l", "record_id_r").iter_rows():
-        result.setdefault(left, set()).add(right)
-        result.setdefault(right, set()).add(left)
-    return result
+def cluster_rows(
+    profiles: list[str | None],
+    connection_files: list[str | None],
+    links: pl.DataFrame,
+    apart: pl.DataFrame,
+) -> tuple[np.ndarray, pl.DataFrame]:
+    """Group record rows into persons.
 
-
-def _sides(pairs: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
-    """``pairs`` with each side's columns from ``records`` (suffixed _l and _r), same order."""
-    left = records.rename({c: f"{c}_l" for c in records.columns})
-    right = records.rename({c: f"{c}_r" for c in records.columns})
-    return pairs.join(left, on="record_id_l", how="left", maintain_order="left").join(
-        right, on="record_id_r", how="left", maintain_order="left"
-    )
-
-
-def cluster_records(
-    records: pl.DataFrame, scored: pl.DataFrame, threshold: float, cannot_link_below: float
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Group records into persons.
-
-    ``records``: record_id, profile_key, connection_file (the Connections.csv a row came from,
-    else null). ``scored``: record_id_l, record_id_r, match_weight, match_score.
-    Returns (record_id -> root record_id, and per scored pair: merged and the decision).
+    ``profiles`` and ``connection_files`` per row (the Connections.csv a row came from, else
+    None); ``links``: row_l, row_r, match_weight of the pairs at or above the threshold;
+    ``apart``: row_l, row_r of the clear non-matches the links connect (``held_apart``).
+    Returns the root row per row (the smallest row of its person) and, per link, the decision.
     """
-    clusters = ConstrainedClusters(
-        records["record_id"].to_list(),
-        records["profile_key"].to_list(),
-        records["connection_file"].to_list(),
-        _cannot_link(scored, cannot_link_below, threshold),
-    )
-    links = scored.filter(pl.col("match_score") >= threshold).sort(
-        ["match_weight", "record_id_l", "record_id_r"], descending=[True, False, False]
-    )
-    decided = links.select(
-        "record_id_l",
-        "record_id_r",
+    cannot_link: dict[int, set[int]] = {}
+    for left, right in apart.select("row_l", "row_r").iter_rows():
+        cannot_link.setdefault(left, set()).add(right)
+        cannot_link.setdefault(right, set()).add(left)
+    clusters = ConstrainedClusters(profiles, connection_files, cannot_link)
+    ordered = links.sort(["match_weight", "row_l", "row_r"], descending=[True, False, False])
+    decided = ordered.select(
+        "row_l",
+        "row_r",
         pl.Series(
             "link_decision",
-            [clusters.union(a, b) for a, b in links.select("record_id_l", "record_id_r").rows()],
+            [clusters.union(a, b) for a, b in ordered.select("row_l", "row_r").iter_rows()],
             dtype=pl.String,
         ),
     )
-    roots = pl.DataFrame(
-        {
-            "record_id": records["record_id"],
-            "root": [clusters.find(r) for r in records["record_id"]],
-        },
-        schema={"record_id": pl.String, "root": pl.String},
-    )
-    sides = _sides(
-        scored.select("record_id_l", "record_id_r"),
-        records.join(roots, on="record_id", how="left"),
-    ).join(decided, on=["record_id_l", "record_id_r"], how="left", maintain_order="left")
-    merged = pl.col("root_l") == pl.col("root_r")
-    decision = (
-        pl.when(pl.col("profile_key_l") != pl.col("profile_key_r"))
-        .then(pl.lit("never: different LinkedIn profiles"))
-        .when(pl.col("connection_file_l") == pl.col("connection_file_r"))
-        .then(pl.lit("never: two rows of one Connections.csv"))
-        .when(pl.col("link_decision").is_not_null())
-        .then(pl.col("link_decision"))
-        .when(merged)
-        .then(pl.lit("merged (through other links)"))
-        .otherwise(pl.lit("below threshold"))
-    )
-    outcome = sides.select(
-        "record_id_l", "record_id_r", merged.alias("merged"), decision.alias("decision")
-    )
-    return roots, outcome
+    roots = np.arange(len(profiles), dtype=np.int64)
+    for row in list(clusters.parent):
+        roots[row] = clusters.find(row)
+    return roots, decided

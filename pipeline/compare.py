@@ -17,7 +17,10 @@ Two records that both state a middle initial or a class year and differ count st
 (m = 0.03); a different employer only weakly (m = 0.45), since directories go stale.
 
 The prior is one expected duplicate per record: log2(1 / (n - 1)) bits. Everything is computed on
-whole columns (polars expressions and rapidfuzz ``cpdist`` over all pairs at once).
+whole columns: polars expressions, and rapidfuzz ``cpdist`` (all cores) over each distinct pair
+of differing values once, not once per record pair. A ``Scorer`` holds what does not depend on
+the pairs (attributes with their term frequencies, u-probabilities, the nickname relation), so
+pairs can be scored in chunks of bounded memory.
 """
 
 from __future__ import annotations
@@ -64,6 +67,9 @@ class Feature:
     # An identifier (profile, email) is rarely missing by chance of the person: its frequency
     # is taken over all records, so a key few records carry still counts as rare.
     identifier: bool = False
+    # A value built from the name ("jane.doe@pfizer.com"): when the names agree too, its
+    # agreement is weighed against the records sharing that name, not all records.
+    built_from_name: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,13 @@ class MatchSettings:
             Feature(
                 "profile", {"exact": 0.999, "different": 0.001}, "profile_key", identifier=True
             ),
-            Feature("email", {"exact": 0.9, "different": 0.1}, "email_key", identifier=True),
+            Feature(
+                "email",
+                {"exact": 0.9, "different": 0.1},
+                "email_key",
+                identifier=True,
+                built_from_name=True,
+            ),
             Feature(
                 "first",
                 {"exact": 0.8, "nickname": 0.12, "typo": 0.04, "initial": 0.03, "different": 0.01},
@@ -103,7 +115,7 @@ DEFAULT_SETTINGS = MatchSettings()
 
 
 def comparison_attributes(keyed: pl.DataFrame) -> pl.DataFrame:
-    """The attributes features compare, one row per record."""
+    """The attributes features compare, one row per record, in record_id order."""
     title_key = (
         pl.col("title").str.to_lowercase().str.replace_all(r"[^a-z0-9]+", " ").str.strip_chars()
     )
@@ -111,52 +123,90 @@ def comparison_attributes(keyed: pl.DataFrame) -> pl.DataFrame:
         "record_id",
         *[c for c in ATTRIBUTES if c != "title_key"],
         pl.when(title_key != "").then(title_key).alias("title_key"),
-    )
+    ).sort("record_id")
+
+
+def with_term_frequencies(
+    attributes: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS
+) -> pl.DataFrame:
+    """Add ``<tf_column>_tf`` per feature: each record's value's share of the records that have
+    one (of all records, for an identifier); null when the record has no value."""
+    columns = []
+    for feature in settings.features:
+        column = feature.tf_column
+        if column is None:
+            continue
+        values = pl.col(column)
+        total = attributes.height if feature.identifier else attributes[column].count()
+        share = pl.len().over(column) / max(total, 1)
+        columns.append(pl.when(values.is_not_null()).then(share).alias(f"{column}_tf"))
+        if feature.built_from_name:
+            # Of the records with this given name and surname, the share holding this value.
+            named = values.is_not_null() & pl.col("first_key").is_not_null()
+            among_name = pl.len().over(column) / pl.len().over("first_key", "last_fold")
+            columns.append(
+                pl.when(named & pl.col("last_fold").is_not_null())
+                .then(pl.min_horizontal(among_name, 1.0))
+                .alias(f"{column}_name_tf")
+            )
+    return attributes.with_columns(columns)
 
 
 def _pair_frame(pairs: pl.DataFrame, attributes: pl.DataFrame) -> pl.DataFrame:
+    """``pairs`` with both records' attributes (suffixed _l and _r). Pairs that carry row
+    numbers into ``attributes`` (``row_l``, ``row_r``) take them by position, others by id."""
     left = attributes.rename({c: f"{c}_l" for c in attributes.columns})
     right = attributes.rename({c: f"{c}_r" for c in attributes.columns})
-    return pairs.join(left, on="record_id_l", how="left").join(right, on="record_id_r", how="left")
-
-
-def _strings(frame: pl.DataFrame, column: str) -> list[str]:
-    return frame.get_column(column).fill_null("").to_list()
-
-
-def _cpdist(frame: pl.DataFrame, column: str, scorer: object) -> pl.Series:
-    """Element-wise scores of ``column_l`` against ``column_r`` (rapidfuzz, all cores)."""
-    if frame.height == 0:
-        return pl.Series(column, [], dtype=pl.Float64)
-    scores = process.cpdist(
-        _strings(frame, f"{column}_l"),
-        _strings(frame, f"{column}_r"),
-        scorer=scorer,  # type: ignore[arg-type]
-        workers=-1,
+    if "row_l" in pairs.columns:
+        return pl.concat(
+            [
+                pairs.drop("record_id_l", "record_id_r", strict=False),
+                left[pairs["row_l"]],
+                right[pairs["row_r"]],
+            ],
+            how="horizontal",
+        )
+    return pairs.join(left, on="record_id_l", how="left", maintain_order="left").join(
+        right, on="record_id_r", how="left", maintain_order="left"
     )
-    return pl.Series(column, np.asarray(scores, dtype=np.float64))
 
 
-def _nickname_pairs(frame: pl.DataFrame) -> pl.DataFrame:
+def _with_cpdist(frame: pl.DataFrame, column: str, scorer: object, name: str) -> pl.DataFrame:
+    """Add ``name``: the rapidfuzz score of ``column_l`` against ``column_r``, computed once per
+    distinct pair of present, differing values (null where a value is missing or they agree:
+    those pairs are decided by presence and equality alone)."""
+    left, right = f"{column}_l", f"{column}_r"
+    todo = (
+        frame.select(left, right)
+        .filter(pl.col(left).is_not_null() & pl.col(right).is_not_null())
+        .filter(pl.col(left) != pl.col(right))
+        .unique()
+    )
+    scores: np.ndarray = np.zeros(0, dtype=np.float64)
+    if todo.height:
+        scores = np.asarray(
+            process.cpdist(
+                todo[left].to_list(),
+                todo[right].to_list(),
+                scorer=scorer,  # type: ignore[arg-type]
+                workers=-1,
+            ),
+            dtype=np.float64,
+        )
+    todo = todo.with_columns(pl.Series(name, scores, dtype=pl.Float64))
+    return frame.join(todo, on=[left, right], how="left", maintain_order="left")
+
+
+def nickname_relation(first_keys: pl.Series) -> pl.DataFrame:
     """(first_key_l, first_key_r) pairs the nickname table relates: directly (Bob ~ Robert), or
     through a shared formal name longer than both (Liz ~ Beth via Elizabeth), or through a
     shared relative with the same initial (Katie ~ Katy ~ Katherine). Not through any shared
     relative: the table lists Bill under both Robert and William, who are not one name."""
-    names = (
-        pl.concat(
-            [
-                frame.select(pl.col("first_key_l").alias("n")),
-                frame.select(pl.col("first_key_r").alias("n")),
-            ],
-        )
-        .drop_nulls()
-        .unique()
-    )
+    names = first_keys.drop_nulls().unique().to_list()
     related = (
-        names.with_columns(
-            pl.col("n")
-            .map_elements(lambda n: list(given_name_relatives(n)), return_dtype=pl.List(pl.String))
-            .alias("rel")
+        pl.DataFrame(
+            {"n": names, "rel": [list(given_name_relatives(n)) for n in names]},
+            schema={"n": pl.String, "rel": pl.List(pl.String)},
         )
         .explode("rel")
         .drop_nulls()
@@ -191,22 +241,30 @@ def _same(column: str) -> pl.Expr:
     return pl.col(f"{column}_l") == pl.col(f"{column}_r")
 
 
-def comparison_levels(pairs: pl.DataFrame, attributes: pl.DataFrame) -> pl.DataFrame:
-    """``pairs`` (record_id_l, record_id_r, ...) with both records' attributes and one
-    ``<feature>_level`` column per feature."""
+def comparison_levels(
+    pairs: pl.DataFrame, attributes: pl.DataFrame, nicknames: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """``pairs`` (record_id_l, record_id_r, ... or row_l, row_r into ``attributes``) with both
+    records' attributes and one ``<feature>_level`` column per feature. ``nicknames`` is the
+    ``nickname_relation`` of the given names (computed here when not given)."""
     frame = _pair_frame(pairs, attributes)
+    frame = _with_cpdist(frame, "first_key", DamerauLevenshtein.distance, "first_dl")
+    frame = _with_cpdist(frame, "last_key", JaroWinkler.normalized_similarity, "last_jw")
+    frame = _with_cpdist(frame, "last_key", DamerauLevenshtein.distance, "last_key_dl")
+    frame = _with_cpdist(frame, "last_fold", DamerauLevenshtein.distance, "last_fold_dl")
+    frame = _with_cpdist(frame, "company_key", fuzz.token_set_ratio, "company_ratio")
+    frame = _with_cpdist(frame, "title_key", fuzz.token_set_ratio, "title_ratio")
+    # A typo may hide in either spelling: "mller" is one edit from "muller", not "mueller".
     frame = frame.with_columns(
-        _cpdist(frame, "first_key", DamerauLevenshtein.distance).alias("first_dl"),
-        _cpdist(frame, "last_key", JaroWinkler.normalized_similarity).alias("last_jw"),
-        # A typo may hide in either spelling: "mller" is one edit from "muller", not "mueller".
-        pl.min_horizontal(
-            _cpdist(frame, "last_key", DamerauLevenshtein.distance),
-            _cpdist(frame, "last_fold", DamerauLevenshtein.distance),
-        ).alias("last_dl"),
-        _cpdist(frame, "company_key", fuzz.token_set_ratio).alias("company_ratio"),
-        _cpdist(frame, "title_key", fuzz.token_set_ratio).alias("title_ratio"),
+        pl.min_horizontal("last_key_dl", "last_fold_dl").alias("last_dl")
+    ).drop("last_key_dl", "last_fold_dl")
+    if nicknames is None:
+        nicknames = nickname_relation(
+            pl.concat([frame["first_key_l"], frame["first_key_r"]]).unique()
+        )
+    frame = frame.join(
+        nicknames, on=["first_key_l", "first_key_r"], how="left", maintain_order="left"
     )
-    frame = frame.join(_nickname_pairs(frame), on=["first_key_l", "first_key_r"], how="left")
     first_l, first_r = pl.col("first_key_l"), pl.col("first_key_r")
     shorter = pl.min_horizontal(first_l.str.len_chars(), first_r.str.len_chars())
     # Diminutives the table lacks: "Barb"/"Barbara" (prefix), "Liam"/"William" (suffix).
@@ -292,7 +350,9 @@ def _sample_pairs(record_ids: pl.Series, size: int, seed: int) -> pl.DataFrame:
 
 
 def u_probabilities(
-    attributes: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS
+    attributes: pl.DataFrame,
+    settings: MatchSettings = DEFAULT_SETTINGS,
+    nicknames: pl.DataFrame | None = None,
 ) -> dict[str, dict[str, float]]:
     """Per feature and level: its share among random pairs where both values are present."""
     n = attributes.height
@@ -300,7 +360,7 @@ def u_probabilities(
         return {f.name: dict.fromkeys(f.m, 0.5) for f in settings.features}
     size = min(SAMPLE_PAIRS, n * (n - 1))
     sample = comparison_levels(
-        _sample_pairs(attributes["record_id"], size, SAMPLE_SEED), attributes
+        _sample_pairs(attributes["record_id"], size, SAMPLE_SEED), attributes, nicknames
     )
     result: dict[str, dict[str, float]] = {}
     for feature in settings.features:
@@ -314,27 +374,13 @@ def u_probabilities(
     return result
 
 
-def _with_term_frequencies(
-    frame: pl.DataFrame, attributes: pl.DataFrame, column: str, identifier: bool
-) -> pl.DataFrame:
-    """Add ``<column>_tf_l`` and ``_tf_r``: each value's share of the records that have one
-    (of all records, for an identifier)."""
-    values = attributes.get_column(column).drop_nulls()
-    total = max(attributes.height if identifier else values.len(), 1)
-    counts = values.value_counts(name="count").with_columns(pl.col("count") / total)
-    for side in ("l", "r"):
-        frame = frame.join(
-            counts.rename({column: f"{column}_{side}", "count": f"{column}_tf_{side}"}),
-            on=f"{column}_{side}",
-            how="left",
-        )
-    return frame
-
-
 def _feature_weight(feature: Feature, u: dict[str, float]) -> pl.Expr:
     """Bits of evidence for each pair's level of ``feature`` (0 when not comparable).
 
-    Exact agreement weighs log2(m / tf(value)). Near agreement (nickname, typo, similar) weighs
+    Exact agreement weighs log2(m / tf(value)); for a value built from the name, when given name
+    and surname agree as well, tf is taken among the records with that name (an email made of
+    a common name is shared by strangers: "michael.smith@novartis.com"), since the names'
+    weights already hold what the value repeats. Near agreement (nickname, typo, similar) weighs
     log2(m / u) with u at least the rarer value's frequency: "Hill" and "Hall" are one letter
     apart and both common, so that is weak evidence; "Jonhson" is a typo of a common name and
     its rarity makes it strong, but never stronger than agreeing on "johnson" itself.
@@ -347,7 +393,21 @@ def _feature_weight(feature: Feature, u: dict[str, float]) -> pl.Expr:
             continue
         tf_l, tf_r = pl.col(f"{feature.tf_column}_tf_l"), pl.col(f"{feature.tf_column}_tf_r")
         if name == feature.tf_level:
-            by_level.append(pl.when(level == name).then(math.log2(m) - tf_l.log(base=2)))
+            chance = tf_l
+            if feature.built_from_name:
+                names_agree = pl.col("first_level").is_in(["exact", "nickname"]) & pl.col(
+                    "last_level"
+                ).is_in(["exact", "typo"])
+                among_name = pl.max_horizontal(
+                    f"{feature.tf_column}_name_tf_l", f"{feature.tf_column}_name_tf_r"
+                )
+                # Capped at m: agreeing is never evidence against (a name only one person has).
+                chance = (
+                    pl.when(names_agree & among_name.is_not_null())
+                    .then(pl.min_horizontal(pl.max_horizontal(among_name, tf_l), m))
+                    .otherwise(tf_l)
+                )
+            by_level.append(pl.when(level == name).then(math.log2(m) - chance.log(base=2)))
         else:
             chance = pl.max_horizontal(pl.min_horizontal(tf_l, tf_r), pl.lit(u[name]))
             # Never more than exact agreement on the commoner of the two values would give.
@@ -370,24 +430,42 @@ def prior_weight(records: int) -> float:
     return math.log2(probability / (1.0 - probability)) if probability < 1 else 0.0
 
 
+@dataclass(frozen=True)
+class Scorer:
+    """Everything scoring needs that does not depend on the pairs: the records' attributes (in
+    record_id order, so blocking's row numbers index them) with term frequencies, the
+    u-probabilities, the nickname relation and the prior."""
+
+    attributes: pl.DataFrame
+    nicknames: pl.DataFrame
+    u: dict[str, dict[str, float]]
+    prior: float
+    settings: MatchSettings
+
+    @classmethod
+    def for_records(cls, keyed: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS) -> Scorer:
+        attributes = with_term_frequencies(comparison_attributes(keyed), settings)
+        nicknames = nickname_relation(attributes["first_key"])
+        u = u_probabilities(attributes, settings, nicknames)
+        return cls(attributes, nicknames, u, prior_weight(keyed.height), settings)
+
+    def score(self, pairs: pl.DataFrame) -> pl.DataFrame:
+        """``pairs`` with each feature's level and weight (``w_<feature>``, bits), the prior,
+        ``match_weight`` (their sum) and ``match_score`` (the posterior probability)."""
+        frame = comparison_levels(pairs, self.attributes, self.nicknames)
+        features = self.settings.features
+        weights = [_feature_weight(f, self.u[f.name]).alias(f"w_{f.name}") for f in features]
+        scored = frame.with_columns(weights).with_columns(pl.lit(self.prior).alias("prior_weight"))
+        total = pl.sum_horizontal(
+            pl.col("prior_weight"), *[pl.col(f"w_{f.name}") for f in features]
+        )
+        return scored.with_columns(total.alias("match_weight")).with_columns(
+            (1.0 / (1.0 + pl.lit(2.0).pow(-pl.col("match_weight")))).alias("match_score")
+        )
+
+
 def score_pairs(
     pairs: pl.DataFrame, keyed: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS
 ) -> pl.DataFrame:
-    """Candidate ``pairs`` with each feature's level and weight (``w_<feature>``, bits), the
-    prior, ``match_weight`` (their sum) and ``match_score`` (the posterior probability)."""
-    attributes = comparison_attributes(keyed)
-    frame = comparison_levels(pairs, attributes)
-    u = u_probabilities(attributes, settings)
-    weights = []
-    for feature in settings.features:
-        if feature.tf_column is not None:
-            frame = _with_term_frequencies(frame, attributes, feature.tf_column, feature.identifier)
-        weights.append(_feature_weight(feature, u[feature.name]).alias(f"w_{feature.name}"))
-    prior = prior_weight(keyed.height)
-    scored = frame.with_columns(weights).with_columns(pl.lit(prior).alias("prior_weight"))
-    total = pl.sum_horizontal(
-        pl.col("prior_weight"), *[pl.col(f"w_{f.name}") for f in settings.features]
-    )
-    return scored.with_columns(total.alias("match_weight")).with_columns(
-        (1.0 / (1.0 + pl.lit(2.0).pow(-pl.col("match_weight")))).alias("match_score")
-    )
+    """Candidate ``pairs`` scored as ``Scorer.score`` says, against the records ``keyed``."""
+    return Scorer.for_records(keyed, settings).score(pairs)

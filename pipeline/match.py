@@ -4,8 +4,20 @@ Three steps, one module each: ``blocking`` proposes candidate pairs, ``compare``
 Fellegi-Sunter match weight from its features (term-frequency adjusted, so "James Smith" needs
 more corroboration than "Ottoline Thornbury"), and ``cluster`` joins records strongest link first
 under hard constraints (one LinkedIn profile per person, two rows of one Connections.csv are two
-people, no clear non-match inside a person). Every compared pair, with each feature's level and
-contribution, is returned as evidence.
+people, no clear non-match inside a person).
+
+Pairs are scored in chunks of ``CHUNK_PAIRS`` so memory stays bounded however many records there
+are. The evidence (``match_evidence``) keeps what explains the merges and the near misses, not
+every compared pair. A compared pair is kept when
+
+- its match probability is at least ``EVIDENCE_MIN_SCORE`` (every merge and every refused link
+  is among them, since both need the threshold), or would be but for two different LinkedIn
+  profiles (the veto that refused it);
+- the two records share a profile key or an email yet are not one person (a shared inbox);
+- or it is a clear non-match whose two records the links connect (it held a merge apart).
+
+The other compared pairs scored below ``EVIDENCE_MIN_SCORE`` and decided nothing; they are only
+counted (``MatchResult.candidate_pairs``).
 
 Person ids: a person keeps the id the previous database gave most of their records, so adding a
 file never renumbers people who were already there (each old id goes to one person only: when a
@@ -17,14 +29,23 @@ only on file path and row), so the same inputs give the same ids from scratch to
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import logging
+import math
+import time
+from dataclasses import dataclass, field
 
 import polars as pl
 
-from pipeline.blocking import PAIR_SCHEMA, candidate_pairs
-from pipeline.cluster import cluster_records
-from pipeline.compare import DEFAULT_SETTINGS, MatchSettings, score_pairs
+from pipeline.blocking import candidate_rows, rule_names
+from pipeline.cluster import cluster_rows, held_apart, link_components
+from pipeline.compare import DEFAULT_SETTINGS, VETO_WEIGHT, MatchSettings, Scorer
 from pipeline.schema import SourceKind
+
+log = logging.getLogger(__name__)
+# Pairs below this probability (1 in 100) are evidence only when they held a merge apart.
+EVIDENCE_MIN_SCORE = 0.01
+# Pairs scored at once: bounds the width-times-length of the comparison frame.
+CHUNK_PAIRS = 500_000
 
 FEATURES = tuple(f.name for f in DEFAULT_SETTINGS.features)
 EVIDENCE_SCHEMA: dict[str, pl.DataType] = {
@@ -46,10 +67,15 @@ EVIDENCE_SCHEMA: dict[str, pl.DataType] = {
 
 @dataclass
 class MatchResult:
-    """``clusters``: record_id -> person_id. ``evidence``: every compared pair and its outcome."""
+    """``clusters``: record_id -> person_id. ``evidence``: the pairs that explain the merges and
+    the near misses, and their outcome (see the module docstring). ``candidate_pairs``: how
+    many pairs blocking proposed and were scored."""
 
     clusters: pl.DataFrame
     evidence: pl.DataFrame
+    candidate_pairs: int = 0
+    # Wall seconds per step: block, compare (scoring), cluster, evidence (and person ids).
+    steps: dict[str, float] = field(default_factory=dict)
 
 
 def person_id_for(anchor: str) -> str:
@@ -147,6 +173,47 @@ def _keep_previous_ids(
     ).drop("old_id")
 
 
+def _scored_columns(features: tuple[str, ...]) -> list[str]:
+    return [
+        "row_l",
+        "row_r",
+        "rule_order",
+        *[f"{name}_level" for name in features],
+        *[f"w_{name}" for name in features],
+        "prior_weight",
+        "match_weight",
+        "match_score",
+    ]
+
+
+def _worth_keeping() -> pl.Expr:
+    """The evidence rule of the module docstring, for a scored pair (held-apart pairs aside)."""
+    vetoed = pl.col("profile_level") == "different"
+    weight = pl.col("match_weight") - pl.when(vetoed).then(VETO_WEIGHT).otherwise(0.0)
+    floor = math.log2(EVIDENCE_MIN_SCORE / (1 - EVIDENCE_MIN_SCORE))
+    shared_key = (pl.col("profile_level") == "exact") | (pl.col("email_level") == "exact")
+    return (weight >= floor) | shared_key.fill_null(False)
+
+
+def _score_all(
+    scorer: Scorer, rows: pl.DataFrame, settings: MatchSettings
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Score candidate ``rows`` chunk by chunk; returns the pairs kept as evidence (score at
+    least ``EVIDENCE_MIN_SCORE``, every column) and the clear non-matches (row_l, row_r,
+    rule_order) that clustering must not put in one person."""
+    columns = _scored_columns(tuple(f.name for f in settings.features))
+    kept: list[pl.DataFrame] = []
+    clear: list[pl.DataFrame] = []
+    for start in range(0, max(rows.height, 1), CHUNK_PAIRS):
+        scored = scorer.score(rows.slice(start, CHUNK_PAIRS))
+        score = pl.col("match_score")
+        kept.append(scored.filter(_worth_keeping()).select(columns))
+        clear.append(
+            scored.filter(score < settings.cannot_link_below).select("row_l", "row_r", "rule_order")
+        )
+    return pl.concat(kept), pl.concat(clear)
+
+
 def match_people(
     keyed: pl.DataFrame,
     settings: MatchSettings = DEFAULT_SETTINGS,
@@ -154,18 +221,85 @@ def match_people(
 ) -> MatchResult:
     """Cluster normalised records into persons; see the module docstring for how.
     ``previous_ids`` (record_id, person_id) from the database being replaced keeps ids stable."""
+    features = tuple(f.name for f in settings.features)
     connection_file = pl.when(pl.col("source_kind") == SourceKind.LINKEDIN_CONNECTION.value).then(
         pl.col("source_path")
     )
-    meta = keyed.select("record_id", "profile_key", connection_file.alias("connection_file"))
-    pairs = candidate_pairs(keyed) if keyed.height > 1 else pl.DataFrame(schema=PAIR_SCHEMA)
-    scored = score_pairs(pairs, keyed, settings)
-    roots, outcome = cluster_records(meta, scored, settings.threshold, settings.cannot_link_below)
-    features = tuple(f.name for f in settings.features)
-    evidence = (
-        scored.join(outcome, on=["record_id_l", "record_id_r"], how="left")
-        .with_columns(_explanation(features).alias("features"), pl.col("blocked_by").alias("rule"))
-        .select(list(EVIDENCE_SCHEMA))
-        .sort("record_id_l", "record_id_r")
+    # Row numbers everywhere below index this frame (records in record_id order).
+    meta = keyed.select("record_id", "profile_key", connection_file.alias("connection_file")).sort(
+        "record_id"
     )
-    return MatchResult(clusters=_person_ids(keyed, roots, previous_ids), evidence=evidence)
+    ids = meta.get_column("record_id")
+    clock = time.perf_counter()
+    steps: dict[str, float] = {}
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        steps[name] = now - clock
+        clock = now
+
+    rows = candidate_rows(keyed)
+    step("block")
+    scorer = Scorer.for_records(keyed, settings)
+    kept, clear = _score_all(scorer, rows, settings)
+    step("compare")
+    links = kept.filter(pl.col("match_score") >= settings.threshold)
+    apart = held_apart(clear, link_components(meta.height, links))
+    profiles, files = meta["profile_key"].to_list(), meta["connection_file"].to_list()
+    roots, decided = cluster_rows(profiles, files, links, apart)
+    step("cluster")
+    # The held-apart pairs not already kept are scored again for their evidence (few).
+    extra = apart.join(kept.select("row_l", "row_r"), on=["row_l", "row_r"], how="anti")
+    extra = clear.join(extra, on=["row_l", "row_r"], how="semi")
+    if extra.height:
+        kept = pl.concat([kept, scorer.score(extra).select(kept.columns)]).sort("row_l", "row_r")
+    root = pl.Series("root", roots, dtype=pl.Int64)
+    left, right = kept["row_l"], kept["row_r"]
+    # The outcome needs a few columns per pair: worked out on a narrow frame, so the wide
+    # evidence is never joined or sorted (at a million records it is millions of rows).
+    narrow = pl.DataFrame(
+        {
+            "row_l": left,
+            "row_r": right,
+            "profile_key_l": meta["profile_key"].gather(left),
+            "profile_key_r": meta["profile_key"].gather(right),
+            "connection_file_l": meta["connection_file"].gather(left),
+            "connection_file_r": meta["connection_file"].gather(right),
+            "root_l": root.gather(left),
+            "root_r": root.gather(right),
+        }
+    ).join(decided, on=["row_l", "row_r"], how="left", maintain_order="left")
+    merged = pl.col("root_l") == pl.col("root_r")
+    decision = (
+        pl.when(pl.col("profile_key_l") != pl.col("profile_key_r"))
+        .then(pl.lit("never: different LinkedIn profiles"))
+        .when(pl.col("connection_file_l") == pl.col("connection_file_r"))
+        .then(pl.lit("never: two rows of one Connections.csv"))
+        .when(pl.col("link_decision").is_not_null())
+        .then(pl.col("link_decision"))
+        .when(merged)
+        .then(pl.lit("merged (through other links)"))
+        .otherwise(pl.lit("below threshold"))
+    )
+    outcome = narrow.select(merged.alias("merged"), decision.alias("decision"))
+    evidence = kept.with_columns(
+        ids.gather(left).alias("record_id_l"),
+        ids.gather(right).alias("record_id_r"),
+        rule_names().gather(kept["rule_order"]).alias("rule"),
+        outcome["merged"],
+        outcome["decision"],
+        _explanation(features).alias("features"),
+    ).select(list(EVIDENCE_SCHEMA))
+    clusters = _person_ids(
+        keyed, pl.DataFrame({"record_id": ids, "root": ids.gather(root)}), previous_ids
+    )
+    step("evidence")
+    log.info(
+        "match: %d records, %d candidate pairs, %d evidence rows; %s",
+        keyed.height,
+        rows.height,
+        evidence.height,
+        ", ".join(f"{name} {seconds:.2f} s" for name, seconds in steps.items()),
+    )
+    return MatchResult(clusters, evidence, rows.height, steps)

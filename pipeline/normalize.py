@@ -263,8 +263,13 @@ def given_name_relatives(first: str) -> tuple[str, ...]:
 @lru_cache(maxsize=65_536)
 def given_name_blocking_forms(first: str) -> tuple[str, ...]:
     """The name and the formal names it is a nickname of: blocking keys, so 'Bob' and
-    'Robert' meet (both carry 'robert') without every Robert meeting every Bill."""
-    return (first, *sorted(_nicknamer().canonicals_of(first) - {first}))
+    'Robert' meet (both carry 'robert') without every Robert meeting every Bill.
+
+    Only formal names longer than the name count: the table also lists 'william' under 'bill'
+    and 'wilma' (both ways round), and a formal name is never shorter than its nickname; this
+    keeps 'William' one blocking row, not five."""
+    formal = _nicknamer().canonicals_of(first)
+    return (first, *sorted(f for f in formal if len(f) > len(first)))
 
 
 def company_initials(key: str | None) -> str | None:

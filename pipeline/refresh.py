@@ -329,7 +329,7 @@ def _refresh_locked(
         seconds=time.perf_counter() - started,
         skipped=problems,
         reused=len(read.reused_paths),
-        candidate_pairs=matched.evidence.height,
+        candidate_pairs=matched.candidate_pairs,
     )
 
 
@@ -473,8 +473,11 @@ def database_tables(
         TableSpec(
             "match_evidence",
             evidence,
-            "Every record pair the matcher compared: blocking rule, each feature's level and "
-            "weight in bits (w_*), prior, match weight and probability, outcome",
+            "The record pairs that explain the merges and near misses (pairs scored at least "
+            "0.01, or but for a profile veto; pairs sharing a profile or email; non-matches "
+            "that held a merge apart; the other compared pairs are only counted): blocking "
+            "rule, each feature's level and weight in bits (w_*), prior, match weight and "
+            "probability, outcome",
             {
                 "rule": "The first blocking rule that made the two records a candidate pair",
                 "match_weight": "prior_weight + the w_* columns: log2 odds of one person",

@@ -8,6 +8,7 @@ on something like real data, not on three rows.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import polars as pl
@@ -209,6 +210,21 @@ def test_changed_surname_merges_on_email_but_not_on_name_and_company_alone() -> 
     assert not same_person(result, a, c)
 
 
+def test_an_email_made_of_a_common_name_counts_less_than_its_rarity_says() -> None:
+    # "james.smith@novartis.com" is built from the name: among the 12 James Smiths (10 in the
+    # background) two hold it, so it is worth log2(0.9 / (2 / 12)) bits on top of the names.
+    a = linkedin(1, "James", "Smith", email="james.smith@novartis.com")
+    b = listed(1, "James Smith", email="James.Smith@novartis.com", class_year=1990)
+    # A name only these two records have: the email repeats what the names said (0 bits).
+    c = linkedin(2, "Ottoline", "Thornbury", email="o.thornbury@example.org")
+    d = listed(2, "Ottoline Thornbury", email="o.thornbury@example.org")
+    result, _ = match(a, b, c, d)
+
+    assert pair_evidence(result, a, b)["w_email"] == pytest.approx(math.log2(0.9 * 12 / 2))
+    assert pair_evidence(result, c, d)["w_email"] == pytest.approx(0.0, abs=1e-9)
+    assert same_person(result, c, d)
+
+
 def test_different_company_is_weak_evidence_for_a_rare_name() -> None:
     a = linkedin(1, "Ottoline", "Abernathy", company="Pfizer")
     b = listed(1, "Ottoline Abernathy", company="Merck & Co.", class_year=2004)
@@ -407,6 +423,37 @@ def test_blocking_compares_a_small_share_of_all_pairs() -> None:
     # Every pair once, left id below right id.
     assert pairs.filter(pl.col("record_id_l") >= pl.col("record_id_r")).height == 0
     assert pairs.select("record_id_l", "record_id_r").is_unique().all()
+
+
+def test_an_oversized_block_is_split_by_a_second_key() -> None:
+    from pipeline.blocking import MAX_BLOCK, candidate_pairs
+
+    # 45 Maria Garcias (more than MAX_BLOCK) at three employers, each in a different class year:
+    # only records that also share the employer are compared (3 groups of 15: 3 * 105 pairs).
+    companies = ("Pfizer", "Merck & Co.", "Amgen")
+    records = [
+        listed(i + 1, "Maria Garcia", path="big.csv", company=companies[i % 3], class_year=1980 + i)
+        for i in range(45)
+    ]
+    keyed = normalize_records(records_frame(records))
+    pairs = candidate_pairs(keyed)
+
+    assert MAX_BLOCK < 45
+    assert pairs.height == 3 * 15 * 14 // 2
+    company = dict(keyed.select("record_id", "company_key").iter_rows())
+    assert all(
+        company[a] == company[b] for a, b in pairs.select("record_id_l", "record_id_r").rows()
+    )
+
+
+def test_a_name_without_surname_is_still_compared() -> None:
+    from pipeline.blocking import candidate_pairs
+
+    records = [listed(1, "Madonna"), listed(1, "MADONNA", path="team.html"), listed(2, "Jane Doe")]
+    pairs = candidate_pairs(normalize_records(records_frame(records)))
+
+    assert pairs["blocked_by"].to_list() == ["same cleaned name"]
+    assert set(pairs.row(0)[:2]) == {records[0].record_id, records[1].record_id}
 
 
 def test_evidence_columns_are_the_documented_ones() -> None:
