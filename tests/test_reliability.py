@@ -35,7 +35,8 @@ from pipeline.refresh import RefreshError, refresh
 from pipeline.schema import ConnectorResult
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_ZIP = ROOT / "data/sample/inbox/Basic_LinkedInDataExport_11-20-2026.zip"
+# A generated export (37 connections, messages, profile), kept fixed so counts below hold.
+SAMPLE_ZIP = ROOT / "tests/fixtures/reliability/Basic_LinkedInDataExport_11-20-2026.zip"
 PYTHON = sys.executable
 SMALL_CONNECTIONS = (
     "First Name,Last Name,URL,Email Address,Company,Position,Connected On\r\n"

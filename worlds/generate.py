@@ -23,7 +23,23 @@ from html import escape
 from itertools import accumulate
 from pathlib import Path
 
-from worlds.names import CITIES, COMPANIES, FIRST_NAMES, SCHOOLS, SURNAMES, TITLES
+from worlds.names import (
+    CITIES,
+    COMPANIES,
+    EMPLOYER_TAIL_SHARE,
+    FIRST_NAME_TAIL_SHARE,
+    FIRST_NAMES,
+    GIVEN_ENDINGS,
+    PEOPLE_PER_TAIL_EMPLOYER,
+    PEOPLE_PER_TAIL_SURNAME,
+    SCHOOLS,
+    SURNAME_ENDINGS,
+    SURNAME_TAIL_SHARE,
+    SURNAMES,
+    TITLES,
+    invented_employers,
+    invented_pool,
+)
 
 SEEKER_SCHOOL = SCHOOLS[0]
 EXPORT_DATE = dt.date(2026, 11, 20)
@@ -70,6 +86,44 @@ def _weighted(rng: random.Random, pairs: Sequence[tuple[object, int]]) -> object
     return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs], k=1)[0]
 
 
+@dataclass(frozen=True)
+class _Tails:
+    """The invented long tail of surnames, given names and employers for a world of a size."""
+
+    surnames: list[str]
+    surname_weights: list[float]
+    first_names: list[str]
+    first_weights: list[float]
+    employers: list[tuple[str, str]]
+
+    @classmethod
+    def for_size(cls, rng: random.Random, count: int) -> _Tails:
+        surnames = invented_pool(
+            rng,
+            max(50, int(count * SURNAME_TAIL_SHARE) // PEOPLE_PER_TAIL_SURNAME),
+            SURNAME_ENDINGS,
+        )
+        first_names = invented_pool(rng, 300 + count // 1000, GIVEN_ENDINGS)
+        employers = invented_employers(
+            rng, max(5, int(count * EMPLOYER_TAIL_SHARE) // PEOPLE_PER_TAIL_EMPLOYER)
+        )
+        # Zipf-like: a few invented names are common, most are rare.
+        return cls(
+            surnames,
+            list(accumulate(1 / (rank + 5) for rank in range(len(surnames)))),
+            first_names,
+            list(accumulate(1 / (rank + 5) for rank in range(len(first_names)))),
+            employers,
+        )
+
+    def employer(self, rng: random.Random) -> tuple[str, str, tuple[str, ...]]:
+        """(employer as usually written, industry, other spellings)."""
+        if rng.random() < EMPLOYER_TAIL_SHARE:
+            name, industry = rng.choice(self.employers)
+            return name, industry, (f"{name}, Inc.", name.upper())
+        return rng.choice(COMPANIES)
+
+
 def make_people(rng: random.Random, count: int) -> list[Person]:
     people = []
     # Cumulative weights once, not per person: ``choices`` draws exactly as it does from
@@ -78,12 +132,20 @@ def make_people(rng: random.Random, count: int) -> list[Person]:
     surname_weights = list(accumulate(w for _, w in SURNAMES))
     first_names = [(f, n) for f, _, n in FIRST_NAMES]
     first_weights = list(accumulate(w for _, w, _ in FIRST_NAMES))
+    tails = _Tails.for_size(random.Random(rng.random()), count)
     slugs: set[str] = set()
     for index in range(count):
-        last = rng.choices(surnames, cum_weights=surname_weights, k=1)[0]
-        first, nicks = rng.choices(first_names, cum_weights=first_weights, k=1)[0]
-        company, industry, variants = rng.choice(COMPANIES)
-        previous = rng.choice(COMPANIES)[0] if rng.random() < 0.6 else None
+        if rng.random() < SURNAME_TAIL_SHARE:
+            last = rng.choices(tails.surnames, cum_weights=tails.surname_weights, k=1)[0]
+        else:
+            last = rng.choices(surnames, cum_weights=surname_weights, k=1)[0]
+        if rng.random() < FIRST_NAME_TAIL_SHARE:
+            first = rng.choices(tails.first_names, cum_weights=tails.first_weights, k=1)[0]
+            nicks: tuple[str, ...] = ()
+        else:
+            first, nicks = rng.choices(first_names, cum_weights=first_weights, k=1)[0]
+        company, industry, variants = tails.employer(rng)
+        previous = tails.employer(rng)[0] if rng.random() < 0.6 else None
         school = SEEKER_SCHOOL if rng.random() < 0.45 else rng.choice(SCHOOLS[1:])
         slug = f"{first}-{last}".lower().replace("'", "").replace(" ", "")
         slug = slug.encode("ascii", "ignore").decode() or "member"

@@ -7,6 +7,8 @@ popularity across 1960-2000 births), rounded: enough to make "James Smith" commo
 
 from __future__ import annotations
 
+import random as random_module
+
 SURNAMES: tuple[tuple[str, int], ...] = (
     ("Smith", 828),
     ("Johnson", 655),
@@ -238,3 +240,82 @@ CITIES = (
     "San Diego, CA",
     "Minneapolis, MN",
 )
+
+
+# Real populations have a long tail: the 100 most common US surnames cover about a sixth of
+# people, and most employers are small. Worlds draw the rest from invented names and employers,
+# so a large world has as many same-name strangers as a real one, not one per hundred people.
+SURNAME_TAIL_SHARE = 0.75
+FIRST_NAME_TAIL_SHARE = 0.25
+EMPLOYER_TAIL_SHARE = 0.6
+PEOPLE_PER_TAIL_SURNAME = 3
+PEOPLE_PER_TAIL_EMPLOYER = 40
+
+_ONSETS = (
+    "b",
+    "br",
+    "c",
+    "ch",
+    "d",
+    "dr",
+    "f",
+    "g",
+    "gr",
+    "h",
+    "j",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "pr",
+    "r",
+    "s",
+    "st",
+    "t",
+    "tr",
+    "v",
+    "w",
+    "z",
+)
+_VOWELS = ("a", "e", "i", "o", "u", "ai", "ea", "ou", "y")
+_CODAS = ("", "n", "r", "s", "l", "m", "th", "ck", "nd", "rt", "x")
+SURNAME_ENDINGS = ("", "son", "er", "ley", "ton", "man", "berg", "ski", "ez", "ini", "ova", "sen")
+GIVEN_ENDINGS = ("", "a", "o", "en", "ie", "ia", "an", "el")
+# Suffixes an employer of each industry is named with (the words scoring recognises).
+EMPLOYER_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "pharma": ("Therapeutics", "Biosciences", "Pharmaceuticals", "Biologics"),
+    "finance": ("Capital", "Partners Capital", "Securities", "Asset Management"),
+    "software": ("Software", "Technologies", "Labs", "Data"),
+    "consulting": ("Consulting", "Advisory", "Strategy Consultants"),
+    "healthcare": ("Health", "Medical Center", "Hospital", "Clinic"),
+    "retail": ("Stores", "Outfitters", "Market"),
+    "government": ("County Government", "Department of Transportation"),
+    "education": ("School District", "Academy"),
+}
+
+
+def invented_word(rng: random_module.Random, endings: tuple[str, ...]) -> str:
+    """A pronounceable made-up word: two syllables and an ending, capitalised."""
+    syllables = "".join(
+        rng.choice(_ONSETS) + rng.choice(_VOWELS) + rng.choice(_CODAS) for _ in range(2)
+    )
+    return (syllables + rng.choice(endings)).capitalize()
+
+
+def invented_pool(rng: random_module.Random, size: int, endings: tuple[str, ...]) -> list[str]:
+    """``size`` distinct invented words, in the order drawn (rank 1 first)."""
+    pool: dict[str, None] = {}
+    while len(pool) < size:
+        pool[invented_word(rng, endings)] = None
+    return list(pool)
+
+
+def invented_employers(rng: random_module.Random, size: int) -> list[tuple[str, str]]:
+    """``size`` invented (employer, industry) pairs, industries in proportion to the named ones."""
+    industries = [industry for _, industry, _ in COMPANIES]
+    names = invented_pool(rng, size, ("",))
+    return [
+        (f"{name} {rng.choice(EMPLOYER_SUFFIXES[industry])}", industry)
+        for name, industry in zip(names, (rng.choice(industries) for _ in names), strict=True)
+    ]
