@@ -265,7 +265,7 @@ def refresh_by_stage(inbox: Path, db: Path, clock: StageClock) -> dict[str, Any]
         "skipped_files": summary.skipped,
         "persons": summary.persons,
         "candidate_pairs": summary.candidate_pairs,
-        "match_steps": None,
+        "match_steps": summary.match_steps or None,
     }
 
 

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from rapidfuzz import fuzz, process
 
 from connectors.errors import InputFileError
+from connectors.limits import read_capped
 from connectors.text import decode_spreadsheet_text, normalise_header, raw_row, table_at
 from pipeline.normalize import HONORIFICS, POSTNOMINALS, email_key, profile_key
 from pipeline.schema import ConnectorResult, FileReport, Reject, SourceKind, SourceRecord
@@ -530,7 +531,7 @@ def read_alumni_directory(path: Path, context: ReadContext) -> ConnectorResult:
             "keep one of them",
         )
     mapping = mapping or sidecar or {}
-    data = path.read_bytes()
+    data = read_capped(path, source)
     text, encoding = decode_spreadsheet_text(data, source, options.encoding)
     if encoding == "cp1252" and options.encoding is None:
         log.info(

@@ -59,6 +59,7 @@ from extruct.w3cmicrodata import MicrodataExtractor
 from pydantic import ValidationError
 
 from connectors.errors import InputFileError
+from connectors.limits import read_capped
 from connectors.text import decode_text, normalise_header, raw_row
 from pipeline.normalize import HONORIFICS, POSTNOMINALS, name_words
 from pipeline.schema import ConnectorResult, FileReport, Reject, SourceKind, SourceRecord
@@ -344,7 +345,7 @@ def read_team_page(path: Path, context: ReadContext) -> ConnectorResult:
     people in it: such a file is not an empty success.
     """
     source = context.display(path)
-    data = _read_capped(path, source)
+    data = read_capped(path, source, MAX_BYTES)
     encoding = context.options.get("encoding")
     suffix = path.suffix.lower()
     if suffix in JSON_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES:
@@ -377,18 +378,6 @@ def read_team_page(path: Path, context: ReadContext) -> ConnectorResult:
     company = context.options.get("company") or _page_company(facts, path)
     log.info("%s: %d person entries, company %r", source, len(entries), company)
     return _result(path, source, file_kind, data, entries, company, facts.as_of, context)
-
-
-def _read_capped(path: Path, source: str) -> bytes:
-    with path.open("rb") as handle:
-        data = handle.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise InputFileError(
-            source,
-            f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB, too large for a team page",
-            "save only the team page itself (not a whole site or archive)",
-        )
-    return data
 
 
 def _declared_charset(data: bytes) -> str | None:

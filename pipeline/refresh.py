@@ -84,6 +84,8 @@ class RefreshSummary:
     skipped: list[str] = field(default_factory=list)
     reused: int = 0
     candidate_pairs: int = 0
+    # Wall seconds of the matching steps (block, compare, cluster, evidence).
+    match_steps: dict[str, float] = field(default_factory=dict)
 
 
 # Wraps each stage of a refresh, e.g. to time it: called with the stage's name.
@@ -330,6 +332,7 @@ def _refresh_locked(
         skipped=problems,
         reused=len(read.reused_paths),
         candidate_pairs=matched.candidate_pairs,
+        match_steps=matched.steps,
     )
 
 

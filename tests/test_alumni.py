@@ -499,3 +499,18 @@ def test_refresh_picks_up_alumni_files_without_being_told(tmp_path: Path) -> Non
         (WESTBROOK, "alumni", 5, 3, 2),
     ]
     assert alumni_people == [(12,)]
+
+
+def test_a_directory_over_the_size_cap_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import connectors.limits
+
+    monkeypatch.setattr(connectors.limits, "MAX_TEXT_FILE_BYTES", 1024)
+    path = tmp_path / "northfield-alumni.csv"
+    path.write_text("First Name,Last Name,Class Year,Employer\n" + "Ann,Lee,2012,Pfizer\n" * 100)
+
+    with pytest.raises(InputFileError) as caught:
+        read_alumni_directory(path, ReadContext(tmp_path))
+
+    assert caught.value.problem.startswith("the file is 2.0 KB, more than the 1.0 KB this tool")
