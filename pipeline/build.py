@@ -147,6 +147,10 @@ def build_database(
         try:
             # No progress bar: DuckDB draws it on stdout, terminal or not.
             con.execute("set enable_progress_bar = false")
+            # The frames being written already hold the data in this process; DuckDB's own
+            # working memory stays bounded (it spills to disk past this) so the peak does not
+            # grow by a second copy of everything.
+            con.execute("set memory_limit = '1GB'")
             con.execute("begin transaction")
             for spec in tables:
                 _write_table(con, spec)

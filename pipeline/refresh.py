@@ -288,8 +288,11 @@ def _refresh_locked(
             ]
         )
     record_count = records.height
+    today = reference_date(records)
     with stage("normalise"):
         keyed = normalize_records(records)
+        # ``keyed`` holds every record column too; two copies of a million records is waste.
+        del records
     with stage("match"):
         matched = match_people(keyed, previous_ids=previous_ids)
     with stage("persons"):
@@ -298,7 +301,7 @@ def _refresh_locked(
         evidence = industry_evidence(persons, team_page_companies(keyed, matched.clusters))
         industries = relevance_from_evidence(evidence)
         schools = seeker_schools(profile, result.seeker)
-        signals = warmth_and_reach(persons, schools, reference_date(records))
+        signals = warmth_and_reach(persons, schools, today)
     with stage("build"):
         tables = database_tables(
             result, keyed, matched.clusters, matched.evidence, persons, industries, signals
