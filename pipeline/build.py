@@ -137,6 +137,7 @@ def build_database(
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_builds(target)
     temporary = target.with_name(f".{target.name}.building-{os.getpid()}")
+    spill = temporary.with_name(temporary.name + ".spill")
     try:
         # Personal data: readable by its owner only, from the moment the file exists.
         old_umask = os.umask(0o077)
@@ -151,6 +152,10 @@ def build_database(
             # working memory stays bounded (it spills to disk past this) so the peak does not
             # grow by a second copy of everything.
             con.execute("set memory_limit = '1GB'")
+            # Spilled pages hold personal data too: in a private folder beside the new file,
+            # removed with it (the umask alone does not reach folders DuckDB makes later).
+            spill.mkdir(mode=0o700, exist_ok=True)
+            con.execute("set temp_directory = ?", [str(spill)])
             con.execute("begin transaction")
             for spec in tables:
                 _write_table(con, spec)
@@ -181,6 +186,8 @@ def build_database(
         _remove(temporary)
         _remove(temporary.with_name(temporary.name + ".wal"))
         raise
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
     log.info("wrote %s", target)
 
 
