@@ -355,27 +355,35 @@ def relevance_from_evidence(evidence: pl.DataFrame, tax: Taxonomy | None = None)
         orient="row",
     )
     related_note = f" (a related industry, counted at {RELATED_FACTOR:g})"
+    # The spread over parents and related industries multiplies the rows several times: carry a
+    # row number, not the evidence text, through it, and fetch the text for the winners only.
+    indexed = evidence.with_row_index("evidence_row").with_columns(
+        pl.col("kind")
+        .replace({"known_company": "employer", "company_name": "employer", "team_page": "employer"})
+        .alias("group")
+    )
     spread = (
-        evidence.join(reach, on="industry_id")
-        .join(names, on="industry_id")
-        .with_columns(
-            (pl.col("strength") * pl.col("factor")).alias("strength"),
-            pl.when(pl.col("factor") < 1)
-            .then(pl.col("evidence") + pl.lit(related_note))
-            .otherwise(pl.col("evidence"))
-            .alias("evidence"),
-            pl.col("kind")
-            .replace(
-                {"known_company": "employer", "company_name": "employer", "team_page": "employer"}
-            )
-            .alias("group"),
-        )
+        indexed.select("person_id", "industry_id", "strength", "group", "evidence_row")
+        .join(reach, on="industry_id")
+        .with_columns((pl.col("strength") * pl.col("factor")).alias("strength"))
     )
     # Stable sorts keep the input order among equals, so results do not depend on hashing.
     best = (
         spread.sort("strength", descending=True, maintain_order=True)
         .group_by("person_id", "target_id", "group", maintain_order=True)
         .first()
+        .join(
+            indexed.select("evidence_row", "evidence", "kind"),
+            on="evidence_row",
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(
+            pl.when(pl.col("factor") < 1)
+            .then(pl.col("evidence") + pl.lit(related_note))
+            .otherwise(pl.col("evidence"))
+            .alias("evidence")
+        )
     )
     scored = (
         best.sort(["person_id", "target_id", "strength"], descending=[False, False, True])
