@@ -13,3 +13,7 @@ class InputFileError(Exception):
         self.row = row
         where = f"{source}, row {row}" if row is not None else source
         super().__init__(f"{where}: {problem} — {fix}")
+
+    def __reduce__(self) -> tuple[type[InputFileError], tuple[str, str, str, int | None]]:
+        # Rebuilt from its parts, so it survives the trip back from a parsing child process.
+        return (InputFileError, (self.source, self.problem, self.fix, self.row))

@@ -151,7 +151,7 @@ def build_database(
             # The frames being written already hold the data in this process; DuckDB's own
             # working memory stays bounded (it spills to disk past this) so the peak does not
             # grow by a second copy of everything.
-            con.execute("set memory_limit = '1GB'")
+            con.execute("set memory_limit = '512MB'")
             # Spilled pages hold personal data too: in a private folder beside the new file,
             # removed with it (the umask alone does not reach folders DuckDB makes later).
             spill.mkdir(mode=0o700, exist_ok=True)

@@ -10,9 +10,11 @@ import datetime as dt
 import gc
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 import polars as pl
@@ -138,41 +140,41 @@ def read_inbox_cached(
     reused: set[str] = set()
     keys: set[str] = set()
     frames: list[pl.DataFrame] = []
-    for item in plan_inbox(inbox):
-        checksum = sha256_of(item.path) if cache is not None else None
-        try:
-            key = _cache_key(cache, item, inbox, checksum)
-            cached = cache.get(key) if cache is not None and key else None
-            if cached is not None:
-                part, frame = cached
-                reused.update(f.source_path for f in part.files)
-            else:
-                part = _read_without_gc(item, inbox)
-                frame = records_frame(part.records)
-                part.records = []
-                if cache is not None and key:
-                    cache.put(key, part, frame)
-            if key:
-                keys.add(key)
-        except InputFileError as err:
-            problems.append(str(err))
-            report = unreadable_report(item.path, inbox, checksum)
-            report.rows_read = report.rejects = 1
-            total.files.append(report)
-            total.rejects.append(
-                Reject(
-                    source_file=report.source_file,
-                    source_path=report.source_path,
-                    source_row=0,
-                    reason=f"{err.problem} — {err.fix}",
+    items = plan_inbox(inbox)
+    with _parser(sum(_size(item.path) for item in items) > CHILD_PARSE_BYTES) as parse:
+        for item in items:
+            checksum = sha256_of(item.path) if cache is not None else None
+            try:
+                key = _cache_key(cache, item, inbox, checksum)
+                cached = cache.get(key) if cache is not None and key else None
+                if cached is not None:
+                    part, frame = cached
+                    reused.update(f.source_path for f in part.files)
+                else:
+                    part, frame = parse(item, inbox)
+                    if cache is not None and key:
+                        cache.put(key, part, frame)
+                if key:
+                    keys.add(key)
+            except InputFileError as err:
+                problems.append(str(err))
+                report = unreadable_report(item.path, inbox, checksum)
+                report.rows_read = report.rejects = 1
+                total.files.append(report)
+                total.rejects.append(
+                    Reject(
+                        source_file=report.source_file,
+                        source_path=report.source_path,
+                        source_row=0,
+                        reason=f"{err.problem} — {err.fix}",
+                    )
                 )
-            )
-            continue
-        frames.append(frame)
-        total.rejects.extend(part.rejects)
-        total.files.extend(part.files)
-        total.conversations.extend(part.conversations)
-        total.seeker = total.seeker.merge(part.seeker)
+                continue
+            frames.append(frame)
+            total.rejects.extend(part.rejects)
+            total.files.extend(part.files)
+            total.conversations.extend(part.conversations)
+            total.seeker = total.seeker.merge(part.seeker)
     if problems and not skip_bad_files:
         raise RefreshError(problems)
     unbalanced = [f for f in total.files if not f.balanced]
@@ -185,6 +187,40 @@ def read_inbox_cached(
             ]
         )
     return InboxRead(total, problems, reused, keys, frames)
+
+
+# Inputs larger than this in all are parsed in a child process: building a million validated
+# record objects leaves the parsing process holding far more memory than the records' frames
+# (1.5 GiB for a 240 MiB frame at a million records), and a child gives all of it back when it
+# exits. Below it, starting a child costs more than it saves.
+CHILD_PARSE_BYTES = 64 * 1024 * 1024
+
+Parse = Callable[[InboxItem, Path], tuple[ConnectorResult, pl.DataFrame]]
+
+
+def parse_item(item: InboxItem, inbox: Path) -> tuple[ConnectorResult, pl.DataFrame]:
+    """One unit's result (without its records) and its records as a frame."""
+    part = _read_without_gc(item, inbox)
+    frame = records_frame(part.records)
+    part.records = []
+    return part, frame
+
+
+@contextlib.contextmanager
+def _parser(in_child: bool) -> Iterator[Parse]:
+    """``parse_item``, here or (``in_child``) in one child process for the whole read."""
+    if not in_child:
+        yield parse_item
+        return
+    # spawn, not fork: the parent runs polars and DuckDB threads, which fork does not copy.
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        yield lambda item, inbox: pool.submit(parse_item, item, inbox).result()
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
 
 
 def _read_without_gc(item: InboxItem, inbox: Path) -> ConnectorResult:
