@@ -42,7 +42,6 @@ import csv
 import datetime as dt
 import functools
 import hashlib
-import io
 import itertools
 import json
 import logging
@@ -60,7 +59,7 @@ from pydantic import ValidationError
 
 from connectors.errors import InputFileError
 from connectors.limits import read_capped
-from connectors.text import decode_text, normalise_header, raw_row
+from connectors.text import decode_text, find_header, normalise_header, raw_row
 from pipeline.normalize import HONORIFICS, POSTNOMINALS, name_words
 from pipeline.schema import ConnectorResult, FileReport, Reject, SourceKind, SourceRecord
 
@@ -1137,24 +1136,14 @@ def _jsonl_entries(text: str, source: str) -> list[PersonEntry]:
 
 
 def _csv_entries(text: str, source: str) -> list[PersonEntry]:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    for number, line in enumerate(lines[:50]):
-        for delimiter in (",", "\t", ";"):
-            if delimiter not in line:
-                continue
-            header = next(csv.reader([line], delimiter=delimiter), [])
-            if _looks_like_listing(header, need_url=False):
-                body = io.StringIO("\n".join(lines[number + 1 :]))
-                entries = []
-                for cells in csv.reader(body, delimiter=delimiter):
-                    if not any(c.strip() for c in cells):
-                        continue  # blank lines are layout, not rows
-                    values = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header)}
-                    entries.append(_dump_entry(dict(values), raw_row(cells)))
-                return entries
-    raise InputFileError(
+    table = find_header(
+        text,
         source,
-        "no header row found in the first 50 lines (looked for Name, Title/Company, Profile URL)",
-        "check that this is an employee listing and that its header row was not deleted",
+        lambda cells: _looks_like_listing(cells, need_url=False),
+        "Name, Title/Company, Profile URL",
     )
+    entries = []
+    for _row, cells in table.rows:
+        values = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(table.header)}
+        entries.append(_dump_entry(dict(values), raw_row(cells)))
+    return entries
