@@ -33,8 +33,7 @@ import duckdb
 import polars as pl
 
 from pipeline.normalize import normalize_records
-from pipeline.refresh import read_inbox
-from pipeline.schema import SourceRecord, records_frame
+from pipeline.refresh import read_inbox_cached
 from worlds.generate import generate_world
 
 log = logging.getLogger(__name__)
@@ -70,8 +69,8 @@ def load_world(world: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     records with the wrong people from that row on: such a file is left out, and said so,
     rather than scored wrongly.
     """
-    result, _problems = read_inbox(world / "inbox", skip_bad_files=True)
-    records: list[SourceRecord] = list(result.records)
+    read = read_inbox_cached(world / "inbox", skip_bad_files=True)
+    records = read.records()
     with (world / "truth.csv").open(encoding="utf-8") as handle:
         rows = [
             (r["source_path"], int(r["source_row"]), r["person_key"])
@@ -83,8 +82,8 @@ def load_world(world: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
         orient="row",
     )
     # Row 0 is a whole-file reject (no connector read it): it accounts for no truth row.
-    accounted = Counter(r.source_path for r in records) + Counter(
-        r.source_path for r in result.rejects if r.source_row > 0
+    accounted = Counter(records["source_path"].to_list()) + Counter(
+        r.source_path for r in read.result.rejects if r.source_row > 0
     )
     expected = Counter(truth["source_path"].to_list())
     excluded = [
@@ -93,7 +92,7 @@ def load_world(world: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
         if accounted[path] < count
     ]
     left_out = {line.split(": ", 1)[0] for line in excluded}
-    frame = records_frame([r for r in records if r.source_path not in left_out])
+    frame = records.filter(pl.col("source_path").is_in(list(left_out)).not_())
     labelled = frame.join(truth, on=["source_path", "source_row"], how="left")
     missing = labelled.filter(pl.col("person_key").is_null()).height
     if missing:
