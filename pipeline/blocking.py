@@ -57,6 +57,8 @@ class BlockingRule:
     # Keyed on each given-name form (``first_forms``, ``last_part``: one row per form and
     # surname part) rather than on one row per record.
     by_given_forms: bool = False
+    # The key is a list: a record is in the block of each of its elements.
+    each_of: bool = False
 
 
 def _keyed(*parts: pl.Expr) -> pl.Expr:
@@ -105,7 +107,46 @@ def blocking_rules() -> list[BlockingRule]:
             max_group=RARE_KEY_LIMIT,
         ),
         BlockingRule("rare surname", last, max_group=RARE_KEY_LIMIT),
+        # One address at work, one at home: "jane.doe@pfizer.com", "jane.doe@gmail.com".
+        BlockingRule("same email local part", pl.col("email_local"), max_group=RARE_KEY_LIMIT),
+        BlockingRule("given name and surname swapped", pl.col("name_pair"), differ_on="last_fold"),
+        # Typos in a name: the other name and where the person lives.
+        # Typos in a name: the other name (either way round) and where the person lives.
+        BlockingRule(
+            "a name and postcode",
+            _each_name(pl.col("postcode_key")),
+            max_group=RARE_KEY_LIMIT,
+            each_of=True,
+        ),
+        BlockingRule(
+            "a name and city",
+            _each_name(pl.col("city_key")),
+            max_group=RARE_KEY_LIMIT,
+            each_of=True,
+        ),
+        # Typos in both names: their initials and the postcode, or the place alone when rare.
+        BlockingRule(
+            "initials and postcode",
+            _keyed(
+                pl.col("first_key").str.head(1),
+                pl.col("last_fold").str.head(1),
+                pl.col("postcode_key"),
+            ),
+            max_group=RARE_KEY_LIMIT,
+        ),
+        BlockingRule(
+            "postcode and city",
+            _keyed(pl.col("postcode_key"), pl.col("city_key")),
+            max_group=RARE_KEY_LIMIT,
+        ),
     ]
+
+
+def _each_name(place: pl.Expr) -> pl.Expr:
+    """[given name|place, surname|place]: either name with the place (null parts dropped)."""
+    return pl.concat_list(
+        _keyed(pl.col("first_key"), place), _keyed(pl.col("last_fold"), place)
+    ).list.drop_nulls()
 
 
 def _pairs_within(keys: pl.LazyFrame, limit: int, differ: bool) -> pl.LazyFrame:
@@ -129,9 +170,11 @@ def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.La
         .otherwise(tolerated.hash(seed=2))
         .alias("differ_key")
     )
+    keys = exploded.select("row", rule.key.alias("block_key"), differ_key, *SPLIT_KEYS)
+    if rule.each_of:
+        keys = keys.explode("block_key")
     keys = (
-        exploded.select("row", rule.key.alias("block_key"), differ_key, *SPLIT_KEYS)
-        .filter(pl.col("block_key").is_not_null() & (pl.col("block_key") != ""))
+        keys.filter(pl.col("block_key").is_not_null() & (pl.col("block_key") != ""))
         # Joining on a 64-bit hash of the key is much cheaper than on the string.
         .with_columns(pl.col("block_key").hash(seed=0))
         .unique(subset=["row", "block_key"])
@@ -172,6 +215,13 @@ def _blocking_frames(keyed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             "company_key",
             "email_key",
             "profile_key",
+            "email_local",
+            "city_key",
+            "postcode_key",
+            pl.when(pl.col("first_key") < pl.col("last_fold"))
+            .then(_keyed(pl.col("first_key"), pl.col("last_fold")))
+            .otherwise(_keyed(pl.col("last_fold"), pl.col("first_key")))
+            .alias("name_pair"),
             pl.col("class_year").cast(pl.String),
             pl.col("middle_key").str.head(1).alias("middle_initial"),
             pl.col("email_key").str.split("@").list.last().alias("email_domain"),

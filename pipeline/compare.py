@@ -1,26 +1,26 @@
-"""Comparison: a Fellegi-Sunter match weight for every candidate pair, feature by feature.
+"""Comparison: each candidate pair's level per feature, and the bits of evidence it is worth.
 
-Each feature compares one attribute of the two records and lands in a level (``exact``,
+Each feature compares one attribute of two records and lands in a level (``exact``,
 ``nickname``, ``typo``, ``different``, ...), or in none when either record lacks the value. A
-level contributes log2(m / u) bits: m is how often the level occurs between two records of one
-person (a fixed prior belief about how sources describe people, in ``DEFAULT_SETTINGS``), u how
-often it occurs between two records of different people, measured on the data itself:
+level is worth log2(m / u) bits (Fellegi-Sunter): m is how often the level occurs between two
+records of one person, u how often between two records of different people. Both are measured
+on the data being matched (``pipeline.estimate``): u from random record pairs, m by
+expectation-maximisation over the candidate pairs, starting from the beliefs in
+``DEFAULT_SETTINGS`` (which also hold m where the data are too few to say).
 
-- for exact agreement u is the value's term frequency: agreeing on "smith" says less than
-  agreeing on "thornbury", so common names need more corroborating evidence;
-- for near agreement (nickname, typo, similar) u is the level's share among a fixed-seed random
-  sample of record pairs, but at least the rarer value's frequency, and the weight never exceeds
-  exact agreement on the commoner value ("Hill"/"Hall" is weak, "Jonhson"/"Johnson" strong);
-- for disagreement u is the level's share in the same sample.
+Term frequencies refine u per pair:
 
-Two records that both state a middle initial or a class year and differ count strongly against
-(m = 0.03); a different employer only weakly (m = 0.45), since directories go stale.
+- for exact agreement u is the value's frequency: agreeing on "smith" says less than agreeing
+  on "thornbury", so common names need more corroborating evidence;
+- for near agreement (nickname, typo, similar) u is the level's chance share but at least the
+  rarer value's frequency among the other records, and the weight never exceeds exact
+  agreement on the commoner value ("Hill"/"Hall" is weak, "Jonhson"/"Johnson" strong);
+- an email made of the name is weighed among the records sharing that name (strangers named
+  Michael Smith at one employer share michael.smith@), never as evidence against.
 
-The prior is one expected duplicate per record: log2(1 / (n - 1)) bits. Everything is computed on
-whole columns: polars expressions, and rapidfuzz ``cpdist`` (all cores) over each distinct pair
-of differing values once, not once per record pair. A ``Scorer`` holds what does not depend on
-the pairs (attributes with their term frequencies, u-probabilities, the nickname relation), so
-pairs can be scored in chunks of bounded memory.
+Everything runs on whole columns: polars expressions, and rapidfuzz ``cpdist`` over each
+distinct pair of differing values once. ``Comparer`` holds what does not depend on the pairs
+(attributes with term frequencies, the nickname relation), so pairs are compared in chunks.
 """
 
 from __future__ import annotations
@@ -35,9 +35,6 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from pipeline.normalize import given_name_relatives
 
-# Random record pairs drawn (with a fixed seed) to measure how often levels occur by chance.
-SAMPLE_PAIRS = 50_000
-SAMPLE_SEED = 20_261_122
 # What a profile mismatch contributes in the evidence table; clustering treats it as a veto.
 VETO_WEIGHT = -50.0
 ATTRIBUTES = (
@@ -47,18 +44,25 @@ ATTRIBUTES = (
     "last_fold",
     "company_key",
     "company_initials",
+    "company_family",
     "email_key",
+    "email_local",
+    "email_domain",
+    "email_personal",
     "profile_key",
     "class_year",
     "title_key",
+    "city_key",
+    "region_key",
+    "postcode_key",
 )
 
 
 @dataclass(frozen=True)
 class Feature:
-    """One compared attribute: m-probability per level (levels in order of strength), and the
-    column whose term frequencies adjust its agreement levels (``tf_column``; ``tf_level`` is
-    the exact-agreement level)."""
+    """One compared attribute: its levels in order of strength ("different" last) with the
+    m-probability believed before seeing data, and the column whose term frequencies adjust its
+    agreement levels (``tf_column``; ``tf_level`` is the exact-agreement level)."""
 
     name: str
     m: dict[str, float]
@@ -70,45 +74,56 @@ class Feature:
     # A value built from the name ("jane.doe@pfizer.com"): when the names agree too, its
     # agreement is weighed against the records sharing that name, not all records.
     built_from_name: bool = False
+    # m is estimated from the data; False keeps the belief (a profile mismatch is a veto).
+    learned: bool = True
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        return tuple(self.m)
+
+
+def _features() -> tuple[Feature, ...]:
+    return (
+        Feature("profile", {"exact": 0.999, "different": 0.001}, "profile_key", identifier=True,
+                learned=False),
+        # People keep a work and a personal address: two different emails are common.
+        Feature("email", {"exact": 0.55, "local": 0.15, "different": 0.3}, "email_key",
+                identifier=True, built_from_name=True),
+        Feature("first", {"exact": 0.78, "nickname": 0.08, "typo": 0.06, "fuzzy": 0.02,
+                          "initial": 0.03, "different": 0.03}, "first_key"),
+        Feature("middle", {"exact": 0.95, "different": 0.05}),
+        Feature("last", {"exact": 0.84, "swapped": 0.02, "typo": 0.07, "fuzzy": 0.02,
+                         "part": 0.03, "different": 0.02}, "last_fold"),
+        # People change jobs and directories are stale: a different employer is weak evidence.
+        Feature("company", {"exact": 0.4, "family": 0.05, "similar": 0.12, "different": 0.43},
+                "company_key"),
+        Feature("title", {"exact": 0.3, "similar": 0.3, "different": 0.4}, "title_key"),
+        Feature("class_year", {"exact": 0.92, "near": 0.05, "different": 0.03}, "class_year"),
+        Feature("city", {"exact": 0.7, "typo": 0.1, "different": 0.2}, "city_key"),
+        Feature("region", {"exact": 0.85, "different": 0.15}, "region_key"),
+        Feature("postcode", {"exact": 0.7, "typo": 0.1, "different": 0.2}, "postcode_key"),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class MatchSettings:
-    """The one default configuration: how often each level occurs within one person."""
+    """The one configuration: the features with their prior beliefs, and how estimation and
+    clustering use them."""
 
-    features: tuple[Feature, ...] = field(
-        default_factory=lambda: (
-            Feature(
-                "profile", {"exact": 0.999, "different": 0.001}, "profile_key", identifier=True
-            ),
-            Feature(
-                "email",
-                {"exact": 0.9, "different": 0.1},
-                "email_key",
-                identifier=True,
-                built_from_name=True,
-            ),
-            Feature(
-                "first",
-                {"exact": 0.8, "nickname": 0.12, "typo": 0.04, "initial": 0.03, "different": 0.01},
-                "first_key",
-            ),
-            Feature("middle", {"exact": 0.97, "different": 0.03}),
-            Feature(
-                "last",
-                {"exact": 0.89, "typo": 0.06, "part": 0.035, "different": 0.015},
-                "last_fold",
-            ),
-            # People change jobs and directories are stale: a different employer is weak evidence.
-            Feature("company", {"exact": 0.4, "similar": 0.15, "different": 0.45}, "company_key"),
-            Feature("title", {"exact": 0.5, "similar": 0.15, "different": 0.35}, "title_key"),
-            Feature("class_year", {"exact": 0.92, "near": 0.05, "different": 0.03}, "class_year"),
-        )
-    )
-    # Merge when the posterior match probability reaches this.
-    threshold: float = 0.5
+    features: tuple[Feature, ...] = field(default_factory=_features)
+    # How many pairs' worth of weight the prior m carries against the data (a tiny inbox
+    # keeps the beliefs; thousands of pairs override them).
+    prior_strength: float = 20.0
+    # Merge at this posterior probability; None: the threshold that maximises the F1 the
+    # estimated model expects (chosen from the data, no ground truth).
+    threshold: float | None = None
+    # Bounds on the chosen threshold.
+    threshold_range: tuple[float, float] = (0.2, 0.9)
     # A pair at 4:1 or worse against is a non-match no cluster may hold, however linked.
     cannot_link_below: float = 0.2
+
+    def feature(self, name: str) -> Feature:
+        return next(f for f in self.features if f.name == name)
 
 
 DEFAULT_SETTINGS = MatchSettings()
@@ -116,14 +131,7 @@ DEFAULT_SETTINGS = MatchSettings()
 
 def comparison_attributes(keyed: pl.DataFrame) -> pl.DataFrame:
     """The attributes features compare, one row per record, in record_id order."""
-    title_key = (
-        pl.col("title").str.to_lowercase().str.replace_all(r"[^a-z0-9]+", " ").str.strip_chars()
-    )
-    return keyed.select(
-        "record_id",
-        *[c for c in ATTRIBUTES if c != "title_key"],
-        pl.when(title_key != "").then(title_key).alias("title_key"),
-    ).sort("record_id")
+    return keyed.select("record_id", *ATTRIBUTES).sort("record_id")
 
 
 def with_term_frequencies(
@@ -139,43 +147,49 @@ def with_term_frequencies(
         values = pl.col(column)
         total = attributes.height if feature.identifier else attributes[column].count()
         share = pl.len().over(column) / max(total, 1)
+        if feature.identifier:
+            # Two records sharing an identifier are the evidence itself: the chance a stranger
+            # holds it too is how many other records do (half a record when none does).
+            share = pl.max_horizontal(pl.len().over(column) - 2, 0.5) / max(total, 1)
         columns.append(pl.when(values.is_not_null()).then(share).alias(f"{column}_tf"))
+        # The value's frequency among the other records (half a record when it is unique): how
+        # often a stranger is near it by chance is at least how often they hold it.
+        others = pl.max_horizontal(pl.len().over(column) - 1, 0.5) / max(total, 1)
+        columns.append(pl.when(values.is_not_null()).then(others).alias(f"{column}_tf_others"))
         if feature.built_from_name:
-            # Of the records with this given name and surname, the share holding this value.
-            named = values.is_not_null() & pl.col("first_key").is_not_null()
-            among_name = pl.len().over(column) / pl.len().over("first_key", "last_fold")
+            # Of the records with this given name and surname, the share holding this value,
+            # and the share holding its local part ("michael.smith" at any domain).
+            named = (
+                values.is_not_null()
+                & pl.col("first_key").is_not_null()
+                & pl.col("last_fold").is_not_null()
+            )
+            name = ("first_key", "last_fold")
+            among_name = pl.len().over(column) / pl.len().over(name)
+            local_among_name = pl.len().over(*name, "email_local") / pl.len().over(name)
             columns.append(
-                pl.when(named & pl.col("last_fold").is_not_null())
-                .then(pl.min_horizontal(among_name, 1.0))
-                .alias(f"{column}_name_tf")
+                pl.when(named).then(pl.min_horizontal(among_name, 1.0)).alias(f"{column}_name_tf")
+            )
+            columns.append(
+                pl.when(named & pl.col("email_local").is_not_null())
+                .then(local_among_name)
+                .alias(f"{column}_local_name_tf")
             )
     return attributes.with_columns(columns)
 
 
 def _pair_frame(pairs: pl.DataFrame, attributes: pl.DataFrame) -> pl.DataFrame:
-    """``pairs`` with both records' attributes (suffixed _l and _r). Pairs that carry row
-    numbers into ``attributes`` (``row_l``, ``row_r``) take them by position, others by id."""
+    """``pairs`` with both records' attributes (suffixed _l and _r), by row number into
+    ``attributes`` (``row_l``, ``row_r``)."""
     left = attributes.rename({c: f"{c}_l" for c in attributes.columns})
     right = attributes.rename({c: f"{c}_r" for c in attributes.columns})
-    if "row_l" in pairs.columns:
-        return pl.concat(
-            [
-                pairs.drop("record_id_l", "record_id_r", strict=False),
-                left[pairs["row_l"]],
-                right[pairs["row_r"]],
-            ],
-            how="horizontal",
-        )
-    return pairs.join(left, on="record_id_l", how="left", maintain_order="left").join(
-        right, on="record_id_r", how="left", maintain_order="left"
-    )
+    return pl.concat([pairs, left[pairs["row_l"]], right[pairs["row_r"]]], how="horizontal")
 
 
-def _with_cpdist(frame: pl.DataFrame, column: str, scorer: object, name: str) -> pl.DataFrame:
-    """Add ``name``: the rapidfuzz score of ``column_l`` against ``column_r``, computed once per
+def _cpdist(frame: pl.DataFrame, left: str, right: str, scorer: object, name: str) -> pl.DataFrame:
+    """Add ``name``: the rapidfuzz score of column ``left`` against ``right``, computed once per
     distinct pair of present, differing values (null where a value is missing or they agree:
     those pairs are decided by presence and equality alone)."""
-    left, right = f"{column}_l", f"{column}_r"
     todo = (
         frame.select(left, right)
         .filter(pl.col(left).is_not_null() & pl.col(right).is_not_null())
@@ -195,6 +209,10 @@ def _with_cpdist(frame: pl.DataFrame, column: str, scorer: object, name: str) ->
         )
     todo = todo.with_columns(pl.Series(name, scores, dtype=pl.Float64))
     return frame.join(todo, on=[left, right], how="left", maintain_order="left")
+
+
+def _with_cpdist(frame: pl.DataFrame, column: str, scorer: object, name: str) -> pl.DataFrame:
+    return _cpdist(frame, f"{column}_l", f"{column}_r", scorer, name)
 
 
 def nickname_relation(first_keys: pl.Series) -> pl.DataFrame:
@@ -241,30 +259,14 @@ def _same(column: str) -> pl.Expr:
     return pl.col(f"{column}_l") == pl.col(f"{column}_r")
 
 
-def comparison_levels(
-    pairs: pl.DataFrame, attributes: pl.DataFrame, nicknames: pl.DataFrame | None = None
-) -> pl.DataFrame:
-    """``pairs`` (record_id_l, record_id_r, ... or row_l, row_r into ``attributes``) with both
-    records' attributes and one ``<feature>_level`` column per feature. ``nicknames`` is the
-    ``nickname_relation`` of the given names (computed here when not given)."""
-    frame = _pair_frame(pairs, attributes)
-    frame = _with_cpdist(frame, "first_key", DamerauLevenshtein.distance, "first_dl")
-    frame = _with_cpdist(frame, "last_key", JaroWinkler.normalized_similarity, "last_jw")
-    frame = _with_cpdist(frame, "last_key", DamerauLevenshtein.distance, "last_key_dl")
-    frame = _with_cpdist(frame, "last_fold", DamerauLevenshtein.distance, "last_fold_dl")
-    frame = _with_cpdist(frame, "company_key", fuzz.token_set_ratio, "company_ratio")
-    frame = _with_cpdist(frame, "title_key", fuzz.token_set_ratio, "title_ratio")
-    # A typo may hide in either spelling: "mller" is one edit from "muller", not "mueller".
-    frame = frame.with_columns(
-        pl.min_horizontal("last_key_dl", "last_fold_dl").alias("last_dl")
-    ).drop("last_key_dl", "last_fold_dl")
-    if nicknames is None:
-        nicknames = nickname_relation(
-            pl.concat([frame["first_key_l"], frame["first_key_r"]]).unique()
-        )
-    frame = frame.join(
-        nicknames, on=["first_key_l", "first_key_r"], how="left", maintain_order="left"
-    )
+# Jaro-Winkler similarity at which two names are a typo apart, and merely alike.
+NAME_TYPO_JW = 0.92
+NAME_FUZZY_JW = 0.84
+
+
+def _name_levels() -> list[pl.Expr]:
+    """Levels of ``first`` and ``last``; given name and surname written the other way round
+    ("Smith John") are one ``swapped`` level of the surname, the given name then not compared."""
     first_l, first_r = pl.col("first_key_l"), pl.col("first_key_r")
     shorter = pl.min_horizontal(first_l.str.len_chars(), first_r.str.len_chars())
     # Diminutives the table lacks: "Barb"/"Barbara" (prefix), "Liam"/"William" (suffix).
@@ -280,6 +282,76 @@ def comparison_levels(
         last_l.str.split(" ").list.set_intersection(last_r.str.split(" ")).list.len() > 0
     )
     last_long = pl.min_horizontal(last_l.str.len_chars(), last_r.str.len_chars()) >= 4
+    # Each cross comparison close: the given name of one is the surname of the other.
+    cross = (pl.col("cross_lr") >= NAME_TYPO_JW) & (pl.col("cross_rl") >= NAME_TYPO_JW)
+    straight_first = _same("first_key") | (pl.col("first_jw") >= NAME_TYPO_JW)
+    swapped = _both("first_key") & _both("last_fold") & cross & straight_first.not_()
+    first = _level(
+        [
+            (_same("first_key"), "exact"),
+            (pl.col("is_nickname").fill_null(False) | diminutive, "nickname"),
+            (initial, "initial"),
+            (
+                (shorter >= 3) & ((pl.col("first_dl") <= 1) | (pl.col("first_jw") >= NAME_TYPO_JW)),
+                "typo",
+            ),
+            ((shorter >= 3) & (pl.col("first_jw") >= NAME_FUZZY_JW), "fuzzy"),
+        ],
+        _both("first_key"),
+    )
+    last = _level(
+        [
+            (_same("last_fold"), "exact"),
+            (swapped, "swapped"),
+            (last_long & ((pl.col("last_dl") <= 1) | (pl.col("last_jw") >= NAME_TYPO_JW)), "typo"),
+            (last_parts_overlap, "part"),
+            (last_long & (pl.col("last_jw") >= NAME_FUZZY_JW), "fuzzy"),
+        ],
+        _both("last_key"),
+    )
+    return [
+        pl.when(swapped.fill_null(False)).then(None).otherwise(first).alias("first_level"),
+        last.alias("last_level"),
+    ]
+
+
+def comparison_levels(
+    pairs: pl.DataFrame, attributes: pl.DataFrame, nicknames: pl.DataFrame
+) -> pl.DataFrame:
+    """``pairs`` (row_l, row_r into ``attributes``, ...) with both records' attributes and one
+    ``<feature>_level`` column per feature. ``nicknames`` is the ``nickname_relation`` of the
+    given names."""
+    frame = _pair_frame(pairs, attributes)
+    frame = _with_cpdist(frame, "first_key", DamerauLevenshtein.distance, "first_dl")
+    frame = _with_cpdist(frame, "first_key", JaroWinkler.normalized_similarity, "first_jw")
+    frame = _with_cpdist(frame, "last_key", JaroWinkler.normalized_similarity, "last_jw")
+    frame = _with_cpdist(frame, "last_key", DamerauLevenshtein.distance, "last_key_dl")
+    frame = _with_cpdist(frame, "last_fold", DamerauLevenshtein.distance, "last_fold_dl")
+    similar = JaroWinkler.normalized_similarity
+    frame = _cpdist(frame, "first_key_l", "last_fold_r", similar, "cross_lr")
+    frame = _cpdist(frame, "last_fold_l", "first_key_r", similar, "cross_rl")
+    # Equal values are not scored by _cpdist: an exact cross match is similarity 1.
+    frame = frame.with_columns(
+        pl.when(pl.col("first_key_l") == pl.col("last_fold_r"))
+        .then(1.0)
+        .otherwise(pl.col("cross_lr"))
+        .alias("cross_lr"),
+        pl.when(pl.col("last_fold_l") == pl.col("first_key_r"))
+        .then(1.0)
+        .otherwise(pl.col("cross_rl"))
+        .alias("cross_rl"),
+    )
+    frame = _with_cpdist(frame, "company_key", fuzz.token_set_ratio, "company_ratio")
+    frame = _with_cpdist(frame, "title_key", fuzz.token_set_ratio, "title_ratio")
+    frame = _with_cpdist(frame, "city_key", JaroWinkler.normalized_similarity, "city_jw")
+    frame = _with_cpdist(frame, "postcode_key", DamerauLevenshtein.distance, "postcode_dl")
+    # A typo may hide in either spelling: "mller" is one edit from "muller", not "mueller".
+    frame = frame.with_columns(
+        pl.min_horizontal("last_key_dl", "last_fold_dl").alias("last_dl")
+    ).drop("last_key_dl", "last_fold_dl")
+    frame = frame.join(
+        nicknames, on=["first_key_l", "first_key_r"], how="left", maintain_order="left"
+    )
     comp_l, comp_r = pl.col("company_key_l"), pl.col("company_key_r")
     company_similar = (
         (pl.col("company_ratio") >= 90)
@@ -289,18 +361,16 @@ def comparison_levels(
         | (comp_r == pl.col("company_initials_l"))
     )
     year_gap = (pl.col("class_year_l").cast(pl.Int32) - pl.col("class_year_r")).abs()
+    same_length = (
+        pl.col("postcode_key_l").str.len_chars() == pl.col("postcode_key_r").str.len_chars()
+    )
+    local_same = (pl.col("email_local_l") == pl.col("email_local_r")).fill_null(False)
     return frame.with_columns(
         _level([(_same("profile_key"), "exact")], _both("profile_key")).alias("profile_level"),
-        _level([(_same("email_key"), "exact")], _both("email_key")).alias("email_level"),
-        _level(
-            [
-                (_same("first_key"), "exact"),
-                (pl.col("is_nickname").fill_null(False) | diminutive, "nickname"),
-                (initial, "initial"),
-                ((shorter >= 3) & (pl.col("first_dl") <= 1), "typo"),
-            ],
-            _both("first_key"),
-        ).alias("first_level"),
+        _level([(_same("email_key"), "exact"), (local_same, "local")], _both("email_key")).alias(
+            "email_level"
+        ),
+        *_name_levels(),
         _level(
             [
                 (
@@ -312,160 +382,165 @@ def comparison_levels(
         ).alias("middle_level"),
         _level(
             [
-                (_same("last_fold"), "exact"),
-                (
-                    last_long & ((pl.col("last_dl") <= 1) | (pl.col("last_jw") >= 0.94)),
-                    "typo",
-                ),
-                (last_parts_overlap, "part"),
+                (_same("company_key"), "exact"),
+                (_same("company_family"), "family"),
+                (company_similar, "similar"),
             ],
-            _both("last_key"),
-        ).alias("last_level"),
-        _level(
-            [(_same("company_key"), "exact"), (company_similar, "similar")],
             _both("company_key"),
         ).alias("company_level"),
         _level(
-            [(_same("title_key"), "exact"), (pl.col("title_ratio") >= 90, "similar")],
+            [(_same("title_key"), "exact"), (pl.col("title_ratio") >= 85, "similar")],
             _both("title_key"),
         ).alias("title_level"),
         _level(
             [(_same("class_year"), "exact"), (year_gap == 1, "near")], _both("class_year")
         ).alias("class_year_level"),
+        _level(
+            [(_same("city_key"), "exact"), (pl.col("city_jw") >= 0.9, "typo")], _both("city_key")
+        ).alias("city_level"),
+        _level([(_same("region_key"), "exact")], _both("region_key")).alias("region_level"),
+        _level(
+            [
+                (_same("postcode_key"), "exact"),
+                (same_length & (pl.col("postcode_dl") <= 1), "typo"),
+            ],
+            _both("postcode_key"),
+        ).alias("postcode_level"),
     )
-
-
-def _sample_pairs(record_ids: pl.Series, size: int, seed: int) -> pl.DataFrame:
-    """A reproducible random sample of distinct record pairs (as record ids)."""
-    ids = record_ids.sort()
-    n = ids.len()
-    rng = np.random.default_rng(seed)
-    left = rng.integers(0, n, size=size)
-    right = rng.integers(0, n, size=size)
-    keep = left != right
-    left, right = np.minimum(left[keep], right[keep]), np.maximum(left[keep], right[keep])
-    return pl.DataFrame({"record_id_l": ids.gather(left), "record_id_r": ids.gather(right)}).unique(
-        maintain_order=True
-    )
-
-
-def u_probabilities(
-    attributes: pl.DataFrame,
-    settings: MatchSettings = DEFAULT_SETTINGS,
-    nicknames: pl.DataFrame | None = None,
-) -> dict[str, dict[str, float]]:
-    """Per feature and level: its share among random pairs where both values are present."""
-    n = attributes.height
-    if n < 2:
-        return {f.name: dict.fromkeys(f.m, 0.5) for f in settings.features}
-    size = min(SAMPLE_PAIRS, n * (n - 1))
-    sample = comparison_levels(
-        _sample_pairs(attributes["record_id"], size, SAMPLE_SEED), attributes, nicknames
-    )
-    result: dict[str, dict[str, float]] = {}
-    for feature in settings.features:
-        levels = sample.get_column(f"{feature.name}_level").drop_nulls()
-        counts = dict(levels.value_counts().iter_rows())
-        total = max(levels.len(), 1)
-        # Half an observation for a level never seen among strangers: rare, not impossible.
-        result[feature.name] = {
-            level: max(counts.get(level, 0), 0.5) / max(total, 1) for level in feature.m
-        }
-    return result
-
-
-def _feature_weight(feature: Feature, u: dict[str, float]) -> pl.Expr:
-    """Bits of evidence for each pair's level of ``feature`` (0 when not comparable).
-
-    Exact agreement weighs log2(m / tf(value)); for a value built from the name, when given name
-    and surname agree as well, tf is taken among the records with that name (an email made of
-    a common name is shared by strangers: "michael.smith@novartis.com"), since the names'
-    weights already hold what the value repeats. Near agreement (nickname, typo, similar) weighs
-    log2(m / u) with u at least the rarer value's frequency: "Hill" and "Hall" are one letter
-    apart and both common, so that is weak evidence; "Jonhson" is a typo of a common name and
-    its rarity makes it strong, but never stronger than agreeing on "johnson" itself.
-    """
-    level = pl.col(f"{feature.name}_level")
-    by_level: list[pl.Expr] = []
-    for name, m in feature.m.items():
-        if feature.tf_column is None or name == "different":
-            by_level.append(pl.when(level == name).then(pl.lit(math.log2(m / u[name]))))
-            continue
-        tf_l, tf_r = pl.col(f"{feature.tf_column}_tf_l"), pl.col(f"{feature.tf_column}_tf_r")
-        if name == feature.tf_level:
-            chance = tf_l
-            if feature.built_from_name:
-                names_agree = pl.col("first_level").is_in(["exact", "nickname"]) & pl.col(
-                    "last_level"
-                ).is_in(["exact", "typo"])
-                among_name = pl.max_horizontal(
-                    f"{feature.tf_column}_name_tf_l", f"{feature.tf_column}_name_tf_r"
-                )
-                # Capped at m: agreeing is never evidence against (a name only one person has).
-                chance = (
-                    pl.when(names_agree & among_name.is_not_null())
-                    .then(pl.min_horizontal(pl.max_horizontal(among_name, tf_l), m))
-                    .otherwise(tf_l)
-                )
-            by_level.append(pl.when(level == name).then(math.log2(m) - chance.log(base=2)))
-        else:
-            chance = pl.max_horizontal(pl.min_horizontal(tf_l, tf_r), pl.lit(u[name]))
-            # Never more than exact agreement on the commoner of the two values would give.
-            ceiling = math.log2(feature.m[feature.tf_level]) - pl.max_horizontal(tf_l, tf_r).log(
-                base=2
-            )
-            near = pl.min_horizontal(math.log2(m) - chance.log(base=2), ceiling)
-            by_level.append(pl.when(level == name).then(near))
-    weight = pl.coalesce(*by_level, pl.lit(0.0))
-    if feature.name == "profile":
-        weight = pl.when(level == "different").then(pl.lit(VETO_WEIGHT)).otherwise(weight)
-    return weight
-
-
-def prior_weight(records: int) -> float:
-    """log2 prior odds that two records are one person: one expected duplicate per record."""
-    if records < 2:
-        return 0.0
-    probability = 1.0 / (records - 1)
-    return math.log2(probability / (1.0 - probability)) if probability < 1 else 0.0
 
 
 @dataclass(frozen=True)
-class Scorer:
-    """Everything scoring needs that does not depend on the pairs: the records' attributes (in
-    record_id order, so blocking's row numbers index them) with term frequencies, the
-    u-probabilities, the nickname relation and the prior."""
+class Chances:
+    """Per pair and feature, what u-probability its level is weighed against.
+
+    ``level``: the level's index into the feature's levels (-1: not compared); ``log_u``: log2
+    of the pair's own u (its value's frequency for exact agreement); ``log_cap``: for near
+    levels of a term-frequency feature, log2 of the commoner value's frequency (the weight may
+    not exceed exact agreement on it), else NaN; ``floor_zero``: agreement on a value built
+    from the name, which is never evidence against."""
+
+    level: dict[str, np.ndarray]
+    log_u: dict[str, np.ndarray]
+    log_cap: dict[str, np.ndarray]
+    floor_zero: dict[str, np.ndarray]
+
+
+def pair_chances(
+    levels: pl.DataFrame, u: dict[str, dict[str, float]], settings: MatchSettings
+) -> Chances:
+    """The ``Chances`` of compared pairs (``comparison_levels`` output with the term
+    frequency columns of both records)."""
+    level: dict[str, np.ndarray] = {}
+    log_u: dict[str, np.ndarray] = {}
+    log_cap: dict[str, np.ndarray] = {}
+    floor_zero: dict[str, np.ndarray] = {}
+    names_agree = pl.col("first_level").is_in(["exact", "nickname"]) & pl.col("last_level").is_in(
+        ["exact", "typo"]
+    )
+    for feature in settings.features:
+        column = pl.col(f"{feature.name}_level")
+        index = column.replace_strict(
+            list(feature.levels),
+            list(range(len(feature.levels))),
+            default=-1,
+            return_dtype=pl.Int8,
+        ).fill_null(-1)
+        base = column.replace_strict(
+            list(feature.levels), [u[feature.name][lv] for lv in feature.levels],
+            default=1.0, return_dtype=pl.Float64,
+        ).fill_null(1.0)  # fmt: skip
+        chance = base
+        cap = pl.lit(None, dtype=pl.Float64)
+        floor = pl.lit(False)
+        if feature.tf_column is not None:
+            tf_l = pl.col(f"{feature.tf_column}_tf_l")
+            tf_r = pl.col(f"{feature.tf_column}_tf_r")
+            exact_chance = tf_l
+            near = column.is_in(
+                [lv for lv in feature.levels if lv not in (feature.tf_level, "different")]
+            )
+            others = pl.min_horizontal(
+                f"{feature.tf_column}_tf_others_l", f"{feature.tf_column}_tf_others_r"
+            )
+            near_chance = pl.max_horizontal(others, base)
+            if feature.built_from_name:
+                # The names already said what the value repeats: weigh it among the records
+                # sharing the name (exact value, or its local part at another domain).
+                tf = feature.tf_column
+                among = pl.max_horizontal(f"{tf}_name_tf_l", f"{tf}_name_tf_r")
+                local = pl.max_horizontal(f"{tf}_local_name_tf_l", f"{tf}_local_name_tf_r")
+                shared = names_agree & among.is_not_null()
+                exact_chance = pl.when(shared).then(pl.max_horizontal(among, tf_l)).otherwise(tf_l)
+                near_chance = (
+                    pl.when(shared & local.is_not_null())
+                    .then(pl.max_horizontal(local, near_chance))
+                    .otherwise(near_chance)
+                )
+                floor = (column != "different") & shared.fill_null(False)
+            chance = (
+                pl.when(column == feature.tf_level)
+                .then(exact_chance)
+                .when(near)
+                .then(near_chance)
+                .otherwise(base)
+            )
+            cap = pl.when(near).then(pl.max_horizontal(tf_l, tf_r).log(base=2))
+        values = levels.select(
+            index.alias("level"),
+            chance.fill_null(1.0).log(base=2).alias("log_u"),
+            cap.cast(pl.Float64).alias("log_cap"),
+            floor.fill_null(False).alias("floor"),
+        )
+        level[feature.name] = values["level"].to_numpy()
+        log_u[feature.name] = values["log_u"].to_numpy()
+        log_cap[feature.name] = values["log_cap"].fill_null(np.nan).to_numpy()
+        floor_zero[feature.name] = values["floor"].to_numpy()
+    return Chances(level, log_u, log_cap, floor_zero)
+
+
+def feature_weights(
+    chances: Chances, m: dict[str, dict[str, float]], settings: MatchSettings
+) -> dict[str, np.ndarray]:
+    """Bits of evidence per pair and feature (0 where not compared): log2(m / u) with the pair's
+    own u, near levels capped at exact agreement on the commoner value, agreement on a value
+    built from the name at least 0, a profile mismatch the veto."""
+    weights: dict[str, np.ndarray] = {}
+    for feature in settings.features:
+        log_m = np.log2(np.array([m[feature.name][lv] for lv in feature.levels]))
+        index = chances.level[feature.name]
+        compared = index >= 0
+        weight = np.where(compared, log_m[np.maximum(index, 0)] - chances.log_u[feature.name], 0.0)
+        cap = log_m[feature.levels.index(feature.tf_level)] - chances.log_cap[feature.name]
+        weight = np.where(np.isnan(cap), weight, np.minimum(weight, cap))
+        weight = np.where(chances.floor_zero[feature.name], np.maximum(weight, 0.0), weight)
+        if feature.name == "profile":
+            weight = np.where(index == feature.levels.index("different"), VETO_WEIGHT, weight)
+        weights[feature.name] = weight
+    return weights
+
+
+@dataclass(frozen=True)
+class Comparer:
+    """Everything comparing needs that does not depend on the pairs: the records' attributes
+    (in record_id order, so blocking's row numbers index them) with term frequencies, and the
+    nickname relation of their given names."""
 
     attributes: pl.DataFrame
     nicknames: pl.DataFrame
-    u: dict[str, dict[str, float]]
-    prior: float
     settings: MatchSettings
 
     @classmethod
-    def for_records(cls, keyed: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS) -> Scorer:
+    def for_records(
+        cls, keyed: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS
+    ) -> Comparer:
         attributes = with_term_frequencies(comparison_attributes(keyed), settings)
-        nicknames = nickname_relation(attributes["first_key"])
-        u = u_probabilities(attributes, settings, nicknames)
-        return cls(attributes, nicknames, u, prior_weight(keyed.height), settings)
+        return cls(attributes, nickname_relation(attributes["first_key"]), settings)
 
-    def score(self, pairs: pl.DataFrame) -> pl.DataFrame:
-        """``pairs`` with each feature's level and weight (``w_<feature>``, bits), the prior,
-        ``match_weight`` (their sum) and ``match_score`` (the posterior probability)."""
-        frame = comparison_levels(pairs, self.attributes, self.nicknames)
-        features = self.settings.features
-        weights = [_feature_weight(f, self.u[f.name]).alias(f"w_{f.name}") for f in features]
-        scored = frame.with_columns(weights).with_columns(pl.lit(self.prior).alias("prior_weight"))
-        total = pl.sum_horizontal(
-            pl.col("prior_weight"), *[pl.col(f"w_{f.name}") for f in features]
-        )
-        return scored.with_columns(total.alias("match_weight")).with_columns(
-            (1.0 / (1.0 + pl.lit(2.0).pow(-pl.col("match_weight")))).alias("match_score")
-        )
+    def levels(self, pairs: pl.DataFrame) -> pl.DataFrame:
+        """``pairs`` (row_l, row_r, ...) with every attribute of both records and each
+        feature's level."""
+        return comparison_levels(pairs, self.attributes, self.nicknames)
 
 
-def score_pairs(
-    pairs: pl.DataFrame, keyed: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS
-) -> pl.DataFrame:
-    """Candidate ``pairs`` scored as ``Scorer.score`` says, against the records ``keyed``."""
-    return Scorer.for_records(keyed, settings).score(pairs)
+def log2_odds(probability: float) -> float:
+    return math.log2(probability / (1.0 - probability))

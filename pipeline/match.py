@@ -32,13 +32,21 @@ import hashlib
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
 from pipeline.blocking import candidate_rows, rule_names
 from pipeline.cluster import cluster_rows, held_apart, link_components
-from pipeline.compare import DEFAULT_SETTINGS, VETO_WEIGHT, MatchSettings, Scorer
+from pipeline.compare import (
+    DEFAULT_SETTINGS,
+    VETO_WEIGHT,
+    Comparer,
+    MatchSettings,
+    feature_weights,
+    pair_chances,
+)
+from pipeline.estimate import Parameters, choose_threshold, estimate_parameters, u_probabilities
 from pipeline.schema import SourceKind
 
 log = logging.getLogger(__name__)
@@ -74,8 +82,12 @@ class MatchResult:
     clusters: pl.DataFrame
     evidence: pl.DataFrame
     candidate_pairs: int = 0
-    # Wall seconds per step: block, compare (scoring), cluster, evidence (and person ids).
+    # Wall seconds per step: block, estimate, compare (scoring), cluster, evidence.
     steps: dict[str, float] = field(default_factory=dict)
+    # What was learned: m, u and weight per feature and level (``Parameters.frame``), and the
+    # run's prior, threshold and estimation figures (one row).
+    parameters: pl.DataFrame = field(default_factory=pl.DataFrame)
+    model: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def person_id_for(anchor: str) -> str:
@@ -195,23 +207,45 @@ def _worth_keeping() -> pl.Expr:
     return (weight >= floor) | shared_key.fill_null(False)
 
 
+def score_pairs(comparer: Comparer, parameters: Parameters, pairs: pl.DataFrame) -> pl.DataFrame:
+    """``pairs`` (row_l, row_r, ...) with each feature's level and weight (``w_<feature>``,
+    bits), the prior, ``match_weight`` (their sum) and ``match_score`` (the posterior)."""
+    settings = comparer.settings
+    frame = comparer.levels(pairs)
+    weights = feature_weights(pair_chances(frame, parameters.u, settings), parameters.m, settings)
+    frame = frame.with_columns(
+        *[pl.Series(f"w_{name}", values, dtype=pl.Float64) for name, values in weights.items()],
+        pl.lit(parameters.prior).alias("prior_weight"),
+    )
+    total = pl.sum_horizontal(
+        pl.col("prior_weight"), *[pl.col(f"w_{f.name}") for f in settings.features]
+    )
+    return frame.with_columns(total.alias("match_weight")).with_columns(
+        (1.0 / (1.0 + pl.lit(2.0).pow(-pl.col("match_weight")))).alias("match_score")
+    )
+
+
 def _score_all(
-    scorer: Scorer, rows: pl.DataFrame, settings: MatchSettings
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+    comparer: Comparer, parameters: Parameters, rows: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, float]:
     """Score candidate ``rows`` chunk by chunk; returns the pairs kept as evidence (score at
-    least ``EVIDENCE_MIN_SCORE``, every column) and the clear non-matches (row_l, row_r,
-    rule_order) that clustering must not put in one person."""
+    least ``EVIDENCE_MIN_SCORE``, every column), the clear non-matches (row_l, row_r,
+    rule_order) that clustering must not put in one person, and the sum of every pair's
+    posterior (the expected number of true pairs among the candidates)."""
+    settings = comparer.settings
     columns = _scored_columns(tuple(f.name for f in settings.features))
     kept: list[pl.DataFrame] = []
     clear: list[pl.DataFrame] = []
+    expected = 0.0
     for start in range(0, max(rows.height, 1), CHUNK_PAIRS):
-        scored = scorer.score(rows.slice(start, CHUNK_PAIRS))
+        scored = score_pairs(comparer, parameters, rows.slice(start, CHUNK_PAIRS))
         score = pl.col("match_score")
+        expected += float(scored["match_score"].sum() or 0.0)
         kept.append(scored.filter(_worth_keeping()).select(columns))
         clear.append(
             scored.filter(score < settings.cannot_link_below).select("row_l", "row_r", "rule_order")
         )
-    return pl.concat(kept), pl.concat(clear)
+    return pl.concat(kept), pl.concat(clear), expected
 
 
 def match_people(
@@ -241,10 +275,14 @@ def match_people(
 
     rows = candidate_rows(keyed)
     step("block")
-    scorer = Scorer.for_records(keyed, settings)
-    kept, clear = _score_all(scorer, rows, settings)
+    comparer = Comparer.for_records(keyed, settings)
+    parameters = estimate_parameters(comparer, rows, u_probabilities(comparer))
+    step("estimate")
+    kept, clear, expected = _score_all(comparer, parameters, rows)
+    threshold = choose_threshold(kept["match_score"].to_numpy(), expected, settings)
+    parameters = replace(parameters, threshold=threshold)
     step("compare")
-    links = kept.filter(pl.col("match_score") >= settings.threshold)
+    links = kept.filter(pl.col("match_score") >= threshold)
     apart = held_apart(clear, link_components(meta.height, links))
     profiles, files = meta["profile_key"].to_list(), meta["connection_file"].to_list()
     roots, decided = cluster_rows(profiles, files, links, apart)
@@ -253,7 +291,8 @@ def match_people(
     extra = apart.join(kept.select("row_l", "row_r"), on=["row_l", "row_r"], how="anti")
     extra = clear.join(extra, on=["row_l", "row_r"], how="semi")
     if extra.height:
-        kept = pl.concat([kept, scorer.score(extra).select(kept.columns)]).sort("row_l", "row_r")
+        rescored = score_pairs(comparer, parameters, extra).select(kept.columns)
+        kept = pl.concat([kept, rescored]).sort("row_l", "row_r")
     root = pl.Series("root", roots, dtype=pl.Int64)
     left, right = kept["row_l"], kept["row_r"]
     # The outcome needs a few columns per pair: worked out on a narrow frame, so the wide
@@ -302,4 +341,16 @@ def match_people(
         evidence.height,
         ", ".join(f"{name} {seconds:.2f} s" for name, seconds in steps.items()),
     )
-    return MatchResult(clusters, evidence, rows.height, steps)
+    model = pl.DataFrame(
+        {
+            "records": [keyed.height],
+            "candidate_pairs": [rows.height],
+            "prior_bits": [parameters.prior],
+            "threshold": [parameters.threshold],
+            "expected_matches": [parameters.expected_matches],
+            "em_pairs": [parameters.em_pairs],
+            "em_rounds": [parameters.em_rounds],
+            "converged": [parameters.converged],
+        }
+    )
+    return MatchResult(clusters, evidence, rows.height, steps, parameters.frame(settings), model)

@@ -236,6 +236,13 @@ def parse_name(full_name: str | None, first_name: str | None, last_name: str | N
             # A middle name may sit in the full name only ("First", "Middle", "Last" columns).
             middle = _initials(given[1:]) or parse_name(full_name, None, None).middle
             return NameParts(given[0], middle, _surname_key(family))
+    elif (first_name or last_name) and len(_name_tokens(full_name or "")) <= 1:
+        # One name field filled and nothing more in the full name: the field says which it is.
+        if last_name:
+            family = _strip_titles(_name_tokens(last_name.split(",")[0]))
+            return NameParts(None, None, _surname_key(family))
+        given = _strip_titles(_name_tokens(first_name or ""))
+        return NameParts(given[0] if given else None, _initials(given[1:]), None)
     if not full_name:
         return NameParts(None, None, None)
     tokens = _strip_titles(_name_tokens(_natural_order(full_name)), keep=2)
@@ -320,4 +327,7 @@ def normalize_records(records: pl.DataFrame) -> pl.DataFrame:
         by_value("linkedin_url", profile_key).alias("profile_key"),
     )
     keyed = keyed.with_columns(_mapped("company_key", company_initials).alias("company_initials"))
-    return _name_parts(keyed)
+    # Imported here: the match keys are built from this module's name and company rules.
+    from pipeline.match_keys import with_match_keys
+
+    return with_match_keys(_name_parts(keyed))

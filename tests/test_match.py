@@ -212,7 +212,8 @@ def test_changed_surname_merges_on_email_but_not_on_name_and_company_alone() -> 
 
 def test_an_email_made_of_a_common_name_counts_less_than_its_rarity_says() -> None:
     # "james.smith@novartis.com" is built from the name: among the 12 James Smiths (10 in the
-    # background) two hold it, so it is worth log2(0.9 / (2 / 12)) bits on top of the names.
+    # background) two hold it, so it is worth log2(m / (2 / 12)) bits on top of the names, m
+    # being how often one person's records share an email, as estimated from these records.
     a = linkedin(1, "James", "Smith", email="james.smith@novartis.com")
     b = listed(1, "James Smith", email="James.Smith@novartis.com", class_year=1990)
     # A name only these two records have: the email repeats what the names said (0 bits).
@@ -220,7 +221,8 @@ def test_an_email_made_of_a_common_name_counts_less_than_its_rarity_says() -> No
     d = listed(2, "Ottoline Thornbury", email="o.thornbury@example.org")
     result, _ = match(a, b, c, d)
 
-    assert pair_evidence(result, a, b)["w_email"] == pytest.approx(math.log2(0.9 * 12 / 2))
+    m = result.parameters.filter((pl.col("feature") == "email") & (pl.col("level") == "exact"))
+    assert pair_evidence(result, a, b)["w_email"] == pytest.approx(math.log2(m["m"][0] * 12 / 2))
     assert pair_evidence(result, c, d)["w_email"] == pytest.approx(0.0, abs=1e-9)
     assert same_person(result, c, d)
 

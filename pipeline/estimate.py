@@ -1,0 +1,189 @@
+"""Parameter estimation: the matcher's weights learned from the records being matched.
+
+- u (how often a level occurs between different people): its share among a fixed-seed random
+  sample of record pairs; exact agreement is weighed by each value's own frequency instead.
+- m (how often a level occurs between two records of one person) and the share of pairs that
+  are one person: expectation-maximisation over the candidate pairs (a fixed-seed sample of
+  them when there are many). Each round weighs every pair with the current m, takes its
+  posterior probability of being one person, and sets m to the posterior-weighted share of each
+  level, with the settings' beliefs counted as ``prior_strength`` pairs: a tiny inbox keeps the
+  beliefs, thousands of pairs override them. u stays fixed, which anchors the "different
+  people" side of the mixture to what chance agreement really looks like.
+- The merge threshold: the posterior at which the F1 the model itself expects is highest
+  (expected true pairs = the sum of posteriors above it), so no ground truth is needed.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from pipeline.compare import Comparer, MatchSettings, feature_weights, log2_odds, pair_chances
+
+log = logging.getLogger(__name__)
+# Random record pairs drawn (with a fixed seed) to measure how often levels occur by chance.
+SAMPLE_PAIRS = 50_000
+SAMPLE_SEED = 20_261_122
+# Candidate pairs expectation-maximisation looks at (a fixed-seed sample beyond this).
+EM_PAIRS = 300_000
+EM_SEED = 20_261_125
+EM_MAX_ROUNDS = 60
+EM_TOLERANCE = 1e-5
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """What the matcher learned from the data: m and u per feature and level, the prior log2
+    odds that two records are one person, and the merge threshold."""
+
+    m: dict[str, dict[str, float]]
+    u: dict[str, dict[str, float]]
+    prior: float
+    threshold: float
+    expected_matches: float
+    em_pairs: int
+    em_rounds: int
+    converged: bool
+
+    def frame(self, settings: MatchSettings) -> pl.DataFrame:
+        """One row per feature and level: m, u, the belief m started from, and the weight in
+        bits (log2 m/u; for exact agreement on a value with term frequencies the weight is
+        log2 m / that value's frequency, so u there is the average chance)."""
+        rows = []
+        for feature in settings.features:
+            for level in feature.levels:
+                m, u = self.m[feature.name][level], self.u[feature.name][level]
+                per_value = feature.tf_column is not None and level != "different"
+                rows.append(
+                    {
+                        "feature": feature.name,
+                        "level": level,
+                        "m": m,
+                        "u": u,
+                        "weight_bits": math.log2(m / u),
+                        "m_prior": feature.m[level],
+                        "learned": feature.learned,
+                        "term_frequency": per_value,
+                    }
+                )
+        return pl.DataFrame(rows)
+
+
+def _sample_rows(records: int, size: int, seed: int) -> pl.DataFrame:
+    """A reproducible random sample of distinct record pairs, as rows (row_l < row_r)."""
+    rng = np.random.default_rng(seed)
+    left = rng.integers(0, records, size=size)
+    right = rng.integers(0, records, size=size)
+    keep = left != right
+    low, high = np.minimum(left[keep], right[keep]), np.maximum(left[keep], right[keep])
+    return pl.DataFrame({"row_l": low.astype(np.uint32), "row_r": high.astype(np.uint32)}).unique(
+        maintain_order=True
+    )
+
+
+def u_probabilities(comparer: Comparer) -> dict[str, dict[str, float]]:
+    """Per feature and level: its share among random pairs where both values are present;
+    for exact agreement on a term-frequency column, the chance two random values agree
+    (the sum of squared value frequencies), which the sample cannot measure for rare values."""
+    settings, attributes = comparer.settings, comparer.attributes
+    n = attributes.height
+    if n < 2:
+        return {f.name: dict.fromkeys(f.levels, 0.5) for f in settings.features}
+    sample = comparer.levels(_sample_rows(n, min(SAMPLE_PAIRS, n * (n - 1)), SAMPLE_SEED))
+    result: dict[str, dict[str, float]] = {}
+    for feature in settings.features:
+        levels = sample.get_column(f"{feature.name}_level").drop_nulls()
+        counts = dict(levels.value_counts().iter_rows())
+        total = max(levels.len(), 1)
+        # Half an observation for a level never seen among strangers: rare, not impossible.
+        shares = {level: max(counts.get(level, 0), 0.5) / total for level in feature.levels}
+        if feature.tf_column is not None:
+            values = attributes.get_column(feature.tf_column).drop_nulls()
+            if values.len():
+                frequency = values.value_counts()["count"].cast(pl.Float64) / values.len()
+                shares[feature.tf_level] = max(float((frequency**2).sum()), 1e-9)
+        result[feature.name] = shares
+    return result
+
+
+def _sample_candidates(rows: pl.DataFrame) -> pl.DataFrame:
+    if rows.height <= EM_PAIRS:
+        return rows.select("row_l", "row_r")
+    return rows.select("row_l", "row_r").sample(EM_PAIRS, seed=EM_SEED).sort("row_l", "row_r")
+
+
+def choose_threshold(scores: np.ndarray, total: float, settings: MatchSettings) -> float:
+    """The posterior at which expected F1 is highest: with pairs taken from the most probable
+    down, expected true pairs are the sum of their posteriors, expected real pairs ``total``."""
+    if settings.threshold is not None:
+        return settings.threshold
+    low, high = settings.threshold_range
+    if scores.size == 0 or total <= 0:
+        return 0.5
+    ordered = np.sort(scores)[::-1]
+    expected_true = np.cumsum(ordered)
+    f1 = 2 * expected_true / (np.arange(1, ordered.size + 1) + total)
+    best = int(np.argmax(f1))
+    return float(min(max(ordered[best], low), high))
+
+
+def estimate_parameters(
+    comparer: Comparer, candidates: pl.DataFrame, u: dict[str, dict[str, float]]
+) -> Parameters:
+    """m and the prior by expectation-maximisation over ``candidates`` (row_l, row_r), with u
+    fixed; the threshold is chosen later, from every pair's posterior (``choose_threshold``)."""
+    settings = comparer.settings
+    records = comparer.attributes.height
+    all_pairs = max(records * (records - 1) / 2, 1.0)
+    m = {f.name: dict(f.m) for f in settings.features}
+    # Start from one expected duplicate per record.
+    believed = matches = max(records / 2, 1.0)
+    sample = _sample_candidates(candidates)
+    if sample.height == 0:
+        prior = log2_odds(min(max(matches / all_pairs, 1e-12), 0.5))
+        return Parameters(m, u, prior, 0.5, matches, 0, 0, True)
+    scale = candidates.height / sample.height
+    chances = pair_chances(comparer.levels(sample), u, settings)
+    kappa = settings.prior_strength
+    rounds, converged = 0, False
+    prior = log2_odds(min(max(matches / all_pairs, 1e-12), 0.5))
+    while rounds < EM_MAX_ROUNDS:
+        rounds += 1
+        weights = feature_weights(chances, m, settings)
+        total = prior + np.sum(list(weights.values()), axis=0)
+        posterior = 1.0 / (1.0 + np.exp2(-np.clip(total, -60, 60)))
+        change = 0.0
+        for feature in settings.features:
+            if not feature.learned:
+                continue
+            index = chances.level[feature.name]
+            compared = float(posterior[index >= 0].sum())
+            updated = {}
+            for position, level in enumerate(feature.levels):
+                observed = float(posterior[index == position].sum())
+                updated[level] = (observed + kappa * feature.m[level]) / (compared + kappa)
+            change = max(change, *(abs(updated[k] - m[feature.name][k]) for k in updated))
+            m[feature.name] = updated
+        # The starting belief counts as ``prior_strength`` pairs here too, so that a handful
+        # of candidate pairs cannot talk the share of duplicates down to nothing.
+        observed_matches = float(posterior.sum()) * scale
+        matches = (observed_matches * sample.height + kappa * believed) / (sample.height + kappa)
+        new_prior = log2_odds(min(max(matches / all_pairs, 1e-12), 0.5))
+        change = max(change, abs(new_prior - prior) / 10)
+        prior = new_prior
+        if change < EM_TOLERANCE:
+            converged = True
+            break
+    log.info(
+        "estimate: %d candidate pairs (%d in EM), %.0f expected matches, %d rounds%s",
+        candidates.height,
+        sample.height,
+        matches,
+        rounds,
+        "" if converged else " (not converged)",
+    )
+    return Parameters(m, u, prior, 0.5, matches, sample.height, rounds, converged)
