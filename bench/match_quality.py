@@ -207,12 +207,18 @@ def best_threshold_quality(predictions: pl.DataFrame, truth: pl.DataFrame) -> Qu
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own peak RSS. Not ru_maxrss: on Linux a child started by fork and exec
+    inherits its parent's high-water mark there, so it reported the benchmark's own size."""
+    return _status_mb("VmHWM:") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _current_mb() -> float:
+    return _status_mb("VmRSS:")
+
+
+def _status_mb(field_name: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field_name):
             return int(line.split()[1]) / 1024
     return 0.0
 
