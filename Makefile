@@ -47,7 +47,7 @@ bench: $(STAMP) ## Scale 10k/100k/1M, matching quality, Splink beside ours at 10
 
 bench-quick: $(STAMP) ## Benchmark smoke run on a tiny world, no reference (seconds)
 	$(BIN)/python -m bench.run --quick
-bench-match: $(STAMP) ## Matching quality and speed beside Splink (bench/out/match_quality.json)
+bench-match: $(STAMP) ## Ours beside Splink: FEBRL1-4 and worlds clean/today/heavy (bench/out/match_quality.json)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.match_quality
 

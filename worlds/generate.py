@@ -5,7 +5,15 @@ a seeker, and the files that describe them: a LinkedIn export ZIP with its quirk
 directory CSVs with stale employers and nicknames, and saved team pages. ``truth.csv`` beside
 the inbox says which real person and industry each source row is.
 
+How dirty the files are is a noise profile (``NOISE``): ``today`` (the default, the noise this
+generator has always had: the same seed gives the same bytes), ``clean`` (every source spells a
+person the same way and shows their current employer) and ``heavy`` (typos, swapped first and
+last names, blank fields, stale employers, personal email addresses, nicknames). The people are
+the same under every profile; only what the files say about them differs.
+
     python -m worlds.generate --out data/sample --people 60 --seed 7
+    python -m worlds.generate --out /tmp/heavy --people 2000 --sources linkedin,alumni,team \
+        --noise heavy
 """
 
 from __future__ import annotations
@@ -49,6 +57,104 @@ LINKEDIN_NOTES = (
     "missing. You will only see email addresses for connections who have allowed their "
     'connections to see or download their email address using this setting."'
 )
+
+
+@dataclass(frozen=True)
+class Noise:
+    """How far a world's files stray from the truth and from each other (probabilities per row).
+
+    The kinds of noise only ``heavy`` has are drawn from a second random stream, so a profile
+    without them draws from the main stream exactly as the generator always did."""
+
+    # A directory row has the formal first name rather than the one the person goes by.
+    formal_first_name: float
+    # A directory surname has two letters transposed / is in capitals / lost its accents.
+    surname_typo: float
+    capitals: float
+    accents_dropped: float
+    # Directories may show an employer the person has left (each at its own rate).
+    stale_employers: bool
+    # The CRM directory cut the end off some emails ('jane.doe@pfizer'); the reader drops them.
+    broken_emails: bool
+    # Heavy only (the second stream): a typo in the first name; first and last name in each
+    # other's columns; each of employer, title, email, class year and city left blank; a
+    # personal address instead of (or where there was no) work one; LinkedIn still showing the
+    # previous employer; a directory showing it where it otherwise would not.
+    first_name_typo: float = 0.0
+    swapped_names: float = 0.0
+    missing_field: float = 0.0
+    personal_email: float = 0.0
+    stale_linkedin: float = 0.0
+    extra_stale: float = 0.0
+
+
+NOISE: dict[str, Noise] = {
+    "clean": Noise(
+        formal_first_name=0.0,
+        surname_typo=0.0,
+        capitals=0.0,
+        accents_dropped=0.0,
+        stale_employers=False,
+        broken_emails=False,
+    ),
+    "today": Noise(
+        formal_first_name=0.85,
+        surname_typo=0.05,
+        capitals=0.05,
+        accents_dropped=0.04,
+        stale_employers=True,
+        broken_emails=True,
+    ),
+    "heavy": Noise(
+        formal_first_name=0.5,
+        surname_typo=0.12,
+        capitals=0.08,
+        accents_dropped=0.06,
+        stale_employers=True,
+        broken_emails=True,
+        first_name_typo=0.08,
+        swapped_names=0.06,
+        missing_field=0.15,
+        personal_email=0.35,
+        stale_linkedin=0.15,
+        extra_stale=0.3,
+    ),
+}
+PERSONAL_DOMAINS = ("gmail.com", "yahoo.com", "outlook.com", "icloud.com")
+
+
+@dataclass
+class Draws:
+    """What writing one world's files draws on: the main random stream, the noise profile and
+    the second stream its heavy-only kinds of noise draw from."""
+
+    rng: random.Random
+    noise: Noise
+    extra: random.Random
+
+    def chance(self, probability: float) -> bool:
+        """A heavy-only kind of noise happens (never drawn when its probability is 0)."""
+        return probability > 0 and self.extra.random() < probability
+
+    def blank(self, value: str) -> str:
+        return "" if self.chance(self.noise.missing_field) else value
+
+    def email(self, person: Person) -> str | None:
+        """The address a directory has for the person: their work one, or a personal one."""
+        if not self.chance(self.noise.personal_email):
+            return person.email
+        first = person.first.encode("ascii", "ignore").decode().lower()
+        last = person.last.encode("ascii", "ignore").decode().lower().replace("'", "")
+        local = self.extra.choice(
+            (f"{first}.{last}", f"{first}{last}", f"{first[:1]}{last}", f"{first}_{last}")
+        )
+        digits = str(self.extra.randrange(10, 99)) if self.extra.random() < 0.4 else ""
+        return f"{local}{digits}@{self.extra.choice(PERSONAL_DOMAINS)}"
+
+    def directory_employer(self, person: Person, employer: str) -> str:
+        if person.previous_company and self.chance(self.noise.extra_stale):
+            return person.previous_company
+        return employer
 
 
 @dataclass
@@ -205,7 +311,8 @@ def _connected_on(rng: random.Random) -> str:
     return day.strftime("%d %b %Y") if rng.random() < 0.7 else day.strftime("%d-%b-%y")
 
 
-def linkedin_export(rng: random.Random, people: list[Person], truth: Truth, out: Path) -> None:
+def linkedin_export(draws: Draws, people: list[Person], truth: Truth, out: Path) -> None:
+    rng = draws.rng
     connections = [p for p in people if rng.random() < 0.45]
     name = f"Basic_LinkedInDataExport_{EXPORT_DATE:%m-%d-%Y}.zip"
     member = "Connections.csv"
@@ -217,13 +324,16 @@ def linkedin_export(rng: random.Random, people: list[Person], truth: Truth, out:
         email = person.email if rng.random() < 0.2 else ""
         if not email and rng.random() < 0.05:
             email = f"urn:li:member:{rng.randrange(10**8)}"
+        company = person.company
+        if person.previous_company and draws.chance(draws.noise.stale_linkedin):
+            company = person.previous_company
         rows.append(
             [
                 person.display_first,
                 person.last,
                 f"https://www.linkedin.com/in/{person.slug}",
                 email,
-                person.company,
+                company,
                 person.title,
                 _connected_on(rng),
             ]
@@ -335,24 +445,30 @@ def linkedin_export(rng: random.Random, people: list[Person], truth: Truth, out:
             archive.writestr(info, text, compress_type=zipfile.ZIP_DEFLATED)
 
 
-def _directory_name(rng: random.Random, person: Person) -> tuple[str, str]:
+def _directory_name(draws: Draws, person: Person) -> tuple[str, str]:
     """First and last name as an alumni office has them: formal, sometimes mangled."""
-    first = person.first if rng.random() < 0.85 else person.display_first
+    rng, noise = draws.rng, draws.noise
+    first = person.first if rng.random() < noise.formal_first_name else person.display_first
     last = person.last
     roll = rng.random()
-    if roll < 0.05:
+    if roll < noise.surname_typo:
         last = _typo(rng, last)
-    elif roll < 0.10:
+    elif roll < noise.surname_typo + noise.capitals:
         first, last = first.upper(), last.upper()
-    elif roll < 0.14:
+    elif roll < noise.surname_typo + noise.capitals + noise.accents_dropped:
         last = last.encode("ascii", "ignore").decode()
+    if draws.chance(noise.first_name_typo):
+        first = _typo(draws.extra, first)
+    if draws.chance(noise.swapped_names):
+        first, last = last, first
     return first, last
 
 
-def alumni_directories(rng: random.Random, people: list[Person], truth: Truth, out: Path) -> None:
+def alumni_directories(draws: Draws, people: list[Person], truth: Truth, out: Path) -> None:
     """Three directories of the seeker's school, each in another platform's convention, with the
     quirks real ones have: stale employers, nicknames, 2-digit and garbage years, post-nominal
     letters, invalid emails, values with commas and line breaks, three encodings."""
+    rng, noise, blank = draws.rng, draws.noise, draws.blank
     alumni = [p for p in people if p.school == SEEKER_SCHOOL]
     listed = [p for p in alumni if rng.random() < 0.85]
     listed += rng.sample(listed, k=len(listed) // 20)  # some are listed twice
@@ -363,13 +479,15 @@ def alumni_directories(rng: random.Random, people: list[Person], truth: Truth, o
     rows_a = []
     # Each quirk appears at a fixed row as well as at random, so even a small sample has it.
     for index, person in enumerate(listed[:third]):
-        first, last = _directory_name(rng, person)
+        first, last = _directory_name(draws, person)
         if index == 1 or rng.random() < 0.1:
             last = f"{last}, {rng.choice(('PhD', 'MBA', 'Jr.'))}"
-        employer = (
-            person.previous_company
-            if person.previous_company and rng.random() < 0.5
-            else rng.choice((person.company, *person.variants))
+        previous = person.previous_company if noise.stale_employers else None
+        employer = draws.directory_employer(
+            person,
+            previous
+            if previous and rng.random() < 0.5
+            else rng.choice((person.company, *person.variants)),
         )
         roll = 0.9 if index == 2 else 0.97 if index == 3 else rng.random()
         year = (
@@ -381,16 +499,17 @@ def alumni_directories(rng: random.Random, people: list[Person], truth: Truth, o
             if index == 3
             else rng.choice(("unknown", "20O8", "?", f"Class of {person.class_year}"))
         )
+        email = draws.email(person) or ""
         rows_a.append(
             [
                 first,
                 person.middle_initial or "",
                 last,
-                year,
-                employer,
-                person.title,
-                (person.email or "").upper() if rng.random() < 0.1 else person.email or "",
-                person.city,
+                blank(year),
+                blank(employer),
+                blank(person.title),
+                blank(email.upper() if rng.random() < 0.1 else email),
+                blank(person.city),
             ]
         )
         truth.add(name_a, len(rows_a), person)
@@ -413,24 +532,33 @@ def alumni_directories(rng: random.Random, people: list[Person], truth: Truth, o
     rows_b = []
     bad_email_written = False
     for index, person in enumerate(listed[third : 2 * third]):
-        first, last = _directory_name(rng, person)
+        first, last = _directory_name(draws, person)
         middle = f" {person.middle_initial}." if person.middle_initial else ""
         letters = (
             f", {rng.choice(('MBA', 'PhD', 'MD'))}" if index == 1 or rng.random() < 0.1 else ""
         )
-        employer = person.previous_company or person.company
+        previous = person.previous_company if noise.stale_employers else None
+        employer = draws.directory_employer(person, previous or person.company)
         title = person.title if index == 2 or rng.random() < 0.8 else ""
         if index == 2 or (title and rng.random() < 0.1):
             title = title.replace(" ", "\n", 1)  # a line break typed into the cell
-        email = person.email or ""
-        if email and (not bad_email_written or rng.random() < 0.1):
+        email = draws.email(person) or ""
+        if noise.broken_emails and email and (not bad_email_written or rng.random() < 0.1):
             email = email.rsplit(".", 1)[0]  # 'jane.doe@pfizer': the CRM never checked
             bad_email_written = True
         short = index == 3 or rng.random() < 0.2
         year = f"{person.class_year % 100:02d}" if short else str(person.class_year)
         if index == 3:
             year = "’" + year  # Excel's curly apostrophe: byte 0x92 in cp1252
-        rows_b.append([f"{last}, {first}{middle}{letters}", year, employer, title, email])
+        rows_b.append(
+            [
+                f"{last}, {first}{middle}{letters}",
+                blank(year),
+                blank(employer),
+                blank(title),
+                blank(email),
+            ]
+        )
         truth.add(name_b, len(rows_b), person)
     text_b = _csv_text(
         ["Name", "CLASS_OF", "Organization", "Position", "Preferred Email"], rows_b, delimiter=";"
@@ -448,7 +576,7 @@ def alumni_directories(rng: random.Random, people: list[Person], truth: Truth, o
     }
     rows_c = []
     for index, person in enumerate(listed[2 * third :]):
-        first, last = _directory_name(rng, person)
+        first, last = _directory_name(draws, person)
         middle = f" {person.middle_initial}." if person.middle_initial else ""
         with_letters = index in (1, 2) or rng.random() < 0.15
         letters = rng.choice((", PhD", " MBA", ", MD, MPH")) if with_letters else ""
@@ -460,20 +588,25 @@ def alumni_directories(rng: random.Random, people: list[Person], truth: Truth, o
             f"www.linkedin.com/in/{person.slug}",
             "",
         )[url_form]
+        year_c = (
+            f"{person.class_year % 100:02d}"
+            if index == 4 or rng.random() < 0.3
+            else str(person.class_year)
+        )
+        current = rng.random() < 0.7 or not noise.stale_employers
+        employer = person.company if current else person.previous_company or ""
         rows_c.append(
             [
                 f"{first}{middle} {last}{letters}",
-                f"{person.class_year % 100:02d}"
-                if index == 4 or rng.random() < 0.3
-                else person.class_year,
-                person.company if rng.random() < 0.7 else person.previous_company or "",
-                person.title,
+                blank(year_c),
+                blank(draws.directory_employer(person, employer)),
+                blank(person.title),
                 rng.choice(("BA", "BS", "MBA", "PhD", "BS, MS")),
                 rng.choice(("Biology", "Chemistry", "Economics", "Computer Science", "English")),
                 domains.get(person.industry, "") if rng.random() < 0.7 else "",
-                person.email or "",
+                blank(draws.email(person) or ""),
                 url,
-                person.city,
+                blank(person.city),
             ]
         )
         truth.add(name_c, len(rows_c), person)
@@ -587,18 +720,28 @@ def _hcard_page(rng: random.Random, company: str, staff: list[Person]) -> str:
     )
 
 
-def generate_world(out: Path, people: int, seed: int, sources: Sequence[str] = ALL_SOURCES) -> int:
-    """Write ``out/inbox/...`` and ``out/truth.csv`` for a world of ``people`` people; return
-    how many person-records (source rows naming a real person) the inbox holds."""
+def generate_world(
+    out: Path,
+    people: int,
+    seed: int,
+    sources: Sequence[str] = ALL_SOURCES,
+    noise: str = "today",
+) -> int:
+    """Write ``out/inbox/...`` and ``out/truth.csv`` for a world of ``people`` people with the
+    named noise profile (``NOISE``); return how many person-records (source rows naming a real
+    person) the inbox holds."""
+    if noise not in NOISE:
+        raise ValueError(f"unknown noise profile {noise!r}: use one of {', '.join(NOISE)}")
     rng = random.Random(seed)
     population = make_people(rng, people)
+    draws = Draws(rng, NOISE[noise], random.Random(f"{seed}-{noise}"))
     inbox = out / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
     truth = Truth()
     if "linkedin" in sources:
-        linkedin_export(rng, population, truth, inbox)
+        linkedin_export(draws, population, truth, inbox)
     if "alumni" in sources:
-        alumni_directories(rng, population, truth, inbox)
+        alumni_directories(draws, population, truth, inbox)
     if "team" in sources:
         team_pages(rng, population, truth, inbox)
     with (out / "truth.csv").open("w", newline="", encoding="utf-8") as handle:
@@ -616,8 +759,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--sources", default="linkedin", help="Comma list of: " + ",".join(ALL_SOURCES)
     )
+    parser.add_argument(
+        "--noise",
+        choices=tuple(NOISE),
+        default="today",
+        help="How dirty the files are: clean (consistent names, current employers), today (the "
+        "noise the sample and benchmarks have always had), heavy (typos, swapped names, blank "
+        "fields, stale employers, personal emails, nicknames)",
+    )
     args = parser.parse_args(argv)
-    generate_world(args.out, args.people, args.seed, args.sources.split(","))
+    generate_world(args.out, args.people, args.seed, args.sources.split(","), args.noise)
 
 
 if __name__ == "__main__":
