@@ -150,6 +150,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "city st",
     ),
     "state": ("state", "state province", "province", "home state", "business state"),
+    "postcode": (
+        "postcode",
+        "post code",
+        "postal code",
+        "zip",
+        "zip code",
+        "zipcode",
+        "home zip",
+        "business zip",
+        "home postal code",
+        "business postal code",
+    ),
     "linkedin_url": (
         "linkedin profile",
         "linkedin url",
@@ -258,6 +270,7 @@ class ColumnMapping(BaseModel):
     email: str | None = None
     location: str | None = None
     state: str | None = None
+    postcode: str | None = None
     linkedin_url: str | None = None
     school: str | None = None
 
@@ -840,6 +853,10 @@ class RowReader:
             if linkedin_url is None:
                 notes.append(f"not a LinkedIn profile URL: {url_text[:80]!r}")
         location = _joined(self.value(cells, "location"), self.value(cells, "state"))
+        # "Springvale, VIC 3171": the postcode stays in the location, where matching reads it.
+        postcode = self.value(cells, "postcode")
+        if postcode and not (location and postcode in location):
+            location = f"{location} {postcode}" if location else postcode
         school = self.school if self.school_is_fixed else None
         school = school or self.value(cells, "school") or self.school
         try:

@@ -135,6 +135,29 @@ def blocking_rules() -> list[BlockingRule]:
             max_group=RARE_KEY_LIMIT,
         ),
         BlockingRule(
+            "initials and city",
+            _keyed(
+                pl.col("first_key").str.head(1), pl.col("last_fold").str.head(1), pl.col("city_key")
+            ),
+            max_group=RARE_KEY_LIMIT,
+        ),
+        # Typos in the place too: a name, or the names' starts, within the state or region.
+        BlockingRule(
+            "a name and region",
+            _each_name(pl.col("region_key")),
+            max_group=RARE_KEY_LIMIT,
+            each_of=True,
+        ),
+        BlockingRule(
+            "name starts and region",
+            _keyed(
+                pl.col("first_key").str.head(3),
+                pl.col("last_fold").str.head(3),
+                pl.col("region_key"),
+            ),
+            max_group=RARE_KEY_LIMIT,
+        ),
+        BlockingRule(
             "postcode and city",
             _keyed(pl.col("postcode_key"), pl.col("city_key")),
             max_group=RARE_KEY_LIMIT,
@@ -217,6 +240,7 @@ def _blocking_frames(keyed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             "profile_key",
             "email_local",
             "city_key",
+            "region_key",
             "postcode_key",
             pl.when(pl.col("first_key") < pl.col("last_fold"))
             .then(_keyed(pl.col("first_key"), pl.col("last_fold")))

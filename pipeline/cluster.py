@@ -5,9 +5,12 @@ first). A link joins two groups only when the result keeps every constraint:
 
 - at most one LinkedIn profile per person (two profiles are two people);
 - no two rows of one Connections.csv (an export lists each connection once);
-- no pair inside the group that was scored a clear non-match (``cannot_link_below``). This is
-  what stops chaining: "Bob Smith" may link to two alumni records "Robert Smith", but if those
-  two were compared and differ (class of 1998 and class of 2015), only the stronger link is kept.
+- no pair across the two groups that was scored a clear non-match (``cannot_link_below``) more
+  certain than the link is a match (its log-odds against at least the link's log-odds for).
+  This is what stops chaining: "Bob Smith" may link weakly to two alumni records "Robert
+  Smith", but if those two were compared and clearly differ (class of 1998 and class of 2015),
+  only the stronger link is kept. A strong link still joins records that differ from each other
+  only as two noisy copies of one person do (each with its own typos).
 
 Only the clear non-matches whose two records the links connect (directly or through others) can
 ever stop a merge, so only those are held (``held_apart``); the rest are never looked at again.
@@ -50,12 +53,12 @@ def link_components(records: int, links: pl.DataFrame) -> np.ndarray:
 
 
 def held_apart(clear: pl.DataFrame, components: np.ndarray) -> pl.DataFrame:
-    """The clear non-match pairs (row_l, row_r) whose records the links connect."""
+    """The clear non-match pairs (row_l, row_r, match_weight) whose records the links connect."""
     if clear.height == 0:
-        return clear.select("row_l", "row_r")
+        return clear.select("row_l", "row_r", "match_weight")
     left = components[clear["row_l"].to_numpy()]
     right = components[clear["row_r"].to_numpy()]
-    return clear.select("row_l", "row_r").filter(pl.Series(left == right))
+    return clear.select("row_l", "row_r", "match_weight").filter(pl.Series(left == right))
 
 
 class ConstrainedClusters:
@@ -65,13 +68,15 @@ class ConstrainedClusters:
         self,
         profiles: list[str | None],
         connection_files: list[str | None],
-        cannot_link: dict[int, set[int]],
+        compared: dict[int, dict[int, float]],
+        merge_weight: float = 0.0,
     ) -> None:
         self.parent: dict[int, int] = {}
         self.groups: dict[int, _Group] = {}
         self.profiles = profiles
         self.connection_files = connection_files
-        self.cannot_link = cannot_link
+        self.compared = compared
+        self.merge_weight = merge_weight
 
     def find(self, item: int) -> int:
         root = item
@@ -90,24 +95,33 @@ class ConstrainedClusters:
             )
         return self.groups[root]
 
-    def conflict(self, a: _Group, b: _Group) -> str | None:
-        """Why groups ``a`` and ``b`` cannot be one person, or None when they can."""
+    def conflict(self, a: _Group, b: _Group, weight: float) -> str | None:
+        """Why groups ``a`` and ``b`` cannot be one person through a link of ``weight`` (log2
+        odds), or None when they can."""
         if len(a.profiles | b.profiles) > 1:
             return "refused: different LinkedIn profiles"
         if a.files & b.files:
             return "refused: two rows of one Connections.csv"
         small, large = (a, b) if len(a.members) <= len(b.members) else (b, a)
+        against, evidence = 0.0, 0.0
         for member in small.members:
-            if self.cannot_link.get(member, set()) & large.members:
-                return "refused: the person would hold a pair scored a non-match"
+            for other, pair_weight in self.compared.get(member, {}).items():
+                if other in large.members:
+                    evidence += pair_weight
+                    against = min(against, pair_weight)
+        # A clear non-match across the two groups, and all pairs across them taken together
+        # fall short of what a merge needs.
+        if against < 0 and evidence < self.merge_weight:
+            return "refused: the person would hold a clearer non-match"
         return None
 
-    def union(self, left: int, right: int) -> str:
-        """Join the groups of ``left`` and ``right`` if allowed; returns the decision."""
+    def union(self, left: int, right: int, weight: float) -> str:
+        """Join the groups of ``left`` and ``right`` through a link of ``weight`` if allowed;
+        returns the decision."""
         a, b = self.find(left), self.find(right)
         if a == b:
             return "merged (already linked)"
-        reason = self.conflict(self.group(a), self.group(b))
+        reason = self.conflict(self.group(a), self.group(b), weight)
         if reason:
             return reason
         # The lower row (lower record id) stays root so the result does not depend on ties.
@@ -125,26 +139,33 @@ def cluster_rows(
     connection_files: list[str | None],
     links: pl.DataFrame,
     apart: pl.DataFrame,
+    merge_weight: float = 0.0,
 ) -> tuple[np.ndarray, pl.DataFrame]:
     """Group record rows into persons.
 
     ``profiles`` and ``connection_files`` per row (the Connections.csv a row came from, else
     None); ``links``: row_l, row_r, match_weight of the pairs at or above the threshold;
-    ``apart``: row_l, row_r of the clear non-matches the links connect (``held_apart``).
+    ``apart``: row_l, row_r, match_weight of the clear non-matches the links connect
+    (``held_apart``); ``merge_weight``: the log2 odds a merge needs (the threshold's).
     Returns the root row per row (the smallest row of its person) and, per link, the decision.
     """
-    cannot_link: dict[int, set[int]] = {}
-    for left, right in apart.select("row_l", "row_r").iter_rows():
-        cannot_link.setdefault(left, set()).add(right)
-        cannot_link.setdefault(right, set()).add(left)
-    clusters = ConstrainedClusters(profiles, connection_files, cannot_link)
+    # Every scored pair that can matter: the links and the clear non-matches they connect.
+    compared: dict[int, dict[int, float]] = {}
+    for frame in (links, apart):
+        for left, right, weight in frame.select("row_l", "row_r", "match_weight").iter_rows():
+            compared.setdefault(left, {})[right] = weight
+            compared.setdefault(right, {})[left] = weight
+    clusters = ConstrainedClusters(profiles, connection_files, compared, merge_weight)
     ordered = links.sort(["match_weight", "row_l", "row_r"], descending=[True, False, False])
     decided = ordered.select(
         "row_l",
         "row_r",
         pl.Series(
             "link_decision",
-            [clusters.union(a, b) for a, b in ordered.select("row_l", "row_r").iter_rows()],
+            [
+                clusters.union(a, b, w)
+                for a, b, w in ordered.select("row_l", "row_r", "match_weight").iter_rows()
+            ],
             dtype=pl.String,
         ),
     )

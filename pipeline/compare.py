@@ -283,7 +283,7 @@ def _name_levels() -> list[pl.Expr]:
     )
     last_long = pl.min_horizontal(last_l.str.len_chars(), last_r.str.len_chars()) >= 4
     # Each cross comparison close: the given name of one is the surname of the other.
-    cross = (pl.col("cross_lr") >= NAME_TYPO_JW) & (pl.col("cross_rl") >= NAME_TYPO_JW)
+    cross = (pl.col("cross_lr") >= NAME_FUZZY_JW) & (pl.col("cross_rl") >= NAME_FUZZY_JW)
     straight_first = _same("first_key") | (pl.col("first_jw") >= NAME_TYPO_JW)
     swapped = _both("first_key") & _both("last_fold") & cross & straight_first.not_()
     first = _level(

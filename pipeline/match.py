@@ -44,6 +44,7 @@ from pipeline.compare import (
     Comparer,
     MatchSettings,
     feature_weights,
+    log2_odds,
     pair_chances,
 )
 from pipeline.estimate import Parameters, choose_threshold, estimate_parameters, u_probabilities
@@ -230,7 +231,7 @@ def _score_all(
 ) -> tuple[pl.DataFrame, pl.DataFrame, float]:
     """Score candidate ``rows`` chunk by chunk; returns the pairs kept as evidence (score at
     least ``EVIDENCE_MIN_SCORE``, every column), the clear non-matches (row_l, row_r,
-    rule_order) that clustering must not put in one person, and the sum of every pair's
+    rule_order, match_weight) that can hold a merge apart, and the sum of every pair's
     posterior (the expected number of true pairs among the candidates)."""
     settings = comparer.settings
     columns = _scored_columns(tuple(f.name for f in settings.features))
@@ -243,7 +244,9 @@ def _score_all(
         expected += float(scored["match_score"].sum() or 0.0)
         kept.append(scored.filter(_worth_keeping()).select(columns))
         clear.append(
-            scored.filter(score < settings.cannot_link_below).select("row_l", "row_r", "rule_order")
+            scored.filter(score < settings.cannot_link_below).select(
+                "row_l", "row_r", "rule_order", "match_weight"
+            )
         )
     return pl.concat(kept), pl.concat(clear), expected
 
@@ -285,11 +288,11 @@ def match_people(
     links = kept.filter(pl.col("match_score") >= threshold)
     apart = held_apart(clear, link_components(meta.height, links))
     profiles, files = meta["profile_key"].to_list(), meta["connection_file"].to_list()
-    roots, decided = cluster_rows(profiles, files, links, apart)
+    roots, decided = cluster_rows(profiles, files, links, apart, log2_odds(threshold))
     step("cluster")
     # The held-apart pairs not already kept are scored again for their evidence (few).
     extra = apart.join(kept.select("row_l", "row_r"), on=["row_l", "row_r"], how="anti")
-    extra = clear.join(extra, on=["row_l", "row_r"], how="semi")
+    extra = clear.drop("match_weight").join(extra, on=["row_l", "row_r"], how="semi")
     if extra.height:
         rescored = score_pairs(comparer, parameters, extra).select(kept.columns)
         kept = pl.concat([kept, rescored]).sort("row_l", "row_r")

@@ -330,7 +330,7 @@ def test_one_record_does_not_chain_two_strangers_together() -> None:
     assert same_person(result, bob, younger)
     assert not same_person(result, older, younger)
     assert pair_evidence(result, bob, older)["decision"] == (
-        "refused: the person would hold a pair scored a non-match"
+        "refused: the person would hold a clearer non-match"
     )
 
 
