@@ -20,29 +20,44 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import logging
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from rapidfuzz import fuzz, process
 
-from connectors.errors import InputFileError
 from connectors.limits import read_capped
 from connectors.text import decode_spreadsheet_text, normalise_header, raw_row, table_at
-from pipeline.normalize import HONORIFICS, POSTNOMINALS, email_key, profile_key
-from pipeline.schema import ConnectorResult, FileReport, Reject, SourceKind, SourceRecord
-
-if TYPE_CHECKING:
-    from connectors.registry import ReadContext
+from contract.connector import ReadContext
+from contract.errors import InputFileError
+from contract.records import (
+    ConnectorResult,
+    FileReport,
+    Reject,
+    RowOrigin,
+    SourceKind,
+    SourceRecord,
+    collect_rows,
+    validation_summary,
+)
+from contract.rules import (
+    HONORIFICS,
+    POSTNOMINALS,
+    SURNAME_PARTICLES,
+    canonical_linkedin_url,
+    email_key,
+)
 
 log = logging.getLogger(__name__)
 
 KIND = "alumni"
+DESCRIPTION = (
+    "Alumni directory (CSV/TSV/TXT with a name column and class year, employer, title, "
+    "email, ...)"
+)
 SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 DELIMITERS = (",", ";", "\t")
 MAX_SCAN_LINES = 50
@@ -224,9 +239,6 @@ FILE_NAME_WORDS = frozenset(
     }
 )
 SMALL_WORDS = frozenset({"of", "the", "at", "and", "for", "in"})
-NAME_PARTICLES = frozenset(
-    {"van", "von", "de", "der", "den", "del", "della", "da", "di", "du", "la", "le", "st", "dos"}
-)
 GENERATIONAL = frozenset({"jr", "sr", "ii", "iii", "iv"})
 # Post-nominal letters that are also surnames: kept as the surname in an all-capitals name.
 SURNAME_LIKE_LETTERS = frozenset({"ma", "pa", "ba", "pe"})
@@ -297,7 +309,9 @@ class Placement:
 
 
 @dataclass(frozen=True)
-class NameParts:
+class DirectoryName:
+    """A name as a directory row writes it: parts for display, letters after it kept."""
+
     first: str | None
     middle: str | None
     last: str | None
@@ -482,13 +496,9 @@ def _validated_mapping(raw: object, source: str, how: str) -> dict[str, str]:
     except ValidationError as err:
         raise InputFileError(
             source,
-            "column mapping: " + _validation_summary(err),
+            "column mapping: " + validation_summary(err),
             f"{how}; fields: {', '.join(FIELDS)}",
         ) from err
-
-
-def _validation_summary(err: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in err.errors())
 
 
 def read_options(options: dict[str, str], source: str) -> AlumniOptions:
@@ -507,7 +517,7 @@ def read_options(options: dict[str, str], source: str) -> AlumniOptions:
     except ValidationError as err:
         raise InputFileError(
             "inbox.toml",
-            f'[files."{source}"]: {_validation_summary(err)}',
+            f'[files."{source}"]: {validation_summary(err)}',
             "alumni options are school, encoding, as_of (YYYY-MM-DD) and columns.<field> = "
             f'"<header>" with fields {", ".join(FIELDS)}',
         ) from err
@@ -564,34 +574,18 @@ def read_alumni_directory(path: Path, context: ReadContext) -> ConnectorResult:
             "in inbox.toml; its people will not count as fellow alumni",
             source,
         )
-    report = FileReport(
-        source_file=path.name,
-        source_path=source,
-        kind=KIND,
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
+    report = FileReport.of_bytes(path.name, source, KIND, data)
     reader = RowReader(
-        source_file=path.name,
-        source_path=source,
+        origin=RowOrigin(SourceKind.ALUMNI_DIRECTORY, path.name, source),
         header=[normalise_header(c) for c in located.cells],
         columns=placement.columns,
         school=school_from_file,
         school_is_fixed=options.school is not None,
         as_of=options.as_of or _date_in_name(path.name),
     )
-    result = ConnectorResult()
-    for row_number, cells in table.rows:
-        report.rows_read += 1
-        outcome = reader.read(row_number, cells)
-        if isinstance(outcome, Reject):
-            result.rejects.append(outcome)
-            report.rejects += 1
-        else:
-            result.records.append(outcome)
-            report.records += 1
+    result = collect_rows(report, (reader.read(row, cells) for row, cells in table.rows))
     if report.rows_read == 0:
         log.warning("%s has a header but no rows", source)
-    result.files.append(report)
     return result
 
 
@@ -692,7 +686,7 @@ def _is_postnominal(token: str, strict: bool, all_caps: bool = False) -> bool:
     return not token.istitle() and not token.islower()
 
 
-def split_name(value: str) -> NameParts | None:
+def split_name(value: str) -> DirectoryName | None:
     """A one-column name as its parts: 'Smith, Jane A.' and 'Dr. Jane A. Smith, PhD' both give
     first 'Jane', middle 'A.', last 'Smith' (suffixes ('PhD',) in the second). None when the
     value has no letters."""
@@ -716,17 +710,17 @@ def split_name(value: str) -> NameParts | None:
         given = _without_honorifics(given)
         first = given[0] if given else None
         middle = " ".join(given[1:]) or None
-        return NameParts(first, middle, " ".join(last_tokens) or None, tuple(suffixes))
+        return DirectoryName(first, middle, " ".join(last_tokens) or None, tuple(suffixes))
     tokens = _without_honorifics(segments[0].split())
     # Two tokens are a first name and a surname, whatever they look like ('Jane Ma').
     while len(tokens) > 2 and _is_postnominal(tokens[-1], True, all_caps):
         suffixes.insert(0, tokens.pop())
     if len(tokens) == 1:
-        return NameParts(tokens[0], None, None, tuple(suffixes))
+        return DirectoryName(tokens[0], None, None, tuple(suffixes))
     start = len(tokens) - 1
-    while start > 1 and tokens[start - 1].lower().rstrip(".") in NAME_PARTICLES:
+    while start > 1 and tokens[start - 1].lower().rstrip(".") in SURNAME_PARTICLES:
         start -= 1
-    return NameParts(
+    return DirectoryName(
         tokens[0],
         " ".join(tokens[1:start]) or None,
         " ".join(tokens[start:]),
@@ -770,18 +764,11 @@ def parse_email(value: str) -> tuple[str | None, list[str]]:
     return valid[0], notes
 
 
-def canonical_linkedin_url(value: str) -> str | None:
-    """Any form of a profile URL -> 'https://www.linkedin.com/in/<key>'; None if not one."""
-    key = profile_key(value)
-    return f"https://www.linkedin.com/in/{key}" if key else None
-
-
 @dataclass(frozen=True)
 class RowReader:
     """Turns one data row into a record or a reject, by the placed columns."""
 
-    source_file: str
-    source_path: str
+    origin: RowOrigin
     header: list[str]
     columns: dict[str, list[int]]
     school: str | None
@@ -797,13 +784,7 @@ class RowReader:
         return None
 
     def reject(self, row_number: int, cells: list[str], reason: str) -> Reject:
-        return Reject(
-            source_file=self.source_file,
-            source_path=self.source_path,
-            source_row=row_number,
-            reason=reason,
-            raw=raw_row(cells),
-        )
+        return self.origin.reject(row_number, reason, raw_row(cells))
 
     def read(self, row_number: int, cells: list[str]) -> SourceRecord | Reject:
         extra = [c for c in cells[len(self.header) :] if c.strip()]
@@ -842,29 +823,24 @@ class RowReader:
         location = _joined(self.value(cells, "location"), self.value(cells, "state"))
         school = self.school if self.school_is_fixed else None
         school = school or self.value(cells, "school") or self.school
-        try:
-            return SourceRecord(
-                source_kind=SourceKind.ALUMNI_DIRECTORY,
-                source_file=self.source_file,
-                source_path=self.source_path,
-                source_row=row_number,
-                full_name=name.full,
-                first_name=name.first,
-                last_name=name.last,
-                email=email,
-                linkedin_url=linkedin_url,
-                location=location,
-                school=school,
-                class_year=class_year,
-                industry=industry,
-                as_of=self.as_of,
-                notes="; ".join(notes) or None,
-                **record,
-            )
-        except ValidationError as err:
-            return self.reject(row_number, cells, f"invalid values: {_validation_summary(err)}")
+        return self.origin.record(
+            row_number,
+            raw_row(cells),
+            full_name=name.full,
+            first_name=name.first,
+            last_name=name.last,
+            email=email,
+            linkedin_url=linkedin_url,
+            location=location,
+            school=school,
+            class_year=class_year,
+            industry=industry,
+            as_of=self.as_of,
+            notes="; ".join(notes) or None,
+            **record,
+        )
 
-    def name(self, cells: list[str]) -> NameParts | str:
+    def name(self, cells: list[str]) -> DirectoryName | str:
         """The row's name parts, or the reason it has no usable name."""
         first = self.value(cells, "first_name") or self.value(cells, "preferred_first_name")
         last = self.value(cells, "last_name")
@@ -885,13 +861,13 @@ class RowReader:
             return f"not a person's name: {full[:60]!r}"
         suffix = self.value(cells, "suffix")
         if suffix:
-            parts = NameParts(parts.first, parts.middle, parts.last, (*parts.suffixes, suffix))
+            parts = DirectoryName(parts.first, parts.middle, parts.last, (*parts.suffixes, suffix))
         return parts
 
 
 def _parts_from_columns(
     first: str | None, middle: str | None, last: str | None, suffix: str | None
-) -> NameParts:
+) -> DirectoryName:
     """Name parts from separate columns, moving letters out of them: 'Smith, PhD' -> 'Smith'
     with suffix 'PhD'; 'Dr. Jane A.' -> first 'Jane', middle 'A.'."""
     suffixes: list[str] = []
@@ -907,10 +883,27 @@ def _parts_from_columns(
     middles = [m for m in (" ".join(given[1:]), middle or "") if m]
     if suffix:
         suffixes.append(suffix)
-    return NameParts(given[0] if given else None, " ".join(middles) or None, last, tuple(suffixes))
+    first_name = given[0] if given else None
+    return DirectoryName(first_name, " ".join(middles) or None, last, tuple(suffixes))
 
 
 def _joined(city: str | None, state: str | None) -> str | None:
     if city and state and not city.lower().endswith(state.lower()):
         return f"{city}, {state}"
     return city or state
+
+
+class AlumniDirectory:
+    """The alumni directory connector."""
+
+    kind = KIND
+    description = DESCRIPTION
+
+    def sniff(self, path: Path) -> int:
+        return sniff_alumni_directory(path)
+
+    def read(self, path: Path, context: ReadContext) -> ConnectorResult:
+        return read_alumni_directory(path, context)
+
+
+CONNECTOR = AlumniDirectory()

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from connectors.errors import InputFileError
+from contract.errors import InputFileError
 
 # A LinkedIn Connections.csv of 30,000 connections is about 5 MB; messages.csv rarely passes 100 MB.
 MAX_TEXT_FILE_BYTES = 256 * 1024 * 1024

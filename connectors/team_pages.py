@@ -41,7 +41,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
-import hashlib
 import itertools
 import json
 import logging
@@ -49,26 +48,32 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import lxml.etree
 import lxml.html
 import mf2py
 from extruct.w3cmicrodata import MicrodataExtractor
-from pydantic import ValidationError
 
-from connectors.errors import InputFileError
 from connectors.limits import read_capped
 from connectors.text import decode_text, find_header, normalise_header, raw_row
-from pipeline.normalize import HONORIFICS, POSTNOMINALS, name_words
-from pipeline.schema import ConnectorResult, FileReport, Reject, SourceKind, SourceRecord
-
-if TYPE_CHECKING:
-    from connectors.registry import ReadContext
+from contract.connector import ReadContext
+from contract.errors import InputFileError
+from contract.records import (
+    ConnectorResult,
+    FileReport,
+    Reject,
+    RowOrigin,
+    SourceKind,
+    SourceRecord,
+    collect_rows,
+)
+from contract.rules import HONORIFICS, POSTNOMINALS, SURNAME_PARTICLES, email_key, name_words
 
 log = logging.getLogger(__name__)
 
 KIND = "team"
+DESCRIPTION = "Company team page saved as HTML, or a JSON / JSON Lines / CSV employee listing"
 # A saved team page is well under a few MB; this bounds what a hostile file can make us parse.
 MAX_BYTES = 20 * 1024 * 1024
 SNIFF_BYTES = 256 * 1024
@@ -85,7 +90,6 @@ MAX_JSON_DEPTH = 40
 MAX_CARD_ELEMENTS = 60
 # A JSON object with at most one level of objects inside: enough to sniff a listing's fields.
 _OBJECT = re.compile(r"\{(?:[^{}]|\{[^{}]*\})*\}")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LINKEDIN = re.compile(r"linkedin\.com/(?:in|pub)/", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _ORG_TYPES = {"organization", "corporation", "localbusiness", "medicalorganization", "ngo"}
@@ -198,9 +202,6 @@ _LINK_WORDS = frozenset(
         "website",
         "phone",
     }
-)
-_NAME_PARTICLES = _word_set(
-    "van von de da del della der den di du la le bin binti al el ter ten y e dos das st"
 )
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "dt", "th"}
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head", "select", "option"}
@@ -402,51 +403,26 @@ def _result(
     context: ReadContext,
 ) -> ConnectorResult:
     override = context.options.get("company")
-    report = FileReport(
-        source_file=path.name,
-        source_path=source,
-        kind=f"{KIND}:{file_kind}",
-        sha256=hashlib.sha256(data).hexdigest(),
+    report = FileReport.of_bytes(path.name, source, f"{KIND}:{file_kind}", data)
+    origin = RowOrigin(SourceKind.TEAM_PAGE, path.name, source)
+    outcomes = (
+        _record(origin, row, entry, override or entry.company or company, as_of)
+        for row, entry in enumerate(entries, start=1)
     )
-    result = ConnectorResult()
-    for row, entry in enumerate(entries, start=1):
-        report.rows_read += 1
-        problem = None if entry.full_name else entry.problem
-        if problem is None:
-            try:
-                employer = override or entry.company or company
-                record = _record(path, source, row, entry, employer, as_of)
-            except ValidationError as err:
-                problem = "invalid values: " + "; ".join(
-                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()
-                )
-        if problem is not None:
-            report.rejects += 1
-            result.rejects.append(
-                Reject(
-                    source_file=path.name,
-                    source_path=source,
-                    source_row=row,
-                    reason=problem,
-                    raw=entry.raw[:500] or None,
-                )
-            )
-            continue
-        result.records.append(record)
-        report.records += 1
-    result.files.append(report)
-    return result
+    return collect_rows(report, outcomes)
 
 
 def _record(
-    path: Path, source: str, row: int, entry: PersonEntry, company: str, as_of: dt.date | None
-) -> SourceRecord:
-    """The record for one named entry; pydantic's ValidationError when a value is invalid."""
-    return SourceRecord(
-        source_kind=SourceKind.TEAM_PAGE,
-        source_file=path.name,
-        source_path=source,
-        source_row=row,
+    origin: RowOrigin, row: int, entry: PersonEntry, company: str, as_of: dt.date | None
+) -> SourceRecord | Reject:
+    """The record for one named entry; a reject for an entry without a name or with an
+    invalid value."""
+    raw = entry.raw[:500] or None
+    if not entry.full_name:
+        return origin.reject(row, entry.problem, raw)
+    return origin.record(
+        row,
+        raw,
         full_name=entry.full_name,
         first_name=entry.first_name,
         last_name=entry.last_name,
@@ -489,7 +465,7 @@ def _email(value: str | None, notes: list[str]) -> str | None:
     if not value:
         return None
     address = value.removeprefix("mailto:").split("?")[0].strip()
-    if _EMAIL.match(address):
+    if email_key(address) is not None:
         return address
     notes.append(f"not an email address: {value[:60]!r}")
     return None
@@ -885,7 +861,7 @@ def looks_like_name(text: str) -> bool:
             return False
         if bare.lower() in TITLE_WORDS:
             return False
-        if bare[0].islower() and bare.lower() not in _NAME_PARTICLES:
+        if bare[0].islower() and bare.lower() not in SURNAME_PARTICLES:
             return False
     return True
 
@@ -1147,3 +1123,19 @@ def _csv_entries(text: str, source: str) -> list[PersonEntry]:
         values = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(table.header)}
         entries.append(_dump_entry(dict(values), raw_row(cells)))
     return entries
+
+
+class TeamPage:
+    """The team-page and employee-listing connector."""
+
+    kind = KIND
+    description = DESCRIPTION
+
+    def sniff(self, path: Path) -> int:
+        return sniff_team_page(path)
+
+    def read(self, path: Path, context: ReadContext) -> ConnectorResult:
+        return read_team_page(path, context)
+
+
+CONNECTOR = TeamPage()

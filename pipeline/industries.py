@@ -28,7 +28,8 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz, process
 
-from pipeline.normalize import ascii_words, company_key
+from contract.rules import ascii_words
+from pipeline.normalize import company_key
 
 RELATED_FACTOR = 0.85
 DATA_PACKAGE = "pipeline.data"

@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from contract.records import SourceKind
 from pipeline.blocking import candidate_rows, rule_names
 from pipeline.cluster import cluster_rows, held_apart, link_components
 from pipeline.compare import DEFAULT_SETTINGS, VETO_WEIGHT, MatchSettings, Scorer
-from pipeline.schema import SourceKind
 
 log = logging.getLogger(__name__)
 # Pairs below this probability (1 in 100) are evidence only when they held a merge apart.

@@ -26,9 +26,9 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
+from contract.records import SeekerFacts, SeekerSchool
+from contract.rules import ascii_words
 from pipeline.industries import UnknownIndustryError, resolve_industry
-from pipeline.normalize import ascii_words
-from pipeline.schema import SeekerFacts, SeekerSchool
 
 PROFILE_NAME = "seeker.toml"
 SENIORITY_LEVELS: dict[str, int] = {

@@ -19,15 +19,16 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.errors import InputFileError
 from connectors.registry import (
     InboxItem,
-    ReadContext,
     plan_inbox,
     read_item,
     sha256_of,
     unreadable_report,
 )
+from contract.connector import ReadContext
+from contract.errors import InputFileError
+from contract.records import RECORD_SCHEMA, ConnectorResult, Reject, SourceRecord, records_frame
 from pipeline.build import (
     BuildCheckError,
     DatabaseBusyError,
@@ -56,7 +57,6 @@ from pipeline.runlog import (
     runs_table,
     this_run,
 )
-from pipeline.schema import RECORD_SCHEMA, ConnectorResult, Reject, SourceRecord, records_frame
 from pipeline.score import (
     industry_evidence,
     relevance_from_evidence,

@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from contract.records import FileReport
 from pipeline.build import TableSpec, quote_identifier
-from pipeline.schema import FileReport
 
 RUNS_TABLE = "ingest_runs"
 RUNS = quote_identifier(RUNS_TABLE)

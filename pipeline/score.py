@@ -15,9 +15,9 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from contract.records import SeekerSchool, SourceKind
+from contract.rules import ascii_words
 from pipeline.industries import RELATED_FACTOR, Taxonomy, taxonomy
-from pipeline.normalize import ascii_words
-from pipeline.schema import SeekerSchool, SourceKind
 
 SCHOOL_STOPWORDS = frozenset({"university", "college", "of", "the", "at", "school", "institute"})
 RECENT_MESSAGE_DAYS = 730

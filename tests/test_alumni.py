@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 from connectors.alumni import (
-    canonical_linkedin_url,
     parse_class_year,
     parse_email,
     place_columns,
@@ -22,11 +21,13 @@ from connectors.alumni import (
     sniff_alumni_directory,
     split_name,
 )
-from connectors.errors import InputFileError
-from connectors.registry import ReadContext, plan_inbox
+from connectors.registry import plan_inbox
 from connectors.text import decode_spreadsheet_text
+from contract.connector import ReadContext
+from contract.errors import InputFileError
+from contract.records import ConnectorResult, SourceKind
+from contract.rules import canonical_linkedin_url
 from pipeline.cli import cli
-from pipeline.schema import ConnectorResult, SourceKind
 
 FIXTURES = Path(__file__).parent / "fixtures" / "alumni"
 LAKESHORE = "lakeshore-alumni-directory-2024.csv"

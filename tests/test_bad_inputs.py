@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 import connectors.limits as limits
-from connectors.errors import InputFileError
 from connectors.limits import check_html, html_nesting_depth, is_safe_member_name
 from connectors.registry import plan_inbox, read_item
+from contract.errors import InputFileError
 from pipeline.cli import cli
 from pipeline.refresh import RefreshError, read_inbox
 

@@ -13,8 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import pipeline.refresh as refresh_module
-from pipeline.cli import cli, discover
-from pipeline.schema import (
+from contract.records import (
     ConnectorResult,
     FileReport,
     SeekerFacts,
@@ -23,6 +22,7 @@ from pipeline.schema import (
     SourceRecord,
     records_frame,
 )
+from pipeline.cli import cli, discover
 
 EXPORT = dt.date(2026, 11, 20)
 LI = SourceKind.LINKEDIN_CONNECTION

@@ -15,12 +15,14 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from connectors.errors import InputFileError
 from connectors.limits import html_nesting_depth, is_safe_member_name, looks_binary
 from connectors.linkedin import _is_connections_header, read_linkedin_export
 from connectors.text import decode_text, find_header
-from pipeline.normalize import company_key, email_key, name_key, normalize_records, profile_key
-from pipeline.schema import ConnectorResult, SourceKind, SourceRecord, records_frame
+from contract.connector import ReadContext
+from contract.errors import InputFileError
+from contract.records import ConnectorResult, SourceKind, SourceRecord, records_frame
+from contract.rules import email_key, profile_key
+from pipeline.normalize import company_key, name_key, normalize_records
 
 # Modest and deterministic: fast in `make test`, and the same examples on every run.
 FAST = settings(
@@ -47,7 +49,7 @@ def read_bytes_as(name: str, data: bytes) -> ConnectorResult:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        return read_linkedin_export(path, Path(folder))
+        return read_linkedin_export(path, ReadContext(Path(folder)))
 
 
 def assert_accounted(result: ConnectorResult) -> None:

@@ -14,9 +14,9 @@ from typing import Any
 import polars as pl
 import pytest
 
+from contract.records import SourceKind, SourceRecord, records_frame
 from pipeline.match import MatchResult, match_people
 from pipeline.normalize import company_key, normalize_records, parse_name
-from pipeline.schema import SourceKind, SourceRecord, records_frame
 
 BACKGROUND_FIRST = ("Alan", "Brian", "Carl", "Diane", "Erin", "Frank", "Gary", "Helen", "Irene")
 BACKGROUND_LAST = ("Baker", "Carter", "Evans", "Foster", "Gray", "Hayes", "Irwin", "Kelly", "Lane")

@@ -13,11 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from connectors import team_pages
-from connectors.errors import InputFileError
-from connectors.registry import ReadContext, plan_inbox
+from connectors.registry import plan_inbox
 from connectors.team_pages import looks_like_name, read_team_page, sniff_team_page
+from contract.connector import ReadContext
+from contract.errors import InputFileError
+from contract.records import ConnectorResult, SourceKind
 from pipeline.cli import cli
-from pipeline.schema import ConnectorResult, SourceKind
 from worlds.generate import generate_world
 
 FIXTURES = Path(__file__).parent / "fixtures" / "team_pages"
