@@ -26,6 +26,10 @@ RATIO_CHECK_AFTER_BYTES = 8 * 1024 * 1024
 # A company's saved team page is a few MB with a nesting depth of a few dozen.
 MAX_HTML_BYTES = 32 * 1024 * 1024
 MAX_HTML_DEPTH = 512
+# A saved team page is well under a few MB; this bounds what a hostile file can make us parse.
+MAX_PAGE_BYTES = 20 * 1024 * 1024
+# The HTML parser (libxml2, without its huge-tree option) follows tags this deep and no deeper.
+MAX_PAGE_DEPTH = 256
 READ_CHUNK_BYTES = 1024 * 1024
 
 # Leading bytes of file types that turn up in an inbox under the wrong name.

@@ -32,7 +32,7 @@ no name-like line is not a person and not a row. ``as_of`` is the date the page 
 (``article:modified_time``, a WebPage's ``dateModified``), never the file's mtime.
 
 The page is untrusted: nothing it references is fetched (no parser here resolves URLs or
-JSON-LD contexts), at most ``MAX_BYTES`` are read, broken HTML is repaired by the parser, and a
+JSON-LD contexts), at most ``MAX_PAGE_BYTES`` are read, broken HTML is repaired by the parser, and a
 page nested deeper than the HTML parser's depth limit is refused rather than half read.
 """
 
@@ -55,7 +55,7 @@ import lxml.html
 import mf2py
 from extruct.w3cmicrodata import MicrodataExtractor
 
-from connectors.limits import read_capped
+from connectors.limits import MAX_PAGE_BYTES, MAX_PAGE_DEPTH, read_capped
 from connectors.text import decode_text, find_header, normalise_header, raw_row
 from contract.connector import ReadContext
 from contract.errors import InputFileError
@@ -74,8 +74,6 @@ log = logging.getLogger(__name__)
 
 KIND = "team"
 DESCRIPTION = "Company team page saved as HTML, or a JSON / JSON Lines / CSV employee listing"
-# A saved team page is well under a few MB; this bounds what a hostile file can make us parse.
-MAX_BYTES = 20 * 1024 * 1024
 SNIFF_BYTES = 256 * 1024
 MARKUP_CONFIDENCE = 1.0
 DUMP_CONFIDENCE = 0.9
@@ -345,7 +343,7 @@ def read_team_page(path: Path, context: ReadContext) -> ConnectorResult:
     people in it: such a file is not an empty success.
     """
     source = context.display(path)
-    data = read_capped(path, source, MAX_BYTES)
+    data = read_capped(path, source, MAX_PAGE_BYTES)
     encoding = context.options.get("encoding")
     suffix = path.suffix.lower()
     if suffix in JSON_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES:
@@ -536,7 +534,8 @@ def _parse_html(text: str, source: str) -> Any:
         # libxml2 stops building the tree past its depth limit; half a page would drop people.
         raise InputFileError(
             source,
-            "the page nests its tags deeper than an HTML parser will follow (256 levels); "
+            "the page nests its tags deeper than an HTML parser will follow "
+            f"({MAX_PAGE_DEPTH} levels); "
             "it is damaged or built to break parsers",
             "save the page again from the browser, or remove it from the inbox",
         )

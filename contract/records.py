@@ -55,9 +55,7 @@ class SourceRecord(BaseModel):
     linkedin_url: str | None = None
     location: str | None = None
     school: str | None = None
-    class_year: Annotated[int | None, FrameType(pl.Int32())] = Field(
-        default=None, ge=1900, le=2100
-    )
+    class_year: Annotated[int | None, FrameType(pl.Int32())] = Field(default=None, ge=1900, le=2100)
     degree: str | None = None
     major: str | None = None
     industry: str | None = None

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz, process
 
 from contract.rules import ascii_words
+from pipeline.catalogue import INDUSTRIES
 from pipeline.normalize import company_key
 
 RELATED_FACTOR = 0.85
@@ -248,13 +249,5 @@ def industries_frame(tax: Taxonomy | None = None) -> pl.DataFrame:
             }
             for i in tax.industries
         ],
-        schema={
-            "industry_id": pl.Int32,
-            "industry": pl.String,
-            "parent_id": pl.Int32,
-            "parent": pl.String,
-            "naics": pl.String,
-            "aliases": pl.String,
-            "related": pl.String,
-        },
+        schema=INDUSTRIES.schema,
     ).sort("industry_id")

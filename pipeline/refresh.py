@@ -29,6 +29,7 @@ from connectors.registry import (
 from contract.connector import ReadContext
 from contract.errors import InputFileError
 from contract.records import RECORD_SCHEMA, ConnectorResult, Reject, SourceRecord, records_frame
+from pipeline import catalogue
 from pipeline.build import (
     BuildCheckError,
     DatabaseBusyError,
@@ -378,40 +379,9 @@ def _refresh_locked(
 def scoring_tables(evidence: pl.DataFrame, settings: pl.DataFrame) -> list[TableSpec]:
     """The scoring stage's own tables beyond person_industries and person_signals."""
     return [
-        TableSpec(
-            "industry_evidence",
-            evidence,
-            "Every piece of industry evidence per person, before it is combined into relevance",
-            {
-                "kind": "known_company (shipped employer table), company_name (a word such as "
-                "Therapeutics), team_page, title (a phrase such as Clinical Research), "
-                "directory_industry",
-                "strength": "0-1, after discounts for alumni-directory-only employers (x0.8) "
-                "and for employers the title contradicts (x0.6)",
-            },
-        ),
-        TableSpec(
-            "industries",
-            industries_frame(),
-            "The industry taxonomy: LinkedIn's industry list (v2), with NAICS prefixes and "
-            "the aliases `discover --industry` accepts",
-            {
-                "parent_id": "The industry's parent: a person counts for every ancestor",
-                "related": "Industries whose evidence counts here at 0.85 (pharma and biotech)",
-            },
-        ),
-        TableSpec(
-            "ranking_settings",
-            settings,
-            "One row: the seeker profile's ranking defaults the outreach views use",
-            {
-                "company_cap": "At most this many people per company in `outreach`",
-                "target_level": "The seniority the seeker wants to meet (see "
-                "person_signals.seniority_level); up to levels_above over it ranks the same",
-                "roles_pattern": "Regular expression over the lower-case title: role fit",
-                "min_relevance": "People below this relevance are not listed",
-            },
-        ),
+        TableSpec(catalogue.INDUSTRY_EVIDENCE, evidence),
+        TableSpec(catalogue.INDUSTRIES, industries_frame()),
+        TableSpec(catalogue.RANKING_SETTINGS, settings),
     ]
 
 
@@ -424,147 +394,30 @@ def database_tables(
     industries: pl.DataFrame,
     signals: pl.DataFrame,
 ) -> list[TableSpec]:
-    """The tables analysts get, with their documentation."""
+    """The tables analysts get (see pipeline.catalogue for what each holds)."""
     source_records = (
         keyed.join(clusters, on="record_id")
-        .select(
-            "record_id",
-            "source_kind",
-            "source_file",
-            "source_row",
-            "person_id",
-            "source_path",
-            *[
-                c
-                for c in keyed.columns
-                if c not in {"record_id", "source_kind", "source_file", "source_row", "source_path"}
-            ],
-        )
+        .select(list(catalogue.SOURCE_RECORDS.schema))
         .sort("source_path", "source_row")
     )
     rejects = pl.DataFrame(
-        [r.model_dump() for r in result.rejects],
-        schema={
-            "source_file": pl.String,
-            "source_path": pl.String,
-            "source_row": pl.Int64,
-            "reason": pl.String,
-            "raw": pl.String,
-        },
-        orient="row",
+        [r.model_dump() for r in result.rejects], schema=catalogue.REJECTS.schema, orient="row"
     ).sort("source_path", "source_row")
     files = pl.DataFrame(
-        [f.model_dump() for f in result.files],
-        schema={
-            "source_file": pl.String,
-            "source_path": pl.String,
-            "kind": pl.String,
-            "sha256": pl.String,
-            "rows_read": pl.Int64,
-            "records": pl.Int64,
-            "rejects": pl.Int64,
-            "evidence_rows": pl.Int64,
-        },
-        orient="row",
+        [f.model_dump() for f in result.files], schema=catalogue.INPUT_FILES.schema, orient="row"
     ).sort("source_path")
     schools = pl.DataFrame(
         [s.model_dump() for s in result.seeker.schools],
-        schema={
-            "school": pl.String,
-            "degree": pl.String,
-            "start_year": pl.Int32,
-            "end_year": pl.Int32,
-        },
+        schema=catalogue.SEEKER_SCHOOLS.schema,
         orient="row",
     )
     return [
-        TableSpec(
-            "source_records",
-            source_records,
-            "One row per person-record read from any input, with the person it became",
-            {
-                "record_id": "Stable id: depends only on the file path and row",
-                "source_kind": "linkedin_connection, alumni_directory or team_page",
-                "source_file": "The file's own name (e.g. Connections.csv)",
-                "source_row": "1-based data row after the header; page order for HTML",
-                "person_id": "The deduplicated person this record belongs to",
-            },
-        ),
-        TableSpec(
-            "persons",
-            persons,
-            "One row per real person after deduplication; fields from the best source",
-            {
-                "person_id": "Stable id: the same inputs give the same ids",
-                "is_connection": "A 1st-degree LinkedIn connection of the seeker",
-                "source_kinds": "Which kinds of sources mention this person",
-            },
-        ),
-        TableSpec(
-            "rejects",
-            rejects,
-            "Every input row that did not become a record, and why (row 0: whole file)",
-            {"reason": "Why the row was not read, and what would fix it"},
-        ),
-        TableSpec(
-            "input_files",
-            files,
-            "Accounting per input file: rows_read = records + rejects + evidence_rows",
-            {"evidence_rows": "Rows that inform other records (messages, seeker profile)"},
-        ),
-        TableSpec(
-            "match_evidence",
-            evidence,
-            "The record pairs that explain the merges and near misses (pairs scored at least "
-            "0.01, or but for a profile veto; pairs sharing a profile or email; non-matches "
-            "that held a merge apart; the other compared pairs are only counted): blocking "
-            "rule, each feature's level and weight in bits (w_*), prior, match weight and "
-            "probability, outcome",
-            {
-                "rule": "The first blocking rule that made the two records a candidate pair",
-                "match_weight": "prior_weight + the w_* columns: log2 odds of one person",
-                "match_score": "Probability the two records are one person",
-                "merged": "True when the pair ended in one person",
-                "decision": "merged, below threshold, or which constraint refused the merge",
-                "features": "The compared features, their levels and weights, in one line",
-            },
-        ),
-        TableSpec(
-            "person_industries",
-            industries,
-            "Industry relevance per (person, industry) with any evidence, and why",
-            {
-                "industry": "Industry name from the `industries` table (LinkedIn's list)",
-                "relevance": "0-1: how surely this person works in this industry; evidence for "
-                "an industry also counts for its parents, and at 0.85 for related ones",
-                "relevance_evidence": "The strongest evidence of each kind, strongest first",
-                "evidence_kinds": "known_company, company_name, team_page, title, "
-                "directory_industry",
-            },
-        ),
-        TableSpec(
-            "person_signals",
-            signals,
-            "Warmth, reach and seniority per person with the evidence for them",
-            {
-                "warmth": "Points: 1st-degree 40, alumnus 30 (+5/3/1 for a class year within "
-                "2/5/10 years of the seeker's), messages in the last 2 years 20, a 1st-degree "
-                "colleague who can introduce you 20",
-                "warmth_evidence": "The warm signals in words, e.g. 1st-degree connection · "
-                "Northfield '12",
-                "introducer_name": "A 1st-degree connection at the same company: ask them for "
-                "an introduction",
-                "reach": "Points: email 3, LinkedIn profile 2, name only 0",
-                "channel": "How to contact: email, LinkedIn message or connection request, "
-                "introduction via a connection, or name only",
-                "seniority_level": "0 intern, 1 entry, 2 professional, 3 manager, 4 director, "
-                "5 vp, 6 executive (from the title; null when the title does not say)",
-            },
-        ),
-        TableSpec(
-            "seeker_schools",
-            schools,
-            "The seeker's own schools, from Education.csv: alumni warmth is judged by them",
-            {},
-        ),
+        TableSpec(catalogue.SOURCE_RECORDS, source_records),
+        TableSpec(catalogue.PERSONS, persons),
+        TableSpec(catalogue.REJECTS, rejects),
+        TableSpec(catalogue.INPUT_FILES, files),
+        TableSpec(catalogue.MATCH_EVIDENCE, evidence),
+        TableSpec(catalogue.PERSON_INDUSTRIES, industries),
+        TableSpec(catalogue.PERSON_SIGNALS, signals),
+        TableSpec(catalogue.SEEKER_SCHOOLS, schools),
     ]

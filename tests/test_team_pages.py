@@ -398,7 +398,7 @@ def test_deeply_nested_json_ld_is_a_reject_and_the_cards_still_count(tmp_path: P
 def test_files_over_the_size_cap_are_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(team_pages, "MAX_BYTES", 1024 * 1024)
+    monkeypatch.setattr(team_pages, "MAX_PAGE_BYTES", 1024 * 1024)
     path = tmp_path / "huge.html"
     path.write_bytes(b"<html><body>" + b"<p>x</p>" * 200_000)
     with pytest.raises(InputFileError) as caught:
