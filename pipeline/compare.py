@@ -462,10 +462,3 @@ class Scorer:
         return scored.with_columns(total.alias("match_weight")).with_columns(
             (1.0 / (1.0 + pl.lit(2.0).pow(-pl.col("match_weight")))).alias("match_score")
         )
-
-
-def score_pairs(
-    pairs: pl.DataFrame, keyed: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS
-) -> pl.DataFrame:
-    """Candidate ``pairs`` scored as ``Scorer.score`` says, against the records ``keyed``."""
-    return Scorer.for_records(keyed, settings).score(pairs)

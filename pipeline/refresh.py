@@ -28,7 +28,7 @@ from connectors.registry import (
 )
 from contract.connector import ReadContext
 from contract.errors import InputFileError
-from contract.records import RECORD_SCHEMA, ConnectorResult, Reject, SourceRecord, records_frame
+from contract.records import ConnectorResult, Reject, records_frame
 from pipeline import catalogue
 from pipeline.build import (
     BuildCheckError,
@@ -119,23 +119,14 @@ class InboxRead:
         return pl.concat(self.record_frames).sort("source_path", "source_row")
 
 
-def read_inbox(inbox: Path, skip_bad_files: bool = False) -> tuple[ConnectorResult, list[str]]:
-    """Read every unit in the inbox. Problems with whole files are collected and raised together,
-    unless ``skip_bad_files``: then each such file is one reject, and its message is returned."""
-    read = read_inbox_cached(inbox, skip_bad_files)
-    columns = [c for c in RECORD_SCHEMA if c != "record_id"]
-    read.result.records = [
-        SourceRecord.model_construct(**row)
-        for row in read.records().select(columns).iter_rows(named=True)
-    ]
-    return read.result, read.problems
-
-
 def read_inbox_cached(
     inbox: Path, skip_bad_files: bool = False, cache: ParseCache | None = None
 ) -> InboxRead:
-    """``read_inbox``, reusing the parse of every file whose checksum, connector and connector
-    code are unchanged since it was cached (parsing is the slow part of a refresh)."""
+    """Read every unit in the inbox, reusing the parse of every file whose checksum, connector
+    and connector code are unchanged since it was cached in ``cache`` (parsing is the slow part
+    of a refresh). Problems with whole files are collected and raised together, unless
+    ``skip_bad_files``: then each such file is one reject, and its message is kept in
+    ``problems``."""
     total = ConnectorResult()
     problems: list[str] = []
     reused: set[str] = set()
