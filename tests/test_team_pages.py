@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from connectors import team_pages
 from connectors.registry import plan_inbox
-from connectors.team_pages import looks_like_name, read_team_page, sniff_team_page
+from connectors.team_pages import read_team_page, sniff_team_page
+from connectors.team_pages.cards import looks_like_name
 from contract.connector import ReadContext
 from contract.errors import InputFileError
 from contract.records import ConnectorResult, SourceKind
