@@ -23,6 +23,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from connectors import alumni, linkedin, team_pages
+from connectors.alumni.options import SIDECAR_SUFFIX
 from connectors.limits import describe_file_type
 from contract.connector import Connector, ReadContext
 from contract.errors import InputFileError
@@ -102,7 +103,7 @@ def _units(inbox: Path) -> list[Path]:
         if _is_database_file(entry):
             log.info("skipping %s: a database file, not an input", entry.name)
             continue
-        if entry.name.lower().endswith(alumni.SIDECAR_SUFFIX):
+        if entry.name.lower().endswith(SIDECAR_SUFFIX):
             continue  # a column mapping read with the file it describes
         if entry.is_dir() and _is_saved_page_assets(entry):
             log.info("skipping %s: the images and scripts of a saved page", entry.name)
