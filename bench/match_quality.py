@@ -32,8 +32,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipeline.inbox import read_inbox_cached
 from pipeline.normalize import normalize_records
-from pipeline.refresh import read_inbox_cached
 from worlds.generate import generate_world
 
 log = logging.getLogger(__name__)

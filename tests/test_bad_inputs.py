@@ -17,7 +17,7 @@ from connectors.limits import is_safe_member_name
 from connectors.registry import plan_inbox, read_item
 from contract.errors import InputFileError
 from pipeline.cli import cli
-from pipeline.refresh import RefreshError, read_inbox_cached
+from pipeline.inbox import RefreshError, read_inbox_cached
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 SAMPLE_ZIP = (

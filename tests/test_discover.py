@@ -23,6 +23,7 @@ from contract.records import (
     records_frame,
 )
 from pipeline.cli import cli, discover
+from pipeline.inbox import InboxRead
 
 EXPORT = dt.date(2026, 11, 20)
 LI = SourceKind.LINKEDIN_CONNECTION
@@ -60,12 +61,12 @@ def world() -> ConnectorResult:
     return result
 
 
-def world_read() -> refresh_module.InboxRead:
+def world_read() -> InboxRead:
     """The world as reading an inbox gives it: records as a frame, the rest as a result."""
     result = world()
     frame = records_frame(result.records)
     result.records = []
-    return refresh_module.InboxRead(result, [], record_frames=[frame])
+    return InboxRead(result, [], record_frames=[frame])
 
 
 def _world_records() -> ConnectorResult:
