@@ -37,7 +37,7 @@ lint: $(STAMP) ## ruff (style, imports, bugbear)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP) ## mypy, strict
-	$(BIN)/mypy pipeline connectors worlds
+	$(BIN)/mypy contract connectors pipeline worlds
 
 check: lint typecheck test ## Everything that must pass before a commit
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.refresh import read_inbox_cached
+from pipeline.inbox import read_inbox_cached
 
 log = logging.getLogger(__name__)
 

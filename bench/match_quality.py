@@ -43,8 +43,8 @@ import duckdb
 import polars as pl
 
 from bench.febrl import FEBRL_SETS, FebrlSet, febrl_inbox
+from pipeline.inbox import read_inbox_cached
 from pipeline.normalize import normalize_records
-from pipeline.refresh import read_inbox_cached
 from worlds.generate import NOISE, generate_world
 
 log = logging.getLogger(__name__)

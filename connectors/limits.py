@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from connectors.errors import InputFileError
+from contract.errors import InputFileError
 
 # A LinkedIn Connections.csv of 30,000 connections is about 5 MB; messages.csv rarely passes 100 MB.
 MAX_TEXT_FILE_BYTES = 256 * 1024 * 1024
@@ -23,9 +23,10 @@ MAX_ZIP_MEMBERS = 10_000
 # CSV text compresses 5-20x; a ZIP bomb compresses 1000x. Small members may compress better.
 MAX_COMPRESSION_RATIO = 200
 RATIO_CHECK_AFTER_BYTES = 8 * 1024 * 1024
-# A company's saved team page is a few MB with a nesting depth of a few dozen.
-MAX_HTML_BYTES = 32 * 1024 * 1024
-MAX_HTML_DEPTH = 512
+# A saved team page is well under a few MB; this bounds what a hostile file can make us parse.
+MAX_PAGE_BYTES = 20 * 1024 * 1024
+# The HTML parser (libxml2, without its huge-tree option) follows tags this deep and no deeper.
+MAX_PAGE_DEPTH = 256
 READ_CHUNK_BYTES = 1024 * 1024
 
 # Leading bytes of file types that turn up in an inbox under the wrong name.
@@ -203,68 +204,6 @@ class ZipBudget:
 def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
     while chunk := stream.read(READ_CHUNK_BYTES):
         yield chunk
-
-
-def check_html(data: bytes, source: str, max_depth: int | None = None) -> None:
-    """Refuse a page too large or nested too deeply for a parser to handle safely.
-
-    Call before parsing. The depth scan is one linear pass over the tags with no recursion, so a
-    million nested tags costs a regex scan, not a stack overflow in the parser.
-    """
-    max_depth = MAX_HTML_DEPTH if max_depth is None else max_depth
-    if len(data) > MAX_HTML_BYTES:
-        raise InputFileError(
-            source,
-            f"the page is {_size(len(data))}, more than {_size(MAX_HTML_BYTES)}",
-            "save only the team page itself (File > Save Page As > Web Page, HTML only)",
-        )
-    depth = html_nesting_depth(data.decode("utf-8", "replace"), stop_at=max_depth + 1)
-    if depth > max_depth:
-        raise InputFileError(
-            source,
-            f"tags are nested more than {max_depth} deep (real pages nest a few dozen)",
-            "save the page again from a browser; this file was not saved from a real page",
-        )
-
-
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*?(/?)>")
-_VOID = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-    ]
-)
-
-
-def html_nesting_depth(text: str, stop_at: int | None = None) -> int:
-    """Greatest element nesting depth, approximately (unclosed tags count as open), capped."""
-    stop_at = MAX_HTML_DEPTH + 1 if stop_at is None else stop_at
-    depth = deepest = 0
-    for match in _TAG.finditer(text):
-        closing, name, self_closing = match.groups()
-        if self_closing or name.lower() in _VOID:
-            continue
-        if closing:
-            depth = max(depth - 1, 0)
-            continue
-        depth += 1
-        if depth > deepest:
-            deepest = depth
-            if deepest >= stop_at:
-                break
-    return deepest
 
 
 def _size(n: int) -> str:

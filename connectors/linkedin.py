@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import hashlib
 import logging
 import re
 import zipfile
@@ -18,9 +17,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from pydantic import ValidationError
-
-from connectors.errors import InputFileError
 from connectors.limits import (
     MAX_ZIP_MEMBERS,
     ZipBudget,
@@ -30,21 +26,27 @@ from connectors.limits import (
     unsafe_member_error,
 )
 from connectors.text import decode_text, find_header, normalise_header, raw_row
-from pipeline.schema import (
+from contract.connector import ReadContext
+from contract.errors import InputFileError
+from contract.records import (
     ConnectorResult,
     Conversation,
     FileReport,
     Reject,
+    RowOrigin,
     SeekerFacts,
     SeekerPosition,
     SeekerSchool,
     SourceKind,
     SourceRecord,
+    collect_rows,
 )
+from contract.rules import email_key
 
 log = logging.getLogger(__name__)
 
 KIND = "linkedin"
+DESCRIPTION = "LinkedIn data export (ZIP, folder or Connections.csv)"
 MEMBER_NAMES = ("connections.csv", "messages.csv", "profile.csv", "education.csv", "positions.csv")
 
 # Header names seen across export generations, normalised (see normalise_header).
@@ -59,7 +61,6 @@ CONNECTION_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 ANONYMOUS_NAMES = {"linkedin member", "linkedin user"}
 _DATE_FORMATS = ("%d %b %Y", "%d-%b-%y", "%d-%b-%Y", "%Y-%m-%d", "%m/%d/%y", "%m/%d/%Y", "%d %B %Y")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ISO_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?")
 
 
@@ -97,9 +98,10 @@ def sniff_linkedin_export(path: Path) -> int:
     return 80 if {"first name", "last name", "connected on"} <= header_cells else 0
 
 
-def read_linkedin_export(path: Path, inbox: Path | None = None) -> ConnectorResult:
+def read_linkedin_export(path: Path, context: ReadContext | None = None) -> ConnectorResult:
     """Read every member this module knows; list the others in the log, untouched."""
-    members = _members(path, inbox or path.parent)
+    context = context or ReadContext(path.parent)
+    members = _members(path, context)
     by_name: dict[str, Member] = {}
     if path.is_file() and not zipfile.is_zipfile(path):
         # A bare CSV was chosen for its connections header, whatever the user named it.
@@ -110,7 +112,7 @@ def read_linkedin_export(path: Path, inbox: Path | None = None) -> ConnectorResu
             by_name[key] = member
     if "connections.csv" not in by_name:
         raise InputFileError(
-            _display(path, inbox),
+            context.display(path),
             "this LinkedIn export has no Connections.csv",
             "request the export again with Connections selected (Settings > Data privacy > "
             "Get a copy of your data)",
@@ -138,17 +140,8 @@ def _add(total: ConnectorResult, part: ConnectorResult) -> None:
     total.seeker = total.seeker.merge(part.seeker)
 
 
-def _display(path: Path, inbox: Path | None) -> str:
-    if inbox is not None:
-        try:
-            return path.relative_to(inbox).as_posix()
-        except ValueError:
-            pass
-    return path.name
-
-
-def _members(path: Path, inbox: Path) -> list[Member]:
-    base = _display(path, inbox)
+def _members(path: Path, context: ReadContext) -> list[Member]:
+    base = context.display(path)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file())
         members = []
@@ -216,12 +209,8 @@ def _export_date(path: Path) -> dt.date | None:
 
 
 def _report(member: Member) -> FileReport:
-    return FileReport(
-        source_file=member.name,
-        source_path=member.path,
-        kind=f"{KIND}:{member.name.lower()}",
-        sha256=hashlib.sha256(member.data).hexdigest(),
-    )
+    kind = f"{KIND}:{member.name.lower()}"
+    return FileReport.of_bytes(member.name, member.path, kind, member.data)
 
 
 def _columns(header: list[str], wanted: dict[str, tuple[str, ...]]) -> dict[str, int]:
@@ -283,20 +272,15 @@ def _read_connections(
     )
     columns = _columns(table.header, CONNECTION_COLUMNS)
     report = _report(member)
-    result = ConnectorResult()
     by_url, by_name = _conversation_index(conversations)
-    # Counted in locals and stored once: a model field assignment per row shows at scale.
-    rows_read = records = rejects = 0
-    for row_number, cells in table.rows:
-        rows_read += 1
-        reject = _connection_row(member, row_number, cells, columns, export_date, by_url, by_name)
-        if isinstance(reject, Reject):
-            result.rejects.append(reject)
-            rejects += 1
-        else:
-            result.records.append(reject)
-            records += 1
-    report.rows_read, report.records, report.rejects = rows_read, records, rejects
+    origin = RowOrigin(SourceKind.LINKEDIN_CONNECTION, member.name, member.path)
+    result = collect_rows(
+        report,
+        (
+            _connection_row(origin, row, cells, columns, export_date, by_url, by_name)
+            for row, cells in table.rows
+        ),
+    )
     if report.rows_read == 0:
         # Zero rows read as success would build an empty database and call it done.
         raise InputFileError(
@@ -305,12 +289,11 @@ def _read_connections(
             "export again with Connections selected (Settings > Data privacy > Get a copy of "
             "your data); if the export was cut short, download it again",
         )
-    result.files.append(report)
     return result
 
 
 def _connection_row(
-    member: Member,
+    origin: RowOrigin,
     row_number: int,
     cells: list[str],
     columns: dict[str, int],
@@ -318,23 +301,18 @@ def _connection_row(
     by_url: dict[str, Conversation],
     by_name: dict[str, Conversation],
 ) -> SourceRecord | Reject:
-    def reject(reason: str) -> Reject:
-        return Reject(
-            source_file=member.name,
-            source_path=member.path,
-            source_row=row_number,
-            reason=reason,
-            raw=raw_row(cells),
-        )
-
     first = _cell(cells, columns.get("first_name"))
     last = _cell(cells, columns.get("last_name"))
     full_name = " ".join(p for p in (first, last) if p)
     if not full_name or full_name.lower() in ANONYMOUS_NAMES:
-        return reject("anonymised connection: LinkedIn gives no name for this member")
+        return origin.reject(
+            row_number,
+            "anonymised connection: LinkedIn gives no name for this member",
+            raw_row(cells),
+        )
     notes: list[str] = []
     email = _cell(cells, columns.get("email"))
-    if email and not _EMAIL.match(email):
+    if email and email_key(email) is None:
         # Some exports put the member URN (urn:li:member:123456) where the address goes.
         if not email.startswith("urn:li:"):
             notes.append(f"not an email address: {email[:60]!r}")
@@ -347,31 +325,22 @@ def _connection_row(
         notes.append(f"unreadable Connected On {connected_raw!r}")
     url = _cell(cells, columns.get("linkedin_url"))
     conversation = (by_url.get(_url_key(url)) if url else None) or by_name.get(full_name.lower())
-    try:
-        return SourceRecord(
-            source_kind=SourceKind.LINKEDIN_CONNECTION,
-            source_file=member.name,
-            source_path=member.path,
-            source_row=row_number,
-            full_name=full_name,
-            first_name=first,
-            last_name=last,
-            company=_cell(cells, columns.get("company")),
-            title=_cell(cells, columns.get("title")),
-            email=email,
-            linkedin_url=url,
-            connected_on=connected_on,
-            last_message_on=conversation.last_message_on if conversation else None,
-            message_count=conversation.message_count if conversation else 0,
-            as_of=export_date,
-            notes="; ".join(notes) or None,
-        )
-    except ValidationError as err:
-        return reject(f"invalid values: {_validation_summary(err)}")
-
-
-def _validation_summary(err: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+    return origin.record(
+        row_number,
+        raw_row(cells),
+        full_name=full_name,
+        first_name=first,
+        last_name=last,
+        company=_cell(cells, columns.get("company")),
+        title=_cell(cells, columns.get("title")),
+        email=email,
+        linkedin_url=url,
+        connected_on=connected_on,
+        last_message_on=conversation.last_message_on if conversation else None,
+        message_count=conversation.message_count if conversation else 0,
+        as_of=export_date,
+        notes="; ".join(notes) or None,
+    )
 
 
 def _url_key(url: str) -> str:
@@ -546,3 +515,19 @@ def _read_messages(member: Member, seeker_name: str | None) -> ConnectorResult:
         for n, u, d, c in latest.values()
     ]
     return result
+
+
+class LinkedInExport:
+    """The LinkedIn export connector."""
+
+    kind = KIND
+    description = DESCRIPTION
+
+    def sniff(self, path: Path) -> int:
+        return sniff_linkedin_export(path)
+
+    def read(self, path: Path, context: ReadContext) -> ConnectorResult:
+        return read_linkedin_export(path, context)
+
+
+CONNECTOR = LinkedInExport()

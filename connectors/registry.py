@@ -17,16 +17,17 @@ import hashlib
 import logging
 import tomllib
 import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from connectors import alumni, linkedin, team_pages
-from connectors.errors import InputFileError
+from connectors.alumni.options import SIDECAR_SUFFIX
 from connectors.limits import describe_file_type
-from pipeline.schema import ConnectorResult, FileReport
+from contract.connector import Connector, ReadContext
+from contract.errors import InputFileError
+from contract.records import ConnectorResult, FileReport
 
 log = logging.getLogger(__name__)
 
@@ -34,54 +35,8 @@ MANIFEST_NAME = "inbox.toml"
 IGNORED_NAMES = {MANIFEST_NAME, "seeker.toml", "readme.md", "readme.txt", ".ds_store", "thumbs.db"}
 
 
-@dataclass(frozen=True)
-class ReadContext:
-    """What a connector may know beyond the file itself."""
-
-    inbox: Path
-    options: dict[str, str] = field(default_factory=dict)
-
-    def display(self, path: Path) -> str:
-        """The path as users see it in messages and in the database: relative to the inbox."""
-        try:
-            return path.relative_to(self.inbox).as_posix()
-        except ValueError:
-            return path.name
-
-
-@dataclass(frozen=True)
-class Connector:
-    kind: str
-    description: str
-    sniff: Callable[[Path], int]
-    read: Callable[[Path, ReadContext], ConnectorResult]
-
-
-def _read_linkedin(path: Path, context: ReadContext) -> ConnectorResult:
-    return linkedin.read_linkedin_export(path, context.inbox)
-
-
-CONNECTORS: tuple[Connector, ...] = (
-    Connector(
-        "linkedin",
-        "LinkedIn data export (ZIP, folder or Connections.csv)",
-        linkedin.sniff_linkedin_export,
-        _read_linkedin,
-    ),
-    Connector(
-        "alumni",
-        "Alumni directory (CSV/TSV/TXT with a name column and class year, employer, title, "
-        "email, ...)",
-        alumni.sniff_alumni_directory,
-        alumni.read_alumni_directory,
-    ),
-    Connector(
-        "team",
-        "Company team page saved as HTML, or a JSON / JSON Lines / CSV employee listing",
-        team_pages.sniff_team_page,
-        team_pages.read_team_page,
-    ),
-)
+# Every connector, in the order a tie in sniffing goes to.
+CONNECTORS: tuple[Connector, ...] = (linkedin.CONNECTOR, alumni.CONNECTOR, team_pages.CONNECTOR)
 
 
 class ManifestEntry(BaseModel):
@@ -148,7 +103,7 @@ def _units(inbox: Path) -> list[Path]:
         if _is_database_file(entry):
             log.info("skipping %s: a database file, not an input", entry.name)
             continue
-        if entry.name.lower().endswith(alumni.SIDECAR_SUFFIX):
+        if entry.name.lower().endswith(SIDECAR_SUFFIX):
             continue  # a column mapping read with the file it describes
         if entry.is_dir() and _is_saved_page_assets(entry):
             log.info("skipping %s: the images and scripts of a saved page", entry.name)

@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from connectors.errors import InputFileError
 from connectors.limits import describe_bytes, looks_binary
+from contract.errors import InputFileError
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xef\xbb\xbf", "utf-8-sig"),

@@ -23,20 +23,24 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipeline.catalogue import CATALOGUE, SCHEMA_VERSION, Table
+
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+VERSION = 1
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A table the database promises analysts: its frame, what it holds, what its columns mean."""
+    """A table to write: its entry in the catalogue (name, schema, comments) and its frame."""
 
-    name: str
+    table: Table
     frame: pl.DataFrame
-    comment: str
-    column_comments: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        return self.table.name
 
 
 # A check reads the finished (not yet swapped-in) database and returns problems; none = good.
@@ -113,13 +117,46 @@ def _write_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     finally:
         con.unregister("_frame")
     # COMMENT ON takes a literal, not a parameter; comments are our own constant text.
-    con.execute(f"comment on table {table} is {_literal(spec.comment)}")
-    for column, text in spec.column_comments.items():
+    con.execute(f"comment on table {table} is {_literal(spec.table.comment)}")
+    for column, text in spec.table.column_comments.items():
         con.execute(f"comment on column {table}.{quote_identifier(column)} is {_literal(text)}")
 
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def catalogue_problems(tables: Sequence[TableSpec]) -> list[str]:
+    """How the frames to write differ from the catalogue: a table missing or not in it, a
+    column missing, extra or of another type. None: the frames are as declared."""
+    problems: list[str] = []
+    written = [spec.name for spec in tables]
+    for name in sorted(set(CATALOGUE) - set(written)):
+        problems.append(f"table {name} is in the catalogue but was not built")
+    for spec in tables:
+        if CATALOGUE.get(spec.name) != spec.table:
+            problems.append(f"table {spec.name} is not the catalogue's entry for that name")
+            continue
+        declared, actual = spec.table.schema, dict(spec.frame.schema)
+        found = len(problems)
+        for column in declared.keys() - actual.keys():
+            problems.append(f"{spec.name}.{column}: declared in the catalogue, not built")
+        for column in actual.keys() - declared.keys():
+            problems.append(f"{spec.name}.{column}: built, but not in the catalogue")
+        for column in declared.keys() & actual.keys():
+            if declared[column] != actual[column]:
+                problems.append(
+                    f"{spec.name}.{column}: built as {actual[column]}, "
+                    f"the catalogue says {declared[column]}"
+                )
+        if len(problems) == found and list(declared) != list(actual):
+            problems.append(f"{spec.name}: columns in another order than the catalogue's")
+    return problems
+
+
+def schema_version_table() -> TableSpec:
+    """The one-row ``schema_version`` table."""
+    return TableSpec(SCHEMA_VERSION, pl.DataFrame({"version": [VERSION]}, SCHEMA_VERSION.schema))
 
 
 def build_database(
@@ -130,10 +167,16 @@ def build_database(
 ) -> None:
     """Write ``tables`` and the views in ``sql_dir`` to ``target``, replacing it atomically.
 
-    Before the swap the new file is checked (every table and view readable, row counts as
-    written, then each of ``checks``); any failure, crash or interrupt leaves ``target`` as it was.
+    The frames must be the catalogue's tables, each in its schema (else BuildCheckError before
+    anything is written). Before the swap the new file is checked (every table and view
+    readable, row counts as written, then each of ``checks``); any failure, crash or interrupt
+    leaves ``target`` as it was.
     Call it holding ``database_lock(target)`` when other refreshes may run.
     """
+    tables = [*tables, schema_version_table()]
+    mismatches = catalogue_problems(tables)
+    if mismatches:
+        raise BuildCheckError(mismatches)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_builds(target)
     temporary = target.with_name(f".{target.name}.building-{os.getpid()}")
@@ -159,14 +202,6 @@ def build_database(
             con.execute("begin transaction")
             for spec in tables:
                 _write_table(con, spec)
-            con.execute(
-                "create table schema_version as select ? :: integer as version",
-                [SCHEMA_VERSION],
-            )
-            con.execute(
-                "comment on table schema_version is "
-                "'Version of this database''s tables and views; changes only with a migration note'"
-            )
             for path in sql_files(sql_dir):
                 con.execute(path.read_text(encoding="utf-8"))
             con.execute("commit")

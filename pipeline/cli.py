@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from connectors.errors import InputFileError
+from contract.errors import InputFileError
 from pipeline.discover import (
     DatabaseMissingError,
     OutreachQuery,

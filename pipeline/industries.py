@@ -28,7 +28,9 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz, process
 
-from pipeline.normalize import ascii_words, company_key
+from contract.rules import ascii_words
+from pipeline.catalogue import INDUSTRIES
+from pipeline.normalize import company_key
 
 RELATED_FACTOR = 0.85
 DATA_PACKAGE = "pipeline.data"
@@ -247,13 +249,5 @@ def industries_frame(tax: Taxonomy | None = None) -> pl.DataFrame:
             }
             for i in tax.industries
         ],
-        schema={
-            "industry_id": pl.Int32,
-            "industry": pl.String,
-            "parent_id": pl.Int32,
-            "parent": pl.String,
-            "naics": pl.String,
-            "aliases": pl.String,
-            "related": pl.String,
-        },
+        schema=INDUSTRIES.schema,
     ).sort("industry_id")

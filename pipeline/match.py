@@ -36,7 +36,9 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
+from contract.records import SourceKind
 from pipeline.blocking import candidate_rows, rule_names
+from pipeline.catalogue import MATCH_EVIDENCE
 from pipeline.cluster import cluster_rows, held_apart, link_components
 from pipeline.compare import (
     DEFAULT_SETTINGS,
@@ -48,7 +50,6 @@ from pipeline.compare import (
     pair_chances,
 )
 from pipeline.estimate import Parameters, choose_threshold, estimate_parameters, u_probabilities
-from pipeline.schema import SourceKind
 
 log = logging.getLogger(__name__)
 # Pairs below this probability (1 in 100) are evidence only when they held a merge apart.
@@ -56,22 +57,6 @@ EVIDENCE_MIN_SCORE = 0.01
 # Pairs scored at once: bounds the width-times-length of the comparison frame.
 CHUNK_PAIRS = 500_000
 
-FEATURES = tuple(f.name for f in DEFAULT_SETTINGS.features)
-EVIDENCE_SCHEMA: dict[str, pl.DataType] = {
-    "record_id_l": pl.String(),
-    "record_id_r": pl.String(),
-    # The blocking rule that made the pair a candidate (e.g. "same email").
-    "rule": pl.String(),
-    **{f"{name}_level": pl.String() for name in FEATURES},
-    **{f"w_{name}": pl.Float64() for name in FEATURES},
-    "prior_weight": pl.Float64(),
-    "match_weight": pl.Float64(),
-    "match_score": pl.Float64(),
-    "merged": pl.Boolean(),
-    "decision": pl.String(),
-    # Every compared feature, its level and its weight, in one readable line.
-    "features": pl.String(),
-}
 
 
 @dataclass
@@ -332,7 +317,7 @@ def match_people(
         outcome["merged"],
         outcome["decision"],
         _explanation(features).alias("features"),
-    ).select(list(EVIDENCE_SCHEMA))
+    ).select(list(MATCH_EVIDENCE.schema))
     clusters = _person_ids(
         keyed, pl.DataFrame({"record_id": ids, "root": ids.gather(root)}), previous_ids
     )

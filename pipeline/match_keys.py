@@ -19,7 +19,8 @@ from typing import NamedTuple
 
 import polars as pl
 
-from pipeline.normalize import ascii_words, company_key
+from contract.rules import ascii_words
+from pipeline.normalize import company_key
 
 # Postcodes: US ZIP (+4), Australian/European digits, UK and Canadian forms.
 _POSTCODE = re.compile(

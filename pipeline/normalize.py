@@ -12,54 +12,21 @@ import re
 from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import NamedTuple
-from urllib.parse import unquote
 
 import polars as pl
 from anyascii import anyascii
 from nicknames import NickNamer
 
-HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "sir", "dame"})
-POSTNOMINALS = frozenset(
-    {
-        "phd",
-        "md",
-        "mba",
-        "jd",
-        "cpa",
-        "cfa",
-        "pharmd",
-        "rn",
-        "np",
-        "pa",
-        "dds",
-        "dvm",
-        "msc",
-        "ms",
-        "ma",
-        "bs",
-        "ba",
-        "bsc",
-        "mph",
-        "mpa",
-        "esq",
-        "pe",
-        "pmp",
-        "jr",
-        "sr",
-        "ii",
-        "iii",
-        "iv",
-        "facp",
-        "faan",
-        "drph",
-        "edd",
-        "dnp",
-        "mbbs",
-        "frcp",
-        "ceo",
-        "cfo",
-    }
+from contract.rules import (
+    HONORIFICS,
+    POSTNOMINALS,
+    SURNAME_PARTICLES,
+    ascii_words,
+    email_key,
+    name_words,
+    profile_key,
 )
+
 LEGAL_SUFFIXES = frozenset(
     {
         "inc",
@@ -87,39 +54,11 @@ LEGAL_SUFFIXES = frozenset(
         "the",
     }
 )
-# Surname particles that belong to the surname that follows ("Ana de la Cruz" -> "de la cruz").
-SURNAME_PARTICLES = frozenset(
-    {"de", "del", "della", "der", "den", "di", "da", "du", "la", "le", "van", "von", "st", "ter"}
-)
-_NON_WORD = re.compile(r"[^a-z0-9]+")
 # Apostrophes join ("O'Brien" -> "obrien"); hyphens keep a double surname's parts together.
 _APOSTROPHES = re.compile(r"['`\u2019\u2018]")
 _NAME_TOKEN_JUNK = re.compile(r"[^a-z0-9\-]+")
 # German and Scandinavian spellings without umlauts: "Mueller" = "Müller" (anyascii: "Muller").
 _UMLAUT_SPELLINGS = re.compile(r"(?<=[a-z])(ae|oe|ue)")
-_PROFILE = re.compile(r"linkedin\.com/(?:in|pub)/([^/?#\s]+)", re.IGNORECASE)
-_EMAIL = re.compile(r"^[a-z0-9._%+\-']+@[a-z0-9.\-]+\.[a-z]{2,}$")
-
-
-def ascii_words(value: str) -> list[str]:
-    """'Zoë Müller-Straße' -> ['zoe', 'muller', 'strasse']: transliterated lower-case words."""
-    return _NON_WORD.sub(" ", anyascii(value).lower()).split()
-
-
-def name_words(value: str) -> list[str]:
-    """A person's name as words, without honorifics and post-nominal letters."""
-    if "," in value:
-        head, _, tail = value.partition(",")
-        tail_words = ascii_words(tail)
-        # "Smith, Jane" puts the surname first; "Jane Smith, PhD" only adds letters after it.
-        if tail_words and not all(w in POSTNOMINALS for w in tail_words):
-            value = f"{tail} {head}"
-    words = ascii_words(value)
-    while words and words[0] in HONORIFICS:
-        words = words[1:]
-    while len(words) > 1 and words[-1] in POSTNOMINALS:
-        words = words[:-1]
-    return words
 
 
 def name_key(value: str | None) -> str | None:
@@ -140,23 +79,6 @@ def company_key(value: str | None) -> str | None:
     if len(words) > 1 and words[0] == "the":
         words = words[1:]
     return " ".join(words) or None
-
-
-def email_key(value: str | None) -> str | None:
-    if not value:
-        return None
-    email = value.strip().lower().removeprefix("mailto:")
-    return email if _EMAIL.match(email) else None
-
-
-def profile_key(value: str | None) -> str | None:
-    """Any form of a LinkedIn profile URL -> its lower-case public identifier."""
-    if not value:
-        return None
-    match = _PROFILE.search(value)
-    if not match:
-        return None
-    return unquote(match.group(1)).strip().lower() or None
 
 
 class NameParts(NamedTuple):

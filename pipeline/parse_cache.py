@@ -8,6 +8,7 @@ the owner's only, like the database.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import functools
 import hashlib
@@ -19,23 +20,55 @@ from pathlib import Path
 import polars as pl
 from pydantic import ValidationError
 
-from pipeline.schema import RECORD_SCHEMA, ConnectorResult
+from contract.records import RECORD_SCHEMA, ConnectorResult
 
 log = logging.getLogger(__name__)
 
 _ROOT = Path(__file__).resolve().parent.parent
-# The parse of a file depends on the connectors and on the record schema they fill.
-_CODE_FILES = ("connectors/*.py", "pipeline/schema.py")
+# Parsing is the registry and whatever it imports of the project (the connectors, the contract).
+PARSER_MODULE = "connectors.registry"
+
+
+def parser_files(root: Path = _ROOT, start: str = PARSER_MODULE) -> list[Path]:
+    """The project's source files that ``start`` imports, directly or through others (itself and
+    the packages' ``__init__`` files included), found by reading their import statements."""
+    seen: set[Path] = set()
+    pending = [start]
+    while pending:
+        module = pending.pop()
+        parts = module.split(".")
+        for depth in range(1, len(parts) + 1):
+            candidates = (
+                root.joinpath(*parts[:depth], "__init__.py"),
+                root.joinpath(*parts[:depth]).with_suffix(".py"),
+            )
+            for path in candidates:
+                if path.is_file() and path not in seen:
+                    seen.add(path)
+                    pending.extend(_imported_modules(path, root))
+    return sorted(seen)
+
+
+def _imported_modules(path: Path, root: Path) -> list[str]:
+    tree = ast.parse(path.read_bytes(), filename=str(path))
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            # "from package import module" may name a module as well as a value.
+            names.append(node.module)
+            names.extend(f"{node.module}.{alias.name}" for alias in node.names)
+    return [n for n in names if (root / n.split(".")[0]).is_dir()]
 
 
 @functools.cache
 def code_version() -> str:
     """A fingerprint of the code that parses input files; any edit to it invalidates the cache."""
     digest = hashlib.sha256()
-    for pattern in _CODE_FILES:
-        for path in sorted(_ROOT.glob(pattern)):
-            digest.update(path.relative_to(_ROOT).as_posix().encode())
-            digest.update(path.read_bytes())
+    for path in parser_files(_ROOT):
+        digest.update(path.relative_to(_ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.schema import SourceKind
+from contract.records import SourceKind
 
 SOURCE_TRUST = {
     SourceKind.LINKEDIN_CONNECTION.value: 1,

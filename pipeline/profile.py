@@ -26,9 +26,16 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
+from contract.records import SeekerFacts, SeekerSchool
+from contract.rules import ascii_words
+from pipeline.catalogue import RANKING_SETTINGS
 from pipeline.industries import UnknownIndustryError, resolve_industry
-from pipeline.normalize import ascii_words
-from pipeline.schema import SeekerFacts, SeekerSchool
+from pipeline.ranking_points import (
+    LOCATION_POINTS,
+    OTHER_LEVEL_POINTS,
+    ROLE_POINTS,
+    TARGET_LEVEL_POINTS,
+)
 
 PROFILE_NAME = "seeker.toml"
 SENIORITY_LEVELS: dict[str, int] = {
@@ -187,20 +194,11 @@ def ranking_settings(profile: SeekerProfile | None, schools: list[SeekerSchool])
                 "schools": "; ".join(s.school for s in schools) or None,
                 "min_relevance": MIN_RELEVANCE,
                 "from_profile": profile is not None,
+                "points_for_role": ROLE_POINTS,
+                "points_for_target_level": TARGET_LEVEL_POINTS,
+                "points_for_other_level": OTHER_LEVEL_POINTS,
+                "points_for_location": LOCATION_POINTS,
             }
         ],
-        schema={
-            "company_cap": pl.Int32,
-            "target_seniority": pl.String,
-            "target_level": pl.Int32,
-            "levels_above": pl.Int32,
-            "roles": pl.String,
-            "roles_pattern": pl.String,
-            "locations": pl.String,
-            "locations_pattern": pl.String,
-            "industries": pl.String,
-            "schools": pl.String,
-            "min_relevance": pl.Float64,
-            "from_profile": pl.Boolean,
-        },
+        schema=RANKING_SETTINGS.schema,
     )

@@ -7,27 +7,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import logging
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import polars as pl
 
-from connectors.errors import InputFileError
-from connectors.registry import (
-    InboxItem,
-    ReadContext,
-    plan_inbox,
-    read_item,
-    sha256_of,
-    unreadable_report,
-)
+from contract.records import ConnectorResult
+from pipeline import catalogue
 from pipeline.build import (
     BuildCheckError,
     DatabaseBusyError,
@@ -35,6 +25,8 @@ from pipeline.build import (
     build_database,
     database_lock,
 )
+from pipeline.inbox import RefreshError as RefreshError
+from pipeline.inbox import read_inbox_cached
 from pipeline.industries import industries_frame
 from pipeline.match import match_people
 from pipeline.normalize import normalize_records
@@ -56,7 +48,6 @@ from pipeline.runlog import (
     runs_table,
     this_run,
 )
-from pipeline.schema import RECORD_SCHEMA, ConnectorResult, Reject, SourceRecord, records_frame
 from pipeline.score import (
     industry_evidence,
     relevance_from_evidence,
@@ -66,14 +57,6 @@ from pipeline.score import (
 
 log = logging.getLogger(__name__)
 PERSON_ID_SCHEMA: dict[str, pl.DataType] = {"record_id": pl.String(), "person_id": pl.String()}
-
-
-class RefreshError(Exception):
-    """The refresh could not complete; the previous database is untouched."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass
@@ -96,152 +79,6 @@ StageTimer = Callable[[str], AbstractContextManager[object]]
 
 def _untimed(name: str) -> AbstractContextManager[object]:
     return contextlib.nullcontext()
-
-
-@dataclass
-class InboxRead:
-    """What reading the inbox gave: the merged result, whole-file problems, and which files'
-    parses came from the cache (by source path) under which cache keys."""
-
-    result: ConnectorResult
-    problems: list[str]
-    reused_paths: set[str] = field(default_factory=set)
-    cache_keys: set[str] = field(default_factory=set)
-    # The records, one frame per file: ``result.records`` stays empty, so a million validated
-    # record objects never live at once (one file's worth at most, while it is read).
-    record_frames: list[pl.DataFrame] = field(default_factory=list)
-
-    def records(self) -> pl.DataFrame:
-        """All records in one frame, in the stable order (source path, then row)."""
-        if not self.record_frames:
-            return records_frame([])
-        return pl.concat(self.record_frames).sort("source_path", "source_row")
-
-
-def read_inbox(inbox: Path, skip_bad_files: bool = False) -> tuple[ConnectorResult, list[str]]:
-    """Read every unit in the inbox. Problems with whole files are collected and raised together,
-    unless ``skip_bad_files``: then each such file is one reject, and its message is returned."""
-    read = read_inbox_cached(inbox, skip_bad_files)
-    columns = [c for c in RECORD_SCHEMA if c != "record_id"]
-    read.result.records = [
-        SourceRecord.model_construct(**row)
-        for row in read.records().select(columns).iter_rows(named=True)
-    ]
-    return read.result, read.problems
-
-
-def read_inbox_cached(
-    inbox: Path, skip_bad_files: bool = False, cache: ParseCache | None = None
-) -> InboxRead:
-    """``read_inbox``, reusing the parse of every file whose checksum, connector and connector
-    code are unchanged since it was cached (parsing is the slow part of a refresh)."""
-    total = ConnectorResult()
-    problems: list[str] = []
-    reused: set[str] = set()
-    keys: set[str] = set()
-    frames: list[pl.DataFrame] = []
-    items = plan_inbox(inbox)
-    with _parser(sum(_size(item.path) for item in items) > CHILD_PARSE_BYTES) as parse:
-        for item in items:
-            checksum = sha256_of(item.path) if cache is not None else None
-            try:
-                key = _cache_key(cache, item, inbox, checksum)
-                cached = cache.get(key) if cache is not None and key else None
-                if cached is not None:
-                    part, frame = cached
-                    reused.update(f.source_path for f in part.files)
-                else:
-                    part, frame = parse(item, inbox)
-                    if cache is not None and key:
-                        cache.put(key, part, frame)
-                if key:
-                    keys.add(key)
-            except InputFileError as err:
-                problems.append(str(err))
-                report = unreadable_report(item.path, inbox, checksum)
-                report.rows_read = report.rejects = 1
-                total.files.append(report)
-                total.rejects.append(
-                    Reject(
-                        source_file=report.source_file,
-                        source_path=report.source_path,
-                        source_row=0,
-                        reason=f"{err.problem} — {err.fix}",
-                    )
-                )
-                continue
-            frames.append(frame)
-            total.rejects.extend(part.rejects)
-            total.files.extend(part.files)
-            total.conversations.extend(part.conversations)
-            total.seeker = total.seeker.merge(part.seeker)
-    if problems and not skip_bad_files:
-        raise RefreshError(problems)
-    unbalanced = [f for f in total.files if not f.balanced]
-    if unbalanced:
-        raise RefreshError(
-            [
-                f"{f.source_path}: read {f.rows_read} rows but has {f.records} records + "
-                f"{f.rejects} rejects + {f.evidence_rows} evidence rows (a bug)"
-                for f in unbalanced
-            ]
-        )
-    return InboxRead(total, problems, reused, keys, frames)
-
-
-# Inputs larger than this in all are parsed in a child process: building a million validated
-# record objects leaves the parsing process holding far more memory than the records' frames
-# (1.5 GiB for a 240 MiB frame at a million records), and a child gives all of it back when it
-# exits. Below it, starting a child costs more than it saves.
-CHILD_PARSE_BYTES = 64 * 1024 * 1024
-
-Parse = Callable[[InboxItem, Path], tuple[ConnectorResult, pl.DataFrame]]
-
-
-def parse_item(item: InboxItem, inbox: Path) -> tuple[ConnectorResult, pl.DataFrame]:
-    """One unit's result (without its records) and its records as a frame."""
-    part = _read_without_gc(item, inbox)
-    frame = records_frame(part.records)
-    part.records = []
-    return part, frame
-
-
-@contextlib.contextmanager
-def _parser(in_child: bool) -> Iterator[Parse]:
-    """``parse_item``, here or (``in_child``) in one child process for the whole read."""
-    if not in_child:
-        yield parse_item
-        return
-    # spawn, not fork: the parent runs polars and DuckDB threads, which fork does not copy.
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        yield lambda item, inbox: pool.submit(parse_item, item, inbox).result()
-
-
-def _size(path: Path) -> int:
-    if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    return path.stat().st_size
-
-
-def _read_without_gc(item: InboxItem, inbox: Path) -> ConnectorResult:
-    """Read one unit with the cycle collector paused: it would rescan every record object built
-    so far, again and again (a third of reading time), and records hold no cycles."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return read_item(item, inbox)
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _cache_key(
-    cache: ParseCache | None, item: InboxItem, inbox: Path, checksum: str | None
-) -> str | None:
-    if cache is None or item.connector is None or checksum is None:
-        return None
-    display = ReadContext(inbox).display(item.path)
-    return cache.key(display, checksum, item.connector.kind, item.options)
 
 
 def reference_date(records: pl.DataFrame) -> dt.date:
@@ -378,40 +215,9 @@ def _refresh_locked(
 def scoring_tables(evidence: pl.DataFrame, settings: pl.DataFrame) -> list[TableSpec]:
     """The scoring stage's own tables beyond person_industries and person_signals."""
     return [
-        TableSpec(
-            "industry_evidence",
-            evidence,
-            "Every piece of industry evidence per person, before it is combined into relevance",
-            {
-                "kind": "known_company (shipped employer table), company_name (a word such as "
-                "Therapeutics), team_page, title (a phrase such as Clinical Research), "
-                "directory_industry",
-                "strength": "0-1, after discounts for alumni-directory-only employers (x0.8) "
-                "and for employers the title contradicts (x0.6)",
-            },
-        ),
-        TableSpec(
-            "industries",
-            industries_frame(),
-            "The industry taxonomy: LinkedIn's industry list (v2), with NAICS prefixes and "
-            "the aliases `discover --industry` accepts",
-            {
-                "parent_id": "The industry's parent: a person counts for every ancestor",
-                "related": "Industries whose evidence counts here at 0.85 (pharma and biotech)",
-            },
-        ),
-        TableSpec(
-            "ranking_settings",
-            settings,
-            "One row: the seeker profile's ranking defaults the outreach views use",
-            {
-                "company_cap": "At most this many people per company in `outreach`",
-                "target_level": "The seniority the seeker wants to meet (see "
-                "person_signals.seniority_level); up to levels_above over it ranks the same",
-                "roles_pattern": "Regular expression over the lower-case title: role fit",
-                "min_relevance": "People below this relevance are not listed",
-            },
-        ),
+        TableSpec(catalogue.INDUSTRY_EVIDENCE, evidence),
+        TableSpec(catalogue.INDUSTRIES, industries_frame()),
+        TableSpec(catalogue.RANKING_SETTINGS, settings),
     ]
 
 
@@ -424,147 +230,30 @@ def database_tables(
     industries: pl.DataFrame,
     signals: pl.DataFrame,
 ) -> list[TableSpec]:
-    """The tables analysts get, with their documentation."""
+    """The tables analysts get (see pipeline.catalogue for what each holds)."""
     source_records = (
         keyed.join(clusters, on="record_id")
-        .select(
-            "record_id",
-            "source_kind",
-            "source_file",
-            "source_row",
-            "person_id",
-            "source_path",
-            *[
-                c
-                for c in keyed.columns
-                if c not in {"record_id", "source_kind", "source_file", "source_row", "source_path"}
-            ],
-        )
+        .select(list(catalogue.SOURCE_RECORDS.schema))
         .sort("source_path", "source_row")
     )
     rejects = pl.DataFrame(
-        [r.model_dump() for r in result.rejects],
-        schema={
-            "source_file": pl.String,
-            "source_path": pl.String,
-            "source_row": pl.Int64,
-            "reason": pl.String,
-            "raw": pl.String,
-        },
-        orient="row",
+        [r.model_dump() for r in result.rejects], schema=catalogue.REJECTS.schema, orient="row"
     ).sort("source_path", "source_row")
     files = pl.DataFrame(
-        [f.model_dump() for f in result.files],
-        schema={
-            "source_file": pl.String,
-            "source_path": pl.String,
-            "kind": pl.String,
-            "sha256": pl.String,
-            "rows_read": pl.Int64,
-            "records": pl.Int64,
-            "rejects": pl.Int64,
-            "evidence_rows": pl.Int64,
-        },
-        orient="row",
+        [f.model_dump() for f in result.files], schema=catalogue.INPUT_FILES.schema, orient="row"
     ).sort("source_path")
     schools = pl.DataFrame(
         [s.model_dump() for s in result.seeker.schools],
-        schema={
-            "school": pl.String,
-            "degree": pl.String,
-            "start_year": pl.Int32,
-            "end_year": pl.Int32,
-        },
+        schema=catalogue.SEEKER_SCHOOLS.schema,
         orient="row",
     )
     return [
-        TableSpec(
-            "source_records",
-            source_records,
-            "One row per person-record read from any input, with the person it became",
-            {
-                "record_id": "Stable id: depends only on the file path and row",
-                "source_kind": "linkedin_connection, alumni_directory or team_page",
-                "source_file": "The file's own name (e.g. Connections.csv)",
-                "source_row": "1-based data row after the header; page order for HTML",
-                "person_id": "The deduplicated person this record belongs to",
-            },
-        ),
-        TableSpec(
-            "persons",
-            persons,
-            "One row per real person after deduplication; fields from the best source",
-            {
-                "person_id": "Stable id: the same inputs give the same ids",
-                "is_connection": "A 1st-degree LinkedIn connection of the seeker",
-                "source_kinds": "Which kinds of sources mention this person",
-            },
-        ),
-        TableSpec(
-            "rejects",
-            rejects,
-            "Every input row that did not become a record, and why (row 0: whole file)",
-            {"reason": "Why the row was not read, and what would fix it"},
-        ),
-        TableSpec(
-            "input_files",
-            files,
-            "Accounting per input file: rows_read = records + rejects + evidence_rows",
-            {"evidence_rows": "Rows that inform other records (messages, seeker profile)"},
-        ),
-        TableSpec(
-            "match_evidence",
-            evidence,
-            "The record pairs that explain the merges and near misses (pairs scored at least "
-            "0.01, or but for a profile veto; pairs sharing a profile or email; non-matches "
-            "that held a merge apart; the other compared pairs are only counted): blocking "
-            "rule, each feature's level and weight in bits (w_*), prior, match weight and "
-            "probability, outcome",
-            {
-                "rule": "The first blocking rule that made the two records a candidate pair",
-                "match_weight": "prior_weight + the w_* columns: log2 odds of one person",
-                "match_score": "Probability the two records are one person",
-                "merged": "True when the pair ended in one person",
-                "decision": "merged, below threshold, or which constraint refused the merge",
-                "features": "The compared features, their levels and weights, in one line",
-            },
-        ),
-        TableSpec(
-            "person_industries",
-            industries,
-            "Industry relevance per (person, industry) with any evidence, and why",
-            {
-                "industry": "Industry name from the `industries` table (LinkedIn's list)",
-                "relevance": "0-1: how surely this person works in this industry; evidence for "
-                "an industry also counts for its parents, and at 0.85 for related ones",
-                "relevance_evidence": "The strongest evidence of each kind, strongest first",
-                "evidence_kinds": "known_company, company_name, team_page, title, "
-                "directory_industry",
-            },
-        ),
-        TableSpec(
-            "person_signals",
-            signals,
-            "Warmth, reach and seniority per person with the evidence for them",
-            {
-                "warmth": "Points: 1st-degree 40, alumnus 30 (+5/3/1 for a class year within "
-                "2/5/10 years of the seeker's), messages in the last 2 years 20, a 1st-degree "
-                "colleague who can introduce you 20",
-                "warmth_evidence": "The warm signals in words, e.g. 1st-degree connection · "
-                "Northfield '12",
-                "introducer_name": "A 1st-degree connection at the same company: ask them for "
-                "an introduction",
-                "reach": "Points: email 3, LinkedIn profile 2, name only 0",
-                "channel": "How to contact: email, LinkedIn message or connection request, "
-                "introduction via a connection, or name only",
-                "seniority_level": "0 intern, 1 entry, 2 professional, 3 manager, 4 director, "
-                "5 vp, 6 executive (from the title; null when the title does not say)",
-            },
-        ),
-        TableSpec(
-            "seeker_schools",
-            schools,
-            "The seeker's own schools, from Education.csv: alumni warmth is judged by them",
-            {},
-        ),
+        TableSpec(catalogue.SOURCE_RECORDS, source_records),
+        TableSpec(catalogue.PERSONS, persons),
+        TableSpec(catalogue.REJECTS, rejects),
+        TableSpec(catalogue.INPUT_FILES, files),
+        TableSpec(catalogue.MATCH_EVIDENCE, evidence),
+        TableSpec(catalogue.PERSON_INDUSTRIES, industries),
+        TableSpec(catalogue.PERSON_SIGNALS, signals),
+        TableSpec(catalogue.SEEKER_SCHOOLS, schools),
     ]

@@ -11,26 +11,13 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from contract.records import FileReport
 from pipeline.build import TableSpec, quote_identifier
-from pipeline.schema import FileReport
+from pipeline.catalogue import INGEST_RUNS
 
-RUNS_TABLE = "ingest_runs"
+RUNS_TABLE = INGEST_RUNS.name
 RUNS = quote_identifier(RUNS_TABLE)
-RUNS_SCHEMA: dict[str, pl.DataType] = {
-    "run_id": pl.Int64(),
-    "started_at": pl.Datetime("us"),
-    "seconds": pl.Float64(),
-    "source_path": pl.String(),
-    "source_file": pl.String(),
-    "kind": pl.String(),
-    "sha256": pl.String(),
-    "parsed": pl.Boolean(),
-    "rows_read": pl.Int64(),
-    "records": pl.Int64(),
-    "rejects": pl.Int64(),
-    "evidence_rows": pl.Int64(),
-    "balanced": pl.Boolean(),
-}
+RUNS_SCHEMA = INGEST_RUNS.schema
 
 
 class PreviousDatabaseError(Exception):
@@ -118,19 +105,7 @@ def next_run_id(previous: pl.DataFrame) -> int:
 
 def runs_table(previous: pl.DataFrame, current: pl.DataFrame) -> TableSpec:
     """The run log to write: every earlier run, then this one."""
-    return TableSpec(
-        RUNS_TABLE,
-        pl.concat([previous, current]).sort("run_id", "source_path"),
-        "One row per input file per refresh: the run log, kept across refreshes",
-        {
-            "run_id": "1 for the first refresh of this database, then counting up",
-            "started_at": "When the refresh started (UTC)",
-            "seconds": "How long reading and processing took, before the database was written",
-            "sha256": "Checksum of the file (of the member, for a file inside a ZIP)",
-            "parsed": "False when the file was unchanged and its parse was reused",
-            "balanced": "rows_read = records + rejects + evidence_rows",
-        },
-    )
+    return TableSpec(INGEST_RUNS, pl.concat([previous, current]).sort("run_id", "source_path"))
 
 
 def accounting_problems(con: duckdb.DuckDBPyConnection) -> list[str]:

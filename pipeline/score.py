@@ -1,7 +1,8 @@
 """Scoring stage: industry relevance, warmth, reach and seniority for every person, with evidence.
 
-The stage produces per-part scores and plain-language evidence; the ranking itself (weights,
-caps, order) is SQL in sql/, so analysts can read and change it.
+The stage produces per-part scores and plain-language evidence; the points each part is worth
+are pipeline/ranking_points.py, and the ranking itself (sum, cap, order) is SQL in sql/, so
+analysts can read it.
 
 Everything is computed with polars over distinct values, then joined: evidence for a company is
 worked out once per distinct company, a title once per distinct title, so the work grows with
@@ -15,9 +16,19 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from contract.records import SeekerSchool, SourceKind
+from contract.rules import ascii_words
+from pipeline.catalogue import INDUSTRY_EVIDENCE, PERSON_INDUSTRIES
 from pipeline.industries import RELATED_FACTOR, Taxonomy, taxonomy
-from pipeline.normalize import ascii_words
-from pipeline.schema import SeekerSchool, SourceKind
+from pipeline.ranking_points import (
+    ALUMNI_POINTS,
+    CLASS_YEAR_POINTS,
+    EMAIL_REACH,
+    FIRST_DEGREE_POINTS,
+    INTRODUCTION_POINTS,
+    PROFILE_REACH,
+    RECENT_MESSAGE_POINTS,
+)
 
 SCHOOL_STOPWORDS = frozenset({"university", "college", "of", "the", "at", "school", "institute"})
 RECENT_MESSAGE_DAYS = 730
@@ -28,31 +39,7 @@ CONFLICT_FACTOR = 0.6
 CLEAR_TITLE_STRENGTH = 0.7
 STATED_INDUSTRY_STRENGTH = 0.9
 KNOWN_COMPANY_STRENGTH = 0.95
-# Warmth points. Every warm signal is worth more than all non-warmth parts together
-# (role fit, location and reach add at most 19 in sql/100_outreach.sql), so at equal relevance
-# a warm contact always ranks above a cold one. A 1st-degree connection outweighs a shared
-# school plus an introduction path (30 + 5 + 20): asking someone you know comes first.
-FIRST_DEGREE_POINTS = 60
-ALUMNI_POINTS = 30
-RECENT_MESSAGE_POINTS = 20
-INTRODUCTION_POINTS = 20
-EMAIL_REACH, PROFILE_REACH = 3, 2
 
-INDUSTRY_SCHEMA: dict[str, pl.DataType] = {
-    "person_id": pl.String(),
-    "industry_id": pl.Int32(),
-    "industry": pl.String(),
-    "relevance": pl.Float64(),
-    "relevance_evidence": pl.String(),
-    "evidence_kinds": pl.String(),
-}
-EVIDENCE_SCHEMA: dict[str, pl.DataType] = {
-    "person_id": pl.String(),
-    "industry_id": pl.Int32(),
-    "kind": pl.String(),
-    "strength": pl.Float64(),
-    "evidence": pl.String(),
-}
 # Title words -> seniority level (see pipeline.profile.SENIORITY_LEVELS); first match wins.
 SENIORITY_PATTERNS: tuple[tuple[int, str, str], ...] = (
     (
@@ -205,7 +192,7 @@ def team_page_companies(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataF
 def _person_evidence(
     persons: pl.DataFrame, team_pages: pl.DataFrame | None, tax: Taxonomy
 ) -> pl.DataFrame:
-    """Every piece of industry evidence per person, before combining: EVIDENCE_SCHEMA."""
+    """Every piece of industry evidence per person, before combining (INDUSTRY_EVIDENCE)."""
     pages = (
         team_pages
         if team_pages is not None
@@ -231,7 +218,7 @@ def _person_evidence(
             .then(pl.col("evidence") + " (employer from an alumni directory; may be out of date)")
             .otherwise(pl.col("evidence")),
         )
-        .select(list(EVIDENCE_SCHEMA))
+        .select(list(INDUSTRY_EVIDENCE.schema))
     )
     on_page = pages.join(by_company.drop("kind"), on="company_key").select(
         "person_id",
@@ -245,7 +232,7 @@ def _person_evidence(
     titled = (
         persons.select("person_id", "title")
         .join(title_evidence(persons.select("title"), tax), on="title")
-        .select(list(EVIDENCE_SCHEMA))
+        .select(list(INDUSTRY_EVIDENCE.schema))
     )
     stated_values = persons.select("industry").unique().drop_nulls()
     stated_map = pl.DataFrame(
@@ -269,7 +256,7 @@ def _person_evidence(
         )
     )
     everything = pl.concat([employer, on_page, titled, stated], how="vertical_relaxed").cast(
-        pl.Schema(EVIDENCE_SCHEMA)
+        pl.Schema(INDUSTRY_EVIDENCE.schema)
     )
     return _discount_conflicts(everything, tax)
 
@@ -313,7 +300,7 @@ def _discount_conflicts(evidence: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
             .then(pl.format("{} (but the title points to {})", "evidence", "title_industry"))
             .otherwise(pl.col("evidence")),
         )
-        .select(list(EVIDENCE_SCHEMA))
+        .select(list(INDUSTRY_EVIDENCE.schema))
         .with_columns(pl.col("strength").round(3))
     )
 
@@ -321,7 +308,7 @@ def _discount_conflicts(evidence: pl.DataFrame, tax: Taxonomy) -> pl.DataFrame:
 def industry_evidence(
     persons: pl.DataFrame, team_pages: pl.DataFrame | None = None, tax: Taxonomy | None = None
 ) -> pl.DataFrame:
-    """Every piece of industry evidence for every person (EVIDENCE_SCHEMA), for --explain and
+    """Every piece of industry evidence for every person (INDUSTRY_EVIDENCE), for --explain and
     the ``industry_evidence`` table: one row per (person, industry, kind of evidence)."""
     return _person_evidence(persons, team_pages, tax or taxonomy()).sort(
         "person_id", "strength", "industry_id", descending=[False, True, False]
@@ -412,7 +399,7 @@ def relevance_from_evidence(evidence: pl.DataFrame, tax: Taxonomy | None = None)
             pl.col("evidence").alias("relevance_evidence"),
             pl.col("kinds").alias("evidence_kinds"),
         )
-        .cast(pl.Schema(INDUSTRY_SCHEMA))
+        .cast(pl.Schema(PERSON_INDUSTRIES.schema))
         .sort("industry_id", "person_id")
     )
 
@@ -497,9 +484,9 @@ def warmth_and_reach(
         )
     )
     gap = (pl.col("class_year") - pl.col("seeker_year")).abs()
-    proximity = (
-        pl.when(gap <= 2).then(5).when(gap <= 5).then(3).when(gap <= 10).then(1).otherwise(0)
-    )
+    proximity: pl.Expr = pl.lit(0)
+    for within, points in reversed(CLASS_YEAR_POINTS):
+        proximity = pl.when(gap <= within).then(points).otherwise(proximity)
     alumnus = pl.col("seeker_school").is_not_null()
     messaged = pl.col("last_message_on") >= recent
     introduced = pl.col("introducer_id").is_not_null()

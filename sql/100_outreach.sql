@@ -1,18 +1,21 @@
 -- Ranked outreach per industry: who to ask first, and why.
 --
--- Business rules (change them here; `discover`, the `outreach_ranking` table and the views in
--- sql/110_outreach_ranking.sql all use this macro):
+-- Business rules (`discover`, the `outreach_ranking` table and the views in
+-- sql/110_outreach_ranking.sql all use this macro). The points are written once, in
+-- pipeline/ranking_points.py: warmth and reach arrive scored in person_signals, role fit and
+-- location points come from ranking_settings.
 --   * relevance (0-1: how surely the person works in the industry) is worth up to 100 points,
 --     and nobody under min_relevance (default 0.5, from ranking_settings) is listed;
---   * warmth adds its points as scored (1st-degree 40, alumnus 30 + up to 5 for a close class
---     year, recent messages 20, a connection who can introduce you 20);
---   * role fit: 8 when the title has one of the seeker's roles, 4 when the seniority is the
---     seeker's target level or up to levels_above over it (potential managers), 1 below it or
---     unknown, 0 for executives above that (they rarely answer);
---   * location: 4 when the location matches one of the seeker's locations;
---   * reach: 3 for an email on file, 2 for a LinkedIn profile, 0 for a name only.
---   Non-warmth parts add at most 8 + 4 + 4 + 3 = 19 points, less than any one warm signal, so
---   at equal relevance a warm contact always ranks above a cold one.
+--   * warmth adds its points as scored (1st-degree connection, alumnus with a close class year,
+--     recent messages, a connection who can introduce you: see person_signals.warmth);
+--   * role fit: points_for_role when the title has one of the seeker's roles, and
+--     points_for_target_level when the seniority is the seeker's target level or up to
+--     levels_above over it (potential managers), points_for_other_level below it or unknown,
+--     0 for executives above that (they rarely answer);
+--   * location: points_for_location when the location matches one of the seeker's locations;
+--   * reach: the points for an email on file or a LinkedIn profile (person_signals.reach).
+--   Non-warmth parts add up to less than any one warm signal, so at equal relevance a warm
+--   contact always ranks above a cold one.
 --   * at most company_cap people per company (default 3), so one employer does not fill the list.
 -- Parameters left NULL take their value from the ranking_settings table (the seeker profile
 -- the database was built with).
@@ -27,7 +30,11 @@ with settings as (
         coalesce(want_cap, ranking_settings.company_cap) as company_cap,
         coalesce(want_level, ranking_settings.target_level) as target_level,
         coalesce(want_levels_above, ranking_settings.levels_above) as levels_above,
-        ranking_settings.min_relevance
+        ranking_settings.min_relevance,
+        ranking_settings.points_for_role,
+        ranking_settings.points_for_target_level,
+        ranking_settings.points_for_other_level,
+        ranking_settings.points_for_location
     from ranking_settings
 ),
 relevant as (
@@ -70,18 +77,19 @@ parts as (
         *,
         round(relevance * 100) :: integer as relevance_points,
         case
-            when roles_pattern is not null and regexp_matches(title_text, roles_pattern) then 8
+            when roles_pattern is not null and regexp_matches(title_text, roles_pattern)
+                then points_for_role
             else 0
         end as role_points,
         case
-            when seniority_level is null then 1
-            when seniority_level < target_level then 1
-            when seniority_level <= target_level + levels_above then 4
+            when seniority_level is null then points_for_other_level
+            when seniority_level < target_level then points_for_other_level
+            when seniority_level <= target_level + levels_above then points_for_target_level
             else 0
         end as seniority_points,
         case
             when locations_pattern is not null and regexp_matches(location_text, locations_pattern)
-                then 4
+                then points_for_location
             else 0
         end as location_points
     from joined

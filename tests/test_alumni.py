@@ -12,21 +12,17 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from connectors.alumni import (
-    canonical_linkedin_url,
-    parse_class_year,
-    parse_email,
-    place_columns,
-    read_alumni_directory,
-    school_from_file_name,
-    sniff_alumni_directory,
-    split_name,
-)
-from connectors.errors import InputFileError
-from connectors.registry import ReadContext, plan_inbox
+from connectors.alumni import read_alumni_directory, sniff_alumni_directory
+from connectors.alumni.columns import place_columns
+from connectors.alumni.options import school_from_file_name
+from connectors.alumni.values import parse_class_year, parse_email, split_name
+from connectors.registry import plan_inbox
 from connectors.text import decode_spreadsheet_text
+from contract.connector import ReadContext
+from contract.errors import InputFileError
+from contract.records import ConnectorResult, SourceKind
+from contract.rules import canonical_linkedin_url
 from pipeline.cli import cli
-from pipeline.schema import ConnectorResult, SourceKind
 
 FIXTURES = Path(__file__).parent / "fixtures" / "alumni"
 LAKESHORE = "lakeshore-alumni-directory-2024.csv"

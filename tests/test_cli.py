@@ -291,13 +291,13 @@ def test_refresh_takes_a_profile_and_reports_its_mistakes(tmp_path: Path) -> Non
 def test_large_inboxes_are_parsed_in_a_child_process_with_the_same_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pipeline.refresh
+    import pipeline.inbox
 
     inbox = fixture_inbox(tmp_path)
     (inbox / "Connections.csv").write_text("Notes:\nno header here\n", encoding="utf-8")
     here, there = tmp_path / "here.duckdb", tmp_path / "there.duckdb"
     assert refresh(inbox, here, "--skip-bad-files").exit_code == 0
-    monkeypatch.setattr(pipeline.refresh, "CHILD_PARSE_BYTES", 0)
+    monkeypatch.setattr(pipeline.inbox, "CHILD_PARSE_BYTES", 0)
 
     result = refresh(inbox, there, "--skip-bad-files")
 

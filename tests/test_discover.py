@@ -13,8 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import pipeline.refresh as refresh_module
-from pipeline.cli import cli, discover
-from pipeline.schema import (
+from contract.records import (
     ConnectorResult,
     FileReport,
     SeekerFacts,
@@ -23,6 +22,8 @@ from pipeline.schema import (
     SourceRecord,
     records_frame,
 )
+from pipeline.cli import cli, discover
+from pipeline.inbox import InboxRead
 
 EXPORT = dt.date(2026, 11, 20)
 LI = SourceKind.LINKEDIN_CONNECTION
@@ -60,12 +61,12 @@ def world() -> ConnectorResult:
     return result
 
 
-def world_read() -> refresh_module.InboxRead:
+def world_read() -> InboxRead:
     """The world as reading an inbox gives it: records as a frame, the rest as a result."""
     result = world()
     frame = records_frame(result.records)
     result.records = []
-    return refresh_module.InboxRead(result, [], record_frames=[frame])
+    return InboxRead(result, [], record_frames=[frame])
 
 
 def _world_records() -> ConnectorResult:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from connectors.errors import InputFileError
 from connectors.linkedin import parse_connected_on, read_linkedin_export, sniff_linkedin_export
+from contract.connector import ReadContext
+from contract.errors import InputFileError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "linkedin"
 EXPORT_MEMBERS = (
@@ -136,7 +137,7 @@ def test_unpacked_folder_is_one_export(tmp_path: Path) -> None:
     for name in EXPORT_MEMBERS:
         shutil.copy(FIXTURES / name, folder / name)
 
-    result = read_linkedin_export(folder, tmp_path)
+    result = read_linkedin_export(folder, ReadContext(tmp_path))
 
     assert len(result.records) == 4
     assert result.records[0].source_path == (
@@ -174,7 +175,7 @@ def test_a_renamed_connections_file_is_read_under_its_own_name(tmp_path: Path) -
     renamed = tmp_path / "my-network.csv"
     shutil.copy(FIXTURES / "Connections.csv", renamed)
 
-    result = read_linkedin_export(renamed, tmp_path)
+    result = read_linkedin_export(renamed, ReadContext(tmp_path))
 
     assert [(r.source_file, r.source_row) for r in result.records] == [
         ("my-network.csv", n) for n in (1, 2, 3, 6)
@@ -223,4 +224,4 @@ def test_export_without_connections_says_what_to_request(tmp_path: Path) -> None
         archive.write(FIXTURES / "Profile.csv", "Profile.csv")
 
     with pytest.raises(InputFileError, match=r"has no Connections\.csv — request the export again"):
-        read_linkedin_export(path, tmp_path)
+        read_linkedin_export(path, ReadContext(tmp_path))

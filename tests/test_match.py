@@ -14,9 +14,9 @@ from typing import Any
 import polars as pl
 import pytest
 
+from contract.records import SourceKind, SourceRecord, records_frame
 from pipeline.match import MatchResult, match_people
 from pipeline.normalize import company_key, normalize_records, parse_name
-from pipeline.schema import SourceKind, SourceRecord, records_frame
 
 BACKGROUND_FIRST = ("Alan", "Brian", "Carl", "Diane", "Erin", "Frank", "Gary", "Helen", "Irene")
 BACKGROUND_LAST = ("Baker", "Carter", "Evans", "Foster", "Gray", "Hayes", "Irwin", "Kelly", "Lane")
@@ -459,11 +459,11 @@ def test_a_name_without_surname_is_still_compared() -> None:
 
 
 def test_evidence_columns_are_the_documented_ones() -> None:
-    from pipeline.match import EVIDENCE_SCHEMA
+    from pipeline.catalogue import MATCH_EVIDENCE
 
     result, _ = match(listed(1, "Ingrid Larsen"), listed(2, "Larsen, Ingrid"))
 
-    assert result.evidence.schema == pl.Schema(EVIDENCE_SCHEMA)
+    assert result.evidence.schema == pl.Schema(MATCH_EVIDENCE.schema)
     assert {"record_id_l", "record_id_r", "rule", "features", "match_score", "merged"} <= set(
         result.evidence.columns
     )

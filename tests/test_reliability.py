@@ -28,11 +28,11 @@ import connectors.linkedin
 import pipeline.build
 import pipeline.parse_cache
 import pipeline.refresh
+from contract.records import ConnectorResult
 from pipeline.build import database_lock, lock_path, quote_identifier
 from pipeline.cli import cli, rows_as_csv, safe_cell
 from pipeline.parse_cache import cache_folder
 from pipeline.refresh import RefreshError, refresh
-from pipeline.schema import ConnectorResult
 
 ROOT = Path(__file__).resolve().parent.parent
 # A generated export (37 connections, messages, profile), kept fixed so counts below hold.
@@ -416,7 +416,7 @@ def test_the_post_build_check_stops_a_database_whose_tables_disagree(
     def dropping_a_reject(*args: Any) -> list[pipeline.build.TableSpec]:
         tables = original(*args)
         return [
-            pipeline.build.TableSpec(t.name, t.frame.head(0), t.comment, t.column_comments)
+            pipeline.build.TableSpec(t.table, t.frame.head(0))
             if t.name == "rejects"
             else t
             for t in tables
@@ -740,7 +740,7 @@ def test_the_static_audit_catches_a_formatted_value() -> None:
 
 def test_records_frame_survives_the_cache_round_trip(sample_inbox: Path) -> None:
     from connectors.registry import plan_inbox, read_item
-    from pipeline.schema import records_frame
+    from contract.records import records_frame
 
     (item,) = plan_inbox(sample_inbox)
     result = read_item(item, sample_inbox)

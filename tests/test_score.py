@@ -7,9 +7,9 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from contract.records import SeekerSchool
 from pipeline.industries import UnknownIndustryError, resolve_industry, taxonomy
 from pipeline.profile import ProfileError, load_profile, words_pattern
-from pipeline.schema import SeekerSchool
 from pipeline.score import industry_evidence, industry_scores, school_label, warmth_and_reach
 
 PERSONS_SCHEMA = {

@@ -13,11 +13,13 @@ import pytest
 from click.testing import CliRunner
 
 from connectors import team_pages
-from connectors.errors import InputFileError
-from connectors.registry import ReadContext, plan_inbox
-from connectors.team_pages import looks_like_name, read_team_page, sniff_team_page
+from connectors.registry import plan_inbox
+from connectors.team_pages import read_team_page, sniff_team_page
+from connectors.team_pages.cards import looks_like_name
+from contract.connector import ReadContext
+from contract.errors import InputFileError
+from contract.records import ConnectorResult, SourceKind
 from pipeline.cli import cli
-from pipeline.schema import ConnectorResult, SourceKind
 from worlds.generate import generate_world
 
 FIXTURES = Path(__file__).parent / "fixtures" / "team_pages"
@@ -397,7 +399,7 @@ def test_deeply_nested_json_ld_is_a_reject_and_the_cards_still_count(tmp_path: P
 def test_files_over_the_size_cap_are_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(team_pages, "MAX_BYTES", 1024 * 1024)
+    monkeypatch.setattr(team_pages, "MAX_PAGE_BYTES", 1024 * 1024)
     path = tmp_path / "huge.html"
     path.write_bytes(b"<html><body>" + b"<p>x</p>" * 200_000)
     with pytest.raises(InputFileError) as caught:
