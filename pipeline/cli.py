@@ -11,12 +11,14 @@ import io
 import json
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
 from connectors.errors import InputFileError
+from pipeline.cli_outreach import OUTREACH_COMMANDS
 from pipeline.discover import (
     DatabaseMissingError,
     OutreachQuery,
@@ -27,6 +29,7 @@ from pipeline.discover import (
     ranked_outreach,
 )
 from pipeline.industries import UnknownIndustryError
+from pipeline.outreach import hidden_from_outreach
 from pipeline.profile import ProfileError, load_profile
 from pipeline.refresh import RefreshError, refresh
 
@@ -115,6 +118,8 @@ def refresh_command(
         ) from err
     for problem in summary.skipped:
         click.echo(f"skipped: {problem}", err=True)
+    for problem in summary.outreach_problems:
+        click.echo(f"warning: {problem}", err=True)
     click.echo(
         f"{db}: {summary.persons} persons from {summary.records} records in {summary.files} "
         f"files ({summary.rejects} rejected rows, {summary.reused} files unchanged) "
@@ -176,6 +181,12 @@ def refresh_command(
     show_default=True,
     help="Output format.",
 )
+@click.option(
+    "--include-contacted",
+    is_flag=True,
+    help="Also list people the outreach journal says you already asked or met "
+    "(do_not_contact people are never listed).",
+)
 def discover(
     industry: str | None,
     roles: tuple[str, ...],
@@ -185,6 +196,7 @@ def discover(
     db: Path,
     limit: int,
     output_format: str,
+    include_contacted: bool,
 ) -> None:
     if explain is not None:
         if industry or roles or locations or profile:
@@ -211,10 +223,13 @@ def discover(
             raise click.UsageError(
                 "name an industry: --industry pharma (or a --profile with industries)"
             )
+        hidden, problems = hidden_from_outreach(db, include_contacted)
+        for problem in problems:
+            click.echo(f"warning: {problem}", err=True)
         rows: list[dict[str, Any]] = []
         for wanted in industries:
             query = OutreachQuery.from_profile(seeker, wanted, limit, roles, locations)
-            rows += ranked_outreach(db, query)
+            rows += ranked_outreach(db, replace(query, hidden=tuple(hidden)))
     except (UnknownIndustryError, DatabaseMissingError, ProfileError) as err:
         raise click.ClickException(str(err)) from err
     if output_format == "json":
@@ -226,6 +241,8 @@ def discover(
 
 
 cli.add_command(discover)
+for _command in OUTREACH_COMMANDS:
+    cli.add_command(_command)
 
 
 def safe_cell(value: Any) -> str:

@@ -11,6 +11,12 @@
     target = "professional"   # intern, entry, professional, manager, director, vp, executive
     levels_above = 2          # potential managers: ranked with the target level
 
+    [outreach]                # the outreach loop's rules (pipeline.outreach_rules)
+    country = "US"            # public holidays skipped when counting business days
+
+    [me]                      # how `contacts draft` introduces the seeker
+    background = "a research associate moving into clinical research"
+
 Every field is optional; CLI flags override the file. Problems are collected and reported
 together, each naming the field and the fix.
 """
@@ -28,6 +34,7 @@ from pydantic_core import ErrorDetails
 
 from pipeline.industries import UnknownIndustryError, resolve_industry
 from pipeline.normalize import ascii_words
+from pipeline.outreach_rules import AboutMe, OutreachRules
 from pipeline.schema import SeekerFacts, SeekerSchool
 
 PROFILE_NAME = "seeker.toml"
@@ -86,6 +93,8 @@ class SeekerProfile(BaseModel):
     schools: list[ProfileSchool | str] = Field(default_factory=list)
     company_cap: int = Field(default=3, ge=1, le=100)
     seniority: SeniorityPreference = Field(default_factory=SeniorityPreference)
+    outreach: OutreachRules = Field(default_factory=OutreachRules)
+    me: AboutMe = Field(default_factory=AboutMe)
 
     @field_validator("industries")
     @classmethod
