@@ -18,7 +18,16 @@ import click
 import duckdb
 import polars as pl
 
-from pipeline.discover import DatabaseMissingError, PersonNotFoundError, find_person
+from pipeline.calendar_export import reminders_calendar
+from pipeline.discover import (
+    DatabaseMissingError,
+    OutreachQuery,
+    PersonNotFoundError,
+    find_person,
+    ranked_outreach,
+)
+from pipeline.drafts import draft_facts, write_draft
+from pipeline.industries import UnknownIndustryError
 from pipeline.journal import (
     Action,
     JournalBusyError,
@@ -27,9 +36,18 @@ from pipeline.journal import (
     append_entry,
     journal_path,
 )
-from pipeline.outreach import Loop, Person, connect, load_loop, people_for
+from pipeline.outreach import (
+    Loop,
+    Person,
+    connect,
+    hidden_from_outreach,
+    load_loop,
+    people_for,
+)
 from pipeline.profile import ProfileError, SeekerProfile, load_profile
+from pipeline.questions import questions_for
 from pipeline.todo import TodoItem, due_items, outreach_items
+from pipeline.vcard_export import VCARD_VERSIONS, Card, vcards
 
 DEFAULT_DB = Path("data/contacts.duckdb")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -309,4 +327,210 @@ def status_command(
     click.echo("\n".join(lines))
 
 
-OUTREACH_COMMANDS: list[click.Command] = [log_command, todo_command, status_command]
+# contacts draft / questions ---------------------------------------------------------------------
+
+
+@click.command("draft", help="Print a first email asking someone for 15-20 minutes of advice.")
+@click.argument("person")
+@click.option(
+    "--industry",
+    help="The field to name in the email, e.g. pharma (default: the person's strongest).",
+)
+@profile_option
+@db_option
+@format_option("text", "json")
+def draft_command(
+    person: str, industry: str | None, profile: Path | None, db: Path, output_format: str
+) -> None:
+    seeker = _profile(profile)
+    with _database(db) as con:
+        subject = _person(con, person)
+        loop = load_loop(con, journal_path(db), seeker)
+        try:
+            draft = write_draft(draft_facts(con, subject, loop, industry))
+        except UnknownIndustryError as err:
+            raise click.ClickException(str(err)) from err
+    _warn(loop.log.problems)
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "person_id": subject.person_id,
+                    "to": subject.email,
+                    "subject": draft.subject,
+                    "body": draft.body,
+                    "words": draft.words,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        click.echo(draft.as_text(), nl=False)
+
+
+@click.command("questions", help="Questions to ask in an informational interview.")
+@click.option(
+    "--industry",
+    help="The person's industry, e.g. pharma or 'Pharmaceutical Manufacturing' "
+    "(default: general questions only).",
+)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    help="The person's role, e.g. 'clinical research' (repeat for several).",
+)
+@format_option("table", "csv", "json")
+def questions_command(industry: str | None, roles: tuple[str, ...], output_format: str) -> None:
+    try:
+        picked = questions_for(industry, list(roles))
+    except UnknownIndustryError as err:
+        raise click.ClickException(str(err)) from err
+
+    def table() -> str:
+        blocks = [
+            "\n".join(
+                [
+                    f"{topic.capitalize()}:",
+                    *(f"  - {q.question}" for q in picked if q.topic == topic),
+                ]
+            )
+            for topic in dict.fromkeys(q.topic for q in picked)
+        ]
+        return "\n\n".join(blocks)
+
+    _emit([q.as_row() for q in picked], output_format, table)
+
+
+# contacts reminders / cards ---------------------------------------------------------------------
+
+
+def _write(out: Path, data: bytes) -> None:
+    try:
+        out.write_bytes(data)
+    except OSError as err:
+        raise click.ClickException(
+            f"cannot write {out}: {err.strerror} — choose another --out path"
+        ) from err
+
+
+@click.command("reminders", help="Write the loop's open items as calendar reminders (.ics).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The .ics file to write, e.g. outreach.ics (import it into your calendar).",
+)
+@click.option(
+    "--all-day-events",
+    is_flag=True,
+    help="All-day events (VEVENT) instead of tasks (VTODO), for calendars that ignore tasks.",
+)
+@date_option("--today", "The day overdue reminders are moved to with --all-day-events")
+@profile_option
+@db_option
+def reminders_command(
+    out: Path, all_day_events: bool, today: dt.datetime | None, profile: Path | None, db: Path
+) -> None:
+    day = _day(today)
+    seeker = _profile(profile)
+    with _database(db) as con:
+        loop = load_loop(con, journal_path(db), seeker)
+    _warn(loop.log.problems)
+    items = _items(loop)
+    _write(out, reminders_calendar(items, day, all_day_events=all_day_events))
+    kind = "all-day events" if all_day_events else "tasks with alarms"
+    click.echo(f"{out}: {len(items)} reminders as {kind}")
+
+
+@click.command("cards", help="Write contact cards (.vcf) for people or a ranked list.")
+@click.argument("people", nargs=-1, metavar="[PERSON]...")
+@click.option(
+    "--industry",
+    help="Cards for the top of this industry's outreach list (as `discover` lists it).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many people of the --industry list.",
+)
+@click.option(
+    "--include-contacted",
+    is_flag=True,
+    help="With --industry: also people you already asked or met.",
+)
+@click.option(
+    "--vcard-version",
+    type=click.Choice(list(VCARD_VERSIONS)),
+    default="4.0",
+    show_default=True,
+    help="vCard version; 3.0 for phones that refuse 4.0.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The .vcf file to write, e.g. pharma.vcf.",
+)
+@db_option
+def cards_command(
+    people: tuple[str, ...],
+    industry: str | None,
+    limit: int,
+    include_contacted: bool,
+    vcard_version: str,
+    out: Path,
+    db: Path,
+) -> None:
+    if bool(people) == bool(industry):
+        raise click.UsageError("name people (PERSON...) or a list (--industry pharma), not both")
+    cards: list[Card] = []
+    if industry:
+        try:
+            hidden, problems = hidden_from_outreach(db, include_contacted)
+            _warn(problems)
+            rows = ranked_outreach(db, OutreachQuery(industry, limit, hidden=tuple(hidden)))
+        except (UnknownIndustryError, DatabaseMissingError) as err:
+            raise click.ClickException(str(err)) from err
+        cards = [
+            Card(
+                key=row["person_id"],
+                full_name=row["full_name"],
+                company=row["company"],
+                title=row["title"],
+                email=row["email"],
+                linkedin_url=row["linkedin_url"],
+                note=row["reason"],
+            )
+            for row in rows
+        ]
+    else:
+        with _database(db) as con:
+            for asked in people:
+                found = _person(con, asked)
+                cards.append(
+                    Card(
+                        key=found.key,
+                        full_name=found.full_name,
+                        company=found.company,
+                        title=found.title,
+                        email=found.email,
+                        linkedin_url=found.linkedin_url,
+                    )
+                )
+    _write(out, vcards(cards, vcard_version))
+    click.echo(f"{out}: {len(cards)} vCard {vcard_version} cards")
+
+
+OUTREACH_COMMANDS: list[click.Command] = [
+    log_command,
+    todo_command,
+    status_command,
+    draft_command,
+    questions_command,
+    reminders_command,
+    cards_command,
+]

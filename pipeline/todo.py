@@ -322,8 +322,8 @@ def _next_person_reason(
         )
     elif person.company_key:
         text = (
-            f"{opening}: nobody else at {where} is in your database yet — ask the next "
-            "person on your `discover` list"
+            f"{opening}: nobody else at {where} is left to ask in your database — ask the "
+            "next person on your `discover` list"
         )
     else:
         text = f"{opening}: ask the next person on your `discover` list"

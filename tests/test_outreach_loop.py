@@ -347,9 +347,7 @@ def test_two_writers_never_interleave(tmp_path: Path) -> None:
     from pipeline.journal import read_journal
 
     path = tmp_path / "contacts.outreach.jsonl"
-    writers = [
-        subprocess.Popen([PYTHON, "-c", WRITER, str(path), tag], cwd=ROOT) for tag in "ab"
-    ]
+    writers = [subprocess.Popen([PYTHON, "-c", WRITER, str(path), tag], cwd=ROOT) for tag in "ab"]
     for writer in writers:
         assert writer.wait(timeout=60) == 0
     journal = read_journal(path)
@@ -379,7 +377,7 @@ def test_a_line_follows_its_person_when_their_id_changes(db: Path) -> None:
     assert len(warnings) == 2
     assert warnings[0].endswith(
         "line 3 (met Joseph Pucyckson): names 2 people: p_9b8920097310 (Joseph Pucyckson, "
-        "Pfizer); p_d14a50a700c4 (Joseph Pucyckson, Novartis) — set its \"id\" to one"
+        'Pfizer); p_d14a50a700c4 (Joseph Pucyckson, Novartis) — set its "id" to one'
     )
     assert "line 4 is not JSON" in warnings[1] and "fix the line or delete it" in warnings[1]
     rows = json.loads(result.stdout)
