@@ -30,8 +30,8 @@ from pipeline.drafts import draft_facts, write_draft
 from pipeline.industries import UnknownIndustryError
 from pipeline.journal import (
     Action,
-    JournalBusyError,
     JournalEntry,
+    JournalError,
     PersonRef,
     append_entry,
     journal_path,
@@ -108,7 +108,7 @@ def _database(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         with connect(db) as con:
             yield con
-    except (DatabaseMissingError, PersonNotFoundError, ProfileError, JournalBusyError) as err:
+    except (DatabaseMissingError, PersonNotFoundError, ProfileError, JournalError) as err:
         raise click.ClickException(str(err)) from err
     except duckdb.CatalogException as err:
         raise click.ClickException(
@@ -187,7 +187,7 @@ def log_command(
     journal = journal_path(db)
     try:
         line = append_entry(journal, entry)
-    except JournalBusyError as err:
+    except JournalError as err:
         raise click.ClickException(str(err)) from err
     via = f", referred by {referrer.full_name}" if referrer else ""
     click.echo(

@@ -119,7 +119,11 @@ class Journal:
         return [line.problem for line in self.lines if line.problem]
 
 
-class JournalBusyError(Exception):
+class JournalError(Exception):
+    """The journal cannot be read or written; the message names the file and the fix."""
+
+
+class JournalBusyError(JournalError):
     """Another program held the journal's lock for longer than the timeout."""
 
 
@@ -152,9 +156,14 @@ def _locked(fd: int, operation: int, path: Path, timeout: float) -> Iterator[Non
 
 def append_entry(path: Path, entry: JournalEntry, timeout: float = 10.0) -> int:
     """Append ``entry`` as one line and flush it to disk; return its line number."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Personal data: the owner's only. O_APPEND puts every write at the end, whoever else writes.
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Personal data: the owner's only. O_APPEND puts every write at the end, whoever writes.
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    except OSError as err:
+        raise JournalError(
+            f"cannot write {path}: {err.strerror} — check the folder's permissions"
+        ) from err
     try:
         with _locked(fd, fcntl.LOCK_EX, path, timeout):
             data = entry.to_line().encode("utf-8")
@@ -166,6 +175,10 @@ def append_entry(path: Path, entry: JournalEntry, timeout: float = 10.0) -> int:
                 written += os.write(fd, data[written:])
             os.fsync(fd)
             return existing.count(b"\n") + data.count(b"\n")
+    except OSError as err:
+        raise JournalError(
+            f"cannot write {path}: {err.strerror} — check free space and permissions"
+        ) from err
     finally:
         os.close(fd)
 
@@ -180,14 +193,19 @@ def read_journal(path: Path, timeout: float = 10.0) -> Journal:
     a line being appended is seen whole or not at all. The file is opened read-only."""
     if not path.exists():
         return Journal(path)
-    fd = os.open(path, os.O_RDONLY)
     try:
-        with _locked(fd, fcntl.LOCK_SH, path, timeout):
-            chunks = []
-            while chunk := os.read(fd, 1 << 20):
-                chunks.append(chunk)
-    finally:
-        os.close(fd)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            with _locked(fd, fcntl.LOCK_SH, path, timeout):
+                chunks = []
+                while chunk := os.read(fd, 1 << 20):
+                    chunks.append(chunk)
+        finally:
+            os.close(fd)
+    except OSError as err:
+        raise JournalError(
+            f"cannot read {path}: {err.strerror} — check the file's permissions"
+        ) from err
     return parse_journal(path, b"".join(chunks))
 
 

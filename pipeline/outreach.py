@@ -27,6 +27,7 @@ from pipeline.journal import (
     Action,
     Journal,
     JournalEntry,
+    JournalError,
     PersonRef,
     journal_path,
     read_journal,
@@ -552,8 +553,11 @@ def hidden_from_outreach(db: Path, include_contacted: bool) -> tuple[list[str], 
     journal_file = journal_path(db)
     if not journal_file.exists() or not db.exists():
         return [], []
-    with connect(db) as con:
-        log = read_outreach_log(con, journal_file)
+    try:
+        with connect(db) as con:
+            log = read_outreach_log(con, journal_file)
+    except JournalError as err:
+        return [], [f"{err} (until then nobody is hidden by the journal)"]
     hidden = log.do_not_contact_ids()
     if not include_contacted:
         hidden |= log.contacted_ids()

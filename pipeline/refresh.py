@@ -36,7 +36,7 @@ from pipeline.build import (
     database_lock,
 )
 from pipeline.industries import industries_frame
-from pipeline.journal import journal_path, read_journal
+from pipeline.journal import JournalError, journal_path, read_journal
 from pipeline.match import match_people
 from pipeline.normalize import normalize_records
 from pipeline.outreach import outreach_tables, resolve_journal, with_referral_warmth
@@ -295,7 +295,7 @@ def refresh(
                 started,
                 stage_timer or _untimed,
             )
-    except (DatabaseBusyError, PreviousDatabaseError) as err:
+    except (DatabaseBusyError, PreviousDatabaseError, JournalError) as err:
         raise RefreshError([str(err)]) from err
     except BuildCheckError as err:
         raise RefreshError([f"{db}: the new database failed its checks", *err.problems]) from err

@@ -442,3 +442,41 @@ def test_errors_are_one_line_and_name_the_fix(db: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output == f"Error: {missing} does not exist — run `make refresh` first\n"
     assert not journal_path(db).exists()  # nothing was logged by the failures
+
+
+def test_an_introducer_with_two_open_asks_is_not_suggested_again(db: Path) -> None:
+    anthony = "Anthony Zoumdryrtini"
+    run(db, "log", anthony, "checked_in", "--on", "2026-11-02")
+    run(db, "log", "Barbara Lortprirtton", "asked", "--on", "2026-11-20")
+    # Two asks Anthony introduced, neither answered yet.
+    run(db, "log", "Katherine Nampul", "asked", "--referred-by", anthony, "--on", "2026-11-23")
+    run(db, "log", "Emily Johnson", "asked", "--referred-by", anthony, "--on", "2026-11-23")
+    run(db, "log", DAVID, "asked", "--on", "2026-11-25")
+
+    def about_david(today: str) -> list[str]:
+        rows = json.loads(run(db, "todo", "--today", today, "--format", "json"))
+        return [row["reason"] for row in rows if row["full_name"] == DAVID]
+
+    # Everyone else at Tyckluth is reached through Anthony, who has two introductions pending.
+    assert about_david("2026-12-01") == [
+        "no reply from David Pruxtrunini in 3 business days: Borpisan P. Pucyckson at Tyckluth "
+        "Therapeutics is next, but Anthony Zoumdryrtini already has introductions pending — "
+        "ask someone at another employer meanwhile"
+    ]
+    run(db, "log", "Katherine Nampul", "replied", "--on", "2026-12-01")
+    assert about_david("2026-12-01") == [
+        "no reply from David Pruxtrunini in 3 business days: ask Borpisan P. Pucyckson at "
+        "Tyckluth Therapeutics next (ask Anthony Zoumdryrtini for an introduction)"
+    ]
+
+
+def test_an_unreadable_journal_is_a_one_line_error(db: Path, inbox: Path) -> None:
+    journal_path(db).mkdir()
+    for args in (("todo",), ("log", DAVID, "asked"), ("refresh", "--inbox", str(inbox))):
+        result = invoke(db, *args)
+        assert result.exit_code == 1, args
+        assert "contacts.outreach.jsonl: Is a directory — check" in result.output
+        assert "Traceback" not in result.output
+    result = CliRunner().invoke(discover, ["--industry", "pharma", "--db", str(db)])
+    assert result.exit_code == 0
+    assert "(until then nobody is hidden by the journal)" in result.stderr
