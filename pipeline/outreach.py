@@ -245,12 +245,14 @@ def resolve_journal(journal: Journal, persons: pl.DataFrame) -> OutreachLog:
     """Resolve every line of ``journal`` against ``persons`` (at least PERSON_COLUMNS; more,
     such as introducer_id and score, are carried along)."""
     entries = journal.entries
-    refs = [e.person for _, e in entries] + [e.referred_by for _, e in entries if e.referred_by]
-    candidates = candidate_people(persons, refs)
     log = OutreachLog(journal)
     for line in journal.lines:
         if line.problem:
             log.line_problems[line.number].append(line.problem)
+    if not entries:
+        return log  # no journal yet: nothing to look up among (maybe a million) persons
+    refs = [e.person for _, e in entries] + [e.referred_by for _, e in entries if e.referred_by]
+    candidates = candidate_people(persons, refs)
     for number, entry in entries:
         subject = resolve(entry.person, candidates)
         where = f"{journal.path} line {number} ({entry.action.value} {entry.person.label()})"
