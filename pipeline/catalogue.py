@@ -349,6 +349,102 @@ SCHEMA_VERSION = Table(
     (Column("version", pl.Int32()),),
 )
 
+MATCH_PARAMETERS = Table(
+    "match_parameters",
+    "One row per matching feature and level: the probabilities learned from this build's records",
+    (
+        *_text("feature", "level"),
+        Column("m", pl.Float64(), "How often two records of one person land in this level"),
+        Column("u", pl.Float64(), "How often two records of different people do (by chance)"),
+        Column(
+            "weight_bits",
+            pl.Float64(),
+            "log2(m / u): the evidence this level adds to a pair; with term_frequency the "
+            "weight uses the value's own frequency instead of u",
+        ),
+        Column("m_prior", pl.Float64(), "The belief m started from, before the data"),
+        Column("learned", pl.Boolean(), "m estimated from the data (false: kept as believed)"),
+        Column("term_frequency", pl.Boolean(), "Weighed by how common the value is"),
+    ),
+)
+
+MATCH_MODEL = Table(
+    "match_model",
+    "One row: how this build's matching was estimated and where it merges",
+    (
+        Column("records", pl.Int64()),
+        Column("candidate_pairs", pl.Int64(), "Record pairs blocking proposed and were scored"),
+        Column("prior_bits", pl.Float64(), "log2 odds that two random records are one person"),
+        Column("threshold", pl.Float64(), "Match probability at which two records merge"),
+        Column("expected_matches", pl.Float64(), "Pairs of records the model expects are one"),
+        Column("em_pairs", pl.Int64(), "Candidate pairs the estimation looked at"),
+        Column("em_rounds", pl.Int64(), "Rounds of expectation-maximisation"),
+        Column("converged", pl.Boolean()),
+    ),
+)
+
+OUTREACH_LOG = Table(
+    "outreach_log",
+    "One row per line of the outreach journal (the user's own file, read at refresh and never "
+    "written by it): who, when, what, and who referred whom",
+    (
+        Column("line", pl.Int32(), "Line number in the journal file"),
+        Column("on", pl.Date()),
+        Column(
+            "action",
+            pl.String(),
+            "asked, followed_up, replied, declined, scheduled, met, thanked, checked_in, "
+            "referred or do_not_contact",
+        ),
+        Column("person_id", pl.String(), "The person the line resolves to now (null: see problem)"),
+        Column("full_name", pl.String()),
+        Column(
+            "resolved_by", pl.String(), "What found them: linkedin_url, email, person_id or name"
+        ),
+        Column(
+            "logged_person_id",
+            pl.String(),
+            "The id written in the line (ids can change with matching)",
+        ),
+        *_text("logged_name", "logged_email", "logged_linkedin_url"),
+        Column("referred_by_id", pl.String(), "For a referral: the person who referred them"),
+        Column("referred_by_name", pl.String()),
+        Column("note", pl.String()),
+        Column("logged_at", pl.Datetime("us", "UTC")),
+        Column("problem", pl.String(), "Why the line does not resolve to one person, and the fix"),
+        Column("raw", pl.String(), "The line as written, when it could not be read at all"),
+    ),
+)
+
+OUTREACH_SETTINGS = Table(
+    "outreach_settings",
+    "One row: the outreach loop's rules (seeker.toml [outreach]) and who the seeker is",
+    (
+        Column("country", pl.String(), "Public holidays of this country are not business days"),
+        Column("subdivision", pl.String()),
+        Column(
+            "next_person_after",
+            pl.Int32(),
+            "Business days without a reply before asking the next person at the same employer "
+            "(the 3 of 3B7)",
+        ),
+        Column(
+            "follow_up_after",
+            pl.Int32(),
+            "Business days without a reply before one follow-up (the 7)",
+        ),
+        Column("thank_within_hours", pl.Int32()),
+        Column("check_in_days", pl.Int32()),
+        Column(
+            "max_open_asks_per_introducer",
+            pl.Int32(),
+            "An introducer with this many open asks is not suggested again until one resolves",
+        ),
+        *_text("seeker_name", "seeker_background", "seeker_headline"),
+        Column("journal", pl.String(), "The outreach journal file this database was built with"),
+    ),
+)
+
 # Every table, in the order the build writes them.
 TABLES: tuple[Table, ...] = (
     SOURCE_RECORDS,
@@ -356,6 +452,8 @@ TABLES: tuple[Table, ...] = (
     REJECTS,
     INPUT_FILES,
     MATCH_EVIDENCE,
+    MATCH_PARAMETERS,
+    MATCH_MODEL,
     PERSON_INDUSTRIES,
     PERSON_SIGNALS,
     SEEKER_SCHOOLS,
@@ -363,6 +461,8 @@ TABLES: tuple[Table, ...] = (
     INDUSTRIES,
     RANKING_SETTINGS,
     INGEST_RUNS,
+    OUTREACH_LOG,
+    OUTREACH_SETTINGS,
     SCHEMA_VERSION,
 )
 CATALOGUE: dict[str, Table] = {t.name: t for t in TABLES}

@@ -6,17 +6,18 @@ it is the only place that talks to the user.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
 from contract.errors import InputFileError
+from pipeline.cli_outreach import OUTREACH_COMMANDS
+from pipeline.csv_output import rows_as_csv
 from pipeline.discover import (
     DatabaseMissingError,
     OutreachQuery,
@@ -27,6 +28,7 @@ from pipeline.discover import (
     ranked_outreach,
 )
 from pipeline.industries import UnknownIndustryError
+from pipeline.outreach import hidden_from_outreach
 from pipeline.profile import ProfileError, load_profile
 from pipeline.refresh import RefreshError, refresh
 
@@ -34,7 +36,6 @@ DEFAULT_DB = Path("data/contacts.duckdb")
 DEFAULT_INBOX = Path("data/sample/inbox")
 TABLE_COLUMNS = ("rank", "full_name", "company", "title", "score", "channel", "reason")
 # Cells starting with these are formulas to a spreadsheet; a leading quote makes them text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @click.group(help="Find the few right people to ask for an informational interview.")
@@ -115,6 +116,8 @@ def refresh_command(
         ) from err
     for problem in summary.skipped:
         click.echo(f"skipped: {problem}", err=True)
+    for problem in summary.outreach_problems:
+        click.echo(f"warning: {problem}", err=True)
     click.echo(
         f"{db}: {summary.persons} persons from {summary.records} records in {summary.files} "
         f"files ({summary.rejects} rejected rows, {summary.reused} files unchanged) "
@@ -176,6 +179,12 @@ def refresh_command(
     show_default=True,
     help="Output format.",
 )
+@click.option(
+    "--include-contacted",
+    is_flag=True,
+    help="Also list people the outreach journal says you already asked or met "
+    "(do_not_contact people are never listed).",
+)
 def discover(
     industry: str | None,
     roles: tuple[str, ...],
@@ -185,6 +194,7 @@ def discover(
     db: Path,
     limit: int,
     output_format: str,
+    include_contacted: bool,
 ) -> None:
     if explain is not None:
         if industry or roles or locations or profile:
@@ -211,10 +221,13 @@ def discover(
             raise click.UsageError(
                 "name an industry: --industry pharma (or a --profile with industries)"
             )
+        hidden, problems = hidden_from_outreach(db, include_contacted)
+        for problem in problems:
+            click.echo(f"warning: {problem}", err=True)
         rows: list[dict[str, Any]] = []
         for wanted in industries:
             query = OutreachQuery.from_profile(seeker, wanted, limit, roles, locations)
-            rows += ranked_outreach(db, query)
+            rows += ranked_outreach(db, replace(query, hidden=tuple(hidden)))
     except (UnknownIndustryError, DatabaseMissingError, ProfileError) as err:
         raise click.ClickException(str(err)) from err
     if output_format == "json":
@@ -226,23 +239,8 @@ def discover(
 
 
 cli.add_command(discover)
-
-
-def safe_cell(value: Any) -> str:
-    """A value as CSV text that a spreadsheet will show, never evaluate."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def rows_as_csv(rows: list[dict[str, Any]]) -> str:
-    """UTF-8 CSV with a BOM, so spreadsheets read accented names right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if rows:
-        writer.writerow(rows[0].keys())
-        for row in rows:
-            writer.writerow(safe_cell(v) for v in row.values())
-    return "\ufeff" + buffer.getvalue()
+for _command in OUTREACH_COMMANDS:
+    cli.add_command(_command)
 
 
 def rows_as_table(rows: list[dict[str, Any]], industry: str) -> str:

@@ -63,6 +63,8 @@ class OutreachQuery:
     company_cap: int | None = None
     target_level: int | None = None
     levels_above: int | None = None
+    # People to leave out (the outreach journal's contacted and do_not_contact people).
+    hidden: tuple[str, ...] = ()
 
     @classmethod
     def from_profile(
@@ -114,16 +116,20 @@ def ranked_outreach(db: Path, query: OutreachQuery) -> list[dict[str, Any]]:
         query.levels_above,
     )
     with _connect(db) as con:
+        hidden = list(query.hidden)
         if _is_stored_ranking(con, parameters):
-            # The rank filter lets the scan skip row groups past the top as well.
+            # The rank filter lets the scan skip row groups past the top as well; each hidden
+            # person frees at most one place.
             cursor = con.execute(
-                f"select {columns} from outreach where industry = ? and rank <= ? order by rank",
-                [industry.name, query.limit],
+                f"select {columns} from outreach where industry = ? and rank <= ? "
+                "and not list_contains(?, person_id) order by rank limit ?",
+                [industry.name, query.limit + len(hidden), hidden, query.limit],
             )
         else:
             cursor = con.execute(
-                f"select {columns} from outreach_ranked(?, ?, ?, ?, ?, ?) order by rank limit ?",
-                [industry.name, *parameters, query.limit],
+                f"select {columns} from outreach_ranked(?, ?, ?, ?, ?, ?) "
+                "where not list_contains(?, person_id) order by rank limit ?",
+                [industry.name, *parameters, hidden, query.limit],
             )
         return _rows(cursor)
 

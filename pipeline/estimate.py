@@ -104,8 +104,10 @@ def u_probabilities(comparer: Comparer) -> dict[str, dict[str, float]]:
         if feature.tf_column is not None:
             values = attributes.get_column(feature.tf_column).drop_nulls()
             if values.len():
-                frequency = values.value_counts()["count"].cast(pl.Float64) / values.len()
-                shares[feature.tf_level] = max(float((frequency**2).sum()), 1e-9)
+                counts_of = np.sort(values.value_counts()["count"].to_numpy())
+                # Summed in a fixed order, so the same records give the same bits.
+                frequency = counts_of.astype(np.float64) / values.len()
+                shares[feature.tf_level] = max(float(np.sum(frequency**2)), 1e-9)
         result[feature.name] = shares
     return result
 

@@ -11,6 +11,12 @@
     target = "professional"   # intern, entry, professional, manager, director, vp, executive
     levels_above = 2          # potential managers: ranked with the target level
 
+    [outreach]                # the outreach loop's rules (pipeline.outreach_rules)
+    country = "US"            # public holidays skipped when counting business days
+
+    [me]                      # how `contacts draft` introduces the seeker
+    background = "a research associate moving into clinical research"
+
 Every field is optional; CLI flags override the file. Problems are collected and reported
 together, each naming the field and the fix.
 """
@@ -30,6 +36,7 @@ from contract.records import SeekerFacts, SeekerSchool
 from contract.rules import ascii_words
 from pipeline.catalogue import RANKING_SETTINGS
 from pipeline.industries import UnknownIndustryError, resolve_industry
+from pipeline.outreach_rules import AboutMe, OutreachRules
 from pipeline.ranking_points import (
     LOCATION_POINTS,
     OTHER_LEVEL_POINTS,
@@ -93,6 +100,8 @@ class SeekerProfile(BaseModel):
     schools: list[ProfileSchool | str] = Field(default_factory=list)
     company_cap: int = Field(default=3, ge=1, le=100)
     seniority: SeniorityPreference = Field(default_factory=SeniorityPreference)
+    outreach: OutreachRules = Field(default_factory=OutreachRules)
+    me: AboutMe = Field(default_factory=AboutMe)
 
     @field_validator("industries")
     @classmethod

@@ -28,8 +28,10 @@ from pipeline.build import (
 from pipeline.inbox import RefreshError as RefreshError
 from pipeline.inbox import read_inbox_cached
 from pipeline.industries import industries_frame
+from pipeline.journal import JournalError, journal_path, read_journal
 from pipeline.match import match_people
 from pipeline.normalize import normalize_records
+from pipeline.outreach import outreach_tables, resolve_journal, with_referral_warmth
 from pipeline.parse_cache import ParseCache, cache_folder
 from pipeline.persons import build_persons
 from pipeline.profile import (
@@ -71,6 +73,8 @@ class RefreshSummary:
     candidate_pairs: int = 0
     # Wall seconds of the matching steps (block, compare, cluster, evidence).
     match_steps: dict[str, float] = field(default_factory=dict)
+    # Outreach journal lines that could not be read or placed, each with the fix.
+    outreach_problems: list[str] = field(default_factory=list)
 
 
 # Wraps each stage of a refresh, e.g. to time it: called with the stage's name.
@@ -128,7 +132,7 @@ def refresh(
                 started,
                 stage_timer or _untimed,
             )
-    except (DatabaseBusyError, PreviousDatabaseError) as err:
+    except (DatabaseBusyError, PreviousDatabaseError, JournalError) as err:
         raise RefreshError([str(err)]) from err
     except BuildCheckError as err:
         raise RefreshError([f"{db}: the new database failed its checks", *err.problems]) from err
@@ -175,11 +179,19 @@ def _refresh_locked(
         industries = relevance_from_evidence(evidence)
         schools = seeker_schools(profile, result.seeker)
         signals = warmth_and_reach(persons, schools, today)
+        # The user's outreach journal: read (never written), a referral counts as warmth.
+        outreach = resolve_journal(read_journal(journal_path(db)), persons)
+        signals = with_referral_warmth(signals, outreach)
     with stage("build"):
         tables = database_tables(
             result, keyed, matched.clusters, matched.evidence, persons, industries, signals
         )
         tables += scoring_tables(evidence, ranking_settings(profile, schools))
+        tables += [
+            TableSpec(catalogue.MATCH_PARAMETERS, matched.parameters),
+            TableSpec(catalogue.MATCH_MODEL, matched.model),
+        ]
+        tables += outreach_tables(outreach, profile, result.seeker)
         run = this_run(
             next_run_id(previous),
             started_at,
@@ -209,6 +221,7 @@ def _refresh_locked(
         reused=len(read.reused_paths),
         candidate_pairs=matched.candidate_pairs,
         match_steps=matched.steps,
+        outreach_problems=outreach.problems,
     )
 
 

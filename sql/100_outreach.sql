@@ -17,6 +17,7 @@
 --   Non-warmth parts add up to less than any one warm signal, so at equal relevance a warm
 --   contact always ranks above a cold one.
 --   * at most company_cap people per company (default 3), so one employer does not fill the list.
+--   * nobody the outreach journal marks do_not_contact is ever listed (sql/050_outreach_state.sql).
 -- Parameters left NULL take their value from the ranking_settings table (the seeker profile
 -- the database was built with).
 -- (Parameter names differ from column names: inside the query a column would win.)
@@ -42,6 +43,11 @@ relevant as (
     from person_industries, settings
     where (want_industry is null or person_industries.industry = want_industry)
       and person_industries.relevance >= settings.min_relevance
+      and not exists (
+          select 1 from outreach_state
+          where outreach_state.person_id = person_industries.person_id
+            and outreach_state.do_not_contact
+      )
 ),
 joined as (
     select

@@ -30,7 +30,8 @@ import pipeline.parse_cache
 import pipeline.refresh
 from contract.records import ConnectorResult
 from pipeline.build import database_lock, lock_path, quote_identifier
-from pipeline.cli import cli, rows_as_csv, safe_cell
+from pipeline.cli import cli
+from pipeline.csv_output import rows_as_csv, safe_cell
 from pipeline.parse_cache import cache_folder
 from pipeline.refresh import RefreshError, refresh
 
