@@ -79,6 +79,7 @@ NORMALISED_KEYS = (
     "email_domain",
     "company_family",
     "title_key",
+    "title_work",
 )
 _SOURCE_TYPES = {**RECORD_SCHEMA, "person_id": pl.String()}
 

@@ -52,6 +52,7 @@ ATTRIBUTES = (
     "profile_key",
     "class_year",
     "title_key",
+    "title_work",
     "city_key",
     "region_key",
     "postcode_key",
@@ -152,9 +153,9 @@ def with_term_frequencies(
             # holds it too is how many other records do (half a record when none does).
             share = pl.max_horizontal(pl.len().over(column) - 2, 0.5) / max(total, 1)
         columns.append(pl.when(values.is_not_null()).then(share).alias(f"{column}_tf"))
-        # The value's frequency among the other records (half a record when it is unique): how
-        # often a stranger is near it by chance is at least how often they hold it.
-        others = pl.max_horizontal(pl.len().over(column) - 1, 0.5) / max(total, 1)
+        # The value's frequency among the other records: how often a stranger is near it by
+        # chance is at least how often they hold it (a value no other record holds adds nothing).
+        others = (pl.len().over(column) - 1) / max(total, 1)
         columns.append(pl.when(values.is_not_null()).then(others).alias(f"{column}_tf_others"))
         if feature.built_from_name:
             # Of the records with this given name and surname, the share holding this value,
@@ -389,7 +390,10 @@ def comparison_levels(
             _both("company_key"),
         ).alias("company_level"),
         _level(
-            [(_same("title_key"), "exact"), (pl.col("title_ratio") >= 85, "similar")],
+            [
+                (_same("title_key"), "exact"),
+                ((pl.col("title_ratio") >= 85) | _same("title_work").fill_null(False), "similar"),
+            ],
             _both("title_key"),
         ).alias("title_level"),
         _level(

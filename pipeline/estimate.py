@@ -33,6 +33,8 @@ EM_PAIRS = 300_000
 EM_SEED = 20_261_125
 EM_MAX_ROUNDS = 60
 EM_TOLERANCE = 1e-5
+# Random pairs' worth of weight the believed chance agreement carries (``_believed_u``).
+U_PRIOR_PAIRS = 500
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,16 @@ def _sample_rows(records: int, size: int, seed: int) -> pl.DataFrame:
     )
 
 
+def _believed_u(levels: tuple[str, ...]) -> dict[str, float]:
+    """Chance agreement believed before measuring: exact 2%, each near level 0.5%, the rest
+    different."""
+    believed = {
+        level: 0.02 if level == "exact" else 0.005 for level in levels if level != "different"
+    }
+    believed["different"] = 1.0 - sum(believed.values())
+    return believed
+
+
 def u_probabilities(comparer: Comparer) -> dict[str, dict[str, float]]:
     """Per feature and level: its share among random pairs where both values are present;
     for exact agreement on a term-frequency column, the chance two random values agree
@@ -99,8 +111,14 @@ def u_probabilities(comparer: Comparer) -> dict[str, dict[str, float]]:
         levels = sample.get_column(f"{feature.name}_level").drop_nulls()
         counts = dict(levels.value_counts().iter_rows())
         total = max(levels.len(), 1)
-        # Half an observation for a level never seen among strangers: rare, not impossible.
-        shares = {level: max(counts.get(level, 0), 0.5) / total for level in feature.levels}
+        # A few hundred pairs' worth of belief: a tiny inbox's random pairs are mostly its own
+        # duplicates (Bob and Robert Chen), which would make near agreement look common.
+        believed = _believed_u(feature.levels)
+        shares = {
+            level: (counts.get(level, 0) + U_PRIOR_PAIRS * believed[level])
+            / (total + U_PRIOR_PAIRS)
+            for level in feature.levels
+        }
         if feature.tf_column is not None:
             values = attributes.get_column(feature.tf_column).drop_nulls()
             if values.len():

@@ -58,7 +58,6 @@ EVIDENCE_MIN_SCORE = 0.01
 CHUNK_PAIRS = 500_000
 
 
-
 @dataclass
 class MatchResult:
     """``clusters``: record_id -> person_id. ``evidence``: the pairs that explain the merges and

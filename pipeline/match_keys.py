@@ -241,6 +241,24 @@ def title_key(title: str) -> str | None:
     return " ".join(words) or None
 
 
+# Words that say how senior a title is, not what the work is ("Regulatory Affairs Manager" and
+# "Associate Director, Regulatory Affairs" are one line of work, a promotion apart).
+_SENIORITY_WORDS = frozenset(
+    {
+        "senior", "junior", "associate", "assistant", "manager", "director", "vice", "president",
+        "executive", "head", "lead", "principal", "chief", "officer", "staff", "i", "ii", "iii",
+        "iv", "1", "2", "3", "of", "and", "the", "global", "group", "team", "deputy",
+    }
+)  # fmt: skip
+
+
+def title_work(title_key: str) -> str | None:
+    """'associate director regulatory affairs' -> 'affairs regulatory': the work a title names,
+    its words sorted, without seniority; None when nothing is left."""
+    words = sorted({w for w in title_key.split() if w not in _SENIORITY_WORDS})
+    return " ".join(words) or None
+
+
 def _by_value(
     frame: pl.DataFrame, column: str, function: Callable[[str], object], dtype: pl.DataType
 ) -> pl.Expr:
@@ -281,4 +299,9 @@ def with_match_keys(keyed: pl.DataFrame) -> pl.DataFrame:
             pl.col("_email").struct.field("personal").alias("email_personal"),
         )
         .drop("_place", "_email")
+        .pipe(
+            lambda frame: frame.with_columns(
+                _by_value(frame, "title_key", title_work, pl.String()).alias("title_work")
+            )
+        )
     )

@@ -1,0 +1,65 @@
+"""A small inbox written by hand (a LinkedIn export, an alumni CSV, a team page) with the cases
+that matching must get right: nicknames beside a second email, a stale employer of the same
+corporate family, abbreviated titles; and same-name strangers that must stay apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipeline.refresh import refresh
+
+INBOX = Path(__file__).parent / "fixtures" / "handwritten"
+
+
+def persons_by_source(db: Path) -> set[tuple[str, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            "select string_agg(source_file || ':' || source_row || ' ' || full_name, ' | ' "
+            "order by source_file, source_row) from source_records group by person_id"
+        ).fetchall()
+    return {tuple(row[0].split(" | ")) for row in rows}
+
+
+def test_the_three_people_merge_and_the_strangers_stay_apart(tmp_path: Path) -> None:
+    db = tmp_path / "contacts.duckdb"
+    refresh(INBOX, db)
+
+    assert persons_by_source(db) == {
+        # "Bob Chen", alumni list, Pfizer Inc., "CRA", a Gmail address; "Robert Chen" on
+        # LinkedIn at Pfizer with his work address, and on the Pfizer team page.
+        (
+            "Connections.csv:1 Robert Chen",
+            "northfield-alumni-2025.csv:1 Bob Chen",
+            "pfizer-team.html:1 Robert Chen",
+        ),
+        # Bill at Roche (alumni list), William at Genentech (LinkedIn): Genentech is Roche's.
+        ("Connections.csv:2 William Thompson", "northfield-alumni-2025.csv:2 Bill Thompson"),
+        # Kate at Wyeth (a stale entry; Pfizer bought Wyeth), Katherine at Pfizer.
+        (
+            "Connections.csv:3 Katherine O'Brien",
+            "northfield-alumni-2025.csv:3 Kate O'Brien",
+            "pfizer-team.html:2 Katherine O'Brien",
+        ),
+        # A common name at unrelated employers in unrelated work: two people.
+        ("Connections.csv:4 Michael Smith",),
+        ("northfield-alumni-2025.csv:4 Michael Smith",),
+        # Same surname and employer as Robert Chen, another given name.
+        ("northfield-alumni-2025.csv:5 Daniel Chen",),
+        # Robert Chen again, but an Amgen software engineer of the class of 1998.
+        ("northfield-alumni-2025.csv:6 Robert Chen",),
+    }
+
+
+def test_the_weights_used_are_stored_for_analysts(tmp_path: Path) -> None:
+    db = tmp_path / "contacts.duckdb"
+    refresh(INBOX, db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        levels = con.execute(
+            "select count(*) from match_parameters where feature = 'company' and level = 'family'"
+        ).fetchone()
+        records, threshold = con.execute("select records, threshold from match_model").fetchone()
+    assert levels == (1,)
+    assert records == 12
+    assert 0.2 <= threshold <= 0.9
