@@ -6,7 +6,9 @@ rules are chosen so that the ways one person's records differ in practice still 
 nickname (given-name forms from the nickname table), a typo in the surname (its sorted letters
 survive a transposition, its consonants survive a changed vowel or a dropped umlaut), a
 double-barrelled or changed surname (each part; given name and employer), a typo in the given
-name (surname and the name's first two letters).
+name (surname and the name's first two letters), given name and surname written the other way
+round, a work and a personal email with one local part, and typos in both names or in the place
+(a name, the initials or the names' starts with the postcode, city or region).
 
 No block is unbounded, so candidates grow about linearly with records. A block of more than
 ``MAX_BLOCK`` records ("michael|smith" in a national directory) is split by a second key (employer,
@@ -110,58 +112,31 @@ def blocking_rules() -> list[BlockingRule]:
         # One address at work, one at home: "jane.doe@pfizer.com", "jane.doe@gmail.com".
         BlockingRule("same email local part", pl.col("email_local"), max_group=RARE_KEY_LIMIT),
         BlockingRule("given name and surname swapped", pl.col("name_pair"), differ_on="last_fold"),
-        # Typos in a name: the other name and where the person lives.
-        # Typos in a name: the other name (either way round) and where the person lives.
-        BlockingRule(
-            "a name and postcode",
-            _each_name(pl.col("postcode_key")),
-            max_group=RARE_KEY_LIMIT,
-            each_of=True,
-        ),
-        BlockingRule(
-            "a name and city",
-            _each_name(pl.col("city_key")),
-            max_group=RARE_KEY_LIMIT,
-            each_of=True,
-        ),
-        # Typos in both names: their initials and the postcode, or the place alone when rare.
-        BlockingRule(
-            "initials and postcode",
-            _keyed(
-                pl.col("first_key").str.head(1),
-                pl.col("last_fold").str.head(1),
-                pl.col("postcode_key"),
-            ),
-            max_group=RARE_KEY_LIMIT,
-        ),
-        BlockingRule(
-            "initials and city",
-            _keyed(
-                pl.col("first_key").str.head(1), pl.col("last_fold").str.head(1), pl.col("city_key")
-            ),
-            max_group=RARE_KEY_LIMIT,
-        ),
+        *_place_rules(),
+    ]
+
+
+def _place_rules() -> list[BlockingRule]:
+    """Rules for typos, keyed on where a person lives (each skips keys shared by more than
+    ``RARE_KEY_LIMIT`` records: "Boston, MA" alone pairs no one)."""
+    first, last = pl.col("first_key"), pl.col("last_fold")
+    postcode, city, region = pl.col("postcode_key"), pl.col("city_key"), pl.col("region_key")
+
+    def rare(name: str, key: pl.Expr, each_of: bool = False) -> BlockingRule:
+        return BlockingRule(name, key, max_group=RARE_KEY_LIMIT, each_of=each_of)
+
+    initials = (first.str.head(1), last.str.head(1))
+    return [
+        # A typo in one name: the other name (either way round) and the place.
+        rare("a name and postcode", _each_name(postcode), each_of=True),
+        rare("a name and city", _each_name(city), each_of=True),
+        # Typos in both names: their initials and the place.
+        rare("initials and postcode", _keyed(*initials, postcode)),
+        rare("initials and city", _keyed(*initials, city)),
         # Typos in the place too: a name, or the names' starts, within the state or region.
-        BlockingRule(
-            "a name and region",
-            _each_name(pl.col("region_key")),
-            max_group=RARE_KEY_LIMIT,
-            each_of=True,
-        ),
-        BlockingRule(
-            "name starts and region",
-            _keyed(
-                pl.col("first_key").str.head(3),
-                pl.col("last_fold").str.head(3),
-                pl.col("region_key"),
-            ),
-            max_group=RARE_KEY_LIMIT,
-        ),
-        BlockingRule(
-            "postcode and city",
-            _keyed(pl.col("postcode_key"), pl.col("city_key")),
-            max_group=RARE_KEY_LIMIT,
-        ),
+        rare("a name and region", _each_name(region), each_of=True),
+        rare("name starts and region", _keyed(first.str.head(3), last.str.head(3), region)),
+        rare("postcode and city", _keyed(postcode, city)),
     ]
 
 

@@ -123,9 +123,6 @@ class MatchSettings:
     # A pair at 4:1 or worse against is a non-match no cluster may hold, however linked.
     cannot_link_below: float = 0.2
 
-    def feature(self, name: str) -> Feature:
-        return next(f for f in self.features if f.name == name)
-
 
 DEFAULT_SETTINGS = MatchSettings()
 
@@ -434,10 +431,7 @@ def pair_chances(
 ) -> Chances:
     """The ``Chances`` of compared pairs (``comparison_levels`` output with the term
     frequency columns of both records)."""
-    level: dict[str, np.ndarray] = {}
-    log_u: dict[str, np.ndarray] = {}
-    log_cap: dict[str, np.ndarray] = {}
-    floor_zero: dict[str, np.ndarray] = {}
+    columns: list[pl.Expr] = []
     names_agree = pl.col("first_level").is_in(["exact", "nickname"]) & pl.col("last_level").is_in(
         ["exact", "typo"]
     )
@@ -489,17 +483,19 @@ def pair_chances(
                 .otherwise(base)
             )
             cap = pl.when(near).then(pl.max_horizontal(tf_l, tf_r).log(base=2))
-        values = levels.select(
-            index.alias("level"),
-            chance.fill_null(1.0).log(base=2).alias("log_u"),
-            cap.cast(pl.Float64).alias("log_cap"),
-            floor.fill_null(False).alias("floor"),
-        )
-        level[feature.name] = values["level"].to_numpy()
-        log_u[feature.name] = values["log_u"].to_numpy()
-        log_cap[feature.name] = values["log_cap"].fill_null(np.nan).to_numpy()
-        floor_zero[feature.name] = values["floor"].to_numpy()
-    return Chances(level, log_u, log_cap, floor_zero)
+        name = feature.name
+        columns += [
+            index.alias(f"{name}:level"),
+            chance.fill_null(1.0).log(base=2).alias(f"{name}:log_u"),
+            cap.cast(pl.Float64).fill_null(np.nan).alias(f"{name}:log_cap"),
+            floor.fill_null(False).alias(f"{name}:floor"),
+        ]
+    values = levels.select(columns)
+
+    def arrays(part: str) -> dict[str, np.ndarray]:
+        return {f.name: values[f"{f.name}:{part}"].to_numpy() for f in settings.features}
+
+    return Chances(arrays("level"), arrays("log_u"), arrays("log_cap"), arrays("floor"))
 
 
 def feature_weights(

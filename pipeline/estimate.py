@@ -151,6 +151,11 @@ def choose_threshold(scores: np.ndarray, total: float, settings: MatchSettings) 
     return float(min(max(ordered[best], low), high))
 
 
+def _prior(matches: float, all_pairs: float) -> float:
+    """log2 odds that two records are one person, with ``matches`` of ``all_pairs`` pairs."""
+    return log2_odds(min(max(matches / all_pairs, 1e-12), 0.5))
+
+
 def estimate_parameters(
     comparer: Comparer, candidates: pl.DataFrame, u: dict[str, dict[str, float]]
 ) -> Parameters:
@@ -164,13 +169,12 @@ def estimate_parameters(
     believed = matches = max(records / 2, 1.0)
     sample = _sample_candidates(candidates)
     if sample.height == 0:
-        prior = log2_odds(min(max(matches / all_pairs, 1e-12), 0.5))
-        return Parameters(m, u, prior, 0.5, matches, 0, 0, True)
+        return Parameters(m, u, _prior(matches, all_pairs), 0.5, matches, 0, 0, True)
     scale = candidates.height / sample.height
     chances = pair_chances(comparer.levels(sample), u, settings)
     kappa = settings.prior_strength
     rounds, converged = 0, False
-    prior = log2_odds(min(max(matches / all_pairs, 1e-12), 0.5))
+    prior = _prior(matches, all_pairs)
     while rounds < EM_MAX_ROUNDS:
         rounds += 1
         weights = feature_weights(chances, m, settings)
@@ -192,7 +196,7 @@ def estimate_parameters(
         # of candidate pairs cannot talk the share of duplicates down to nothing.
         observed_matches = float(posterior.sum()) * scale
         matches = (observed_matches * sample.height + kappa * believed) / (sample.height + kappa)
-        new_prior = log2_odds(min(max(matches / all_pairs, 1e-12), 0.5))
+        new_prior = _prior(matches, all_pairs)
         change = max(change, abs(new_prior - prior) / 10)
         prior = new_prior
         if change < EM_TOLERANCE:

@@ -20,7 +20,6 @@ from typing import NamedTuple
 import polars as pl
 
 from contract.rules import ascii_words
-from pipeline.normalize import company_key
 
 # Postcodes: US ZIP (+4), Australian/European digits, UK and Canadian forms.
 _POSTCODE = re.compile(
@@ -205,13 +204,10 @@ def email_parts(email_key: str) -> EmailParts:
 def company_families() -> dict[str, str]:
     """Employer key -> the key of its corporate family (the parent it belongs to, was bought
     by or was renamed from), followed to the top: 'genentech' -> 'roche', 'allergan' -> 'abbott'
-    (through AbbVie, Abbott's spin-off). From the shipped table ``data/company_families.csv``."""
+    (through AbbVie, Abbott's spin-off). From the shipped table ``data/company_families.csv``,
+    whose names are written as employer keys (``pipeline.normalize.company_key``)."""
     text = resources.files("pipeline.data").joinpath("company_families.csv").read_text("utf-8")
-    parent: dict[str, str] = {}
-    for row in csv.DictReader(text.splitlines()):
-        child, family = company_key(row["company"]), company_key(row["family"])
-        if child and family and child != family:
-            parent.setdefault(child, family)
+    parent = {row["company"]: row["family"] for row in csv.DictReader(text.splitlines())}
 
     def top(key: str) -> str:
         seen = {key}

@@ -26,6 +26,7 @@ from contract.rules import (
     name_words,
     profile_key,
 )
+from pipeline.match_keys import with_match_keys
 
 LEGAL_SUFFIXES = frozenset(
     {
@@ -249,7 +250,4 @@ def normalize_records(records: pl.DataFrame) -> pl.DataFrame:
         by_value("linkedin_url", profile_key).alias("profile_key"),
     )
     keyed = keyed.with_columns(_mapped("company_key", company_initials).alias("company_initials"))
-    # Imported here: the match keys are built from this module's name and company rules.
-    from pipeline.match_keys import with_match_keys
-
     return with_match_keys(_name_parts(keyed))

@@ -7,8 +7,10 @@ on something like real data, not on three rows.
 
 from __future__ import annotations
 
+import csv
 import itertools
 import math
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -16,6 +18,7 @@ import pytest
 
 from contract.records import SourceKind, SourceRecord, records_frame
 from pipeline.match import MatchResult, match_people
+from pipeline.match_keys import family_key
 from pipeline.normalize import company_key, normalize_records, parse_name
 
 BACKGROUND_FIRST = ("Alan", "Brian", "Carl", "Diane", "Erin", "Frank", "Gary", "Helen", "Irene")
@@ -467,3 +470,14 @@ def test_evidence_columns_are_the_documented_ones() -> None:
     assert {"record_id_l", "record_id_r", "rule", "features", "match_score", "merged"} <= set(
         result.evidence.columns
     )
+
+
+def test_the_corporate_family_table_is_written_in_employer_keys() -> None:
+    table = Path(__file__).parent.parent / "pipeline" / "data" / "company_families.csv"
+    with table.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r for r in rows if company_key(r["company"]) != r["company"]] == []
+    assert [r for r in rows if company_key(r["family"]) != r["family"]] == []
+    assert family_key("genentech") == "roche"
+    assert family_key(company_key("Wyeth") or "") == "pfizer"
+    assert family_key(company_key("Allergan") or "") == "abbott"
