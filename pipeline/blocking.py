@@ -38,6 +38,9 @@ PAIR_SCHEMA: dict[str, pl.DataType] = {
 # A rule whose key is shared by more records than this is too unspecific to compare them all
 # (used by the rules that exist for rare cases: a rare surname, a changed surname).
 RARE_KEY_LIMIT = 25
+# Rules keyed on a place are for typos in names: a place shared by more records than this pairs
+# mostly strangers ("michael" in Boston), so it is skipped.
+PLACE_KEY_LIMIT = 10
 # The largest block compared whole: at most MAX_BLOCK - 1 partners per record and rule.
 MAX_BLOCK = 40
 # Second keys that split an oversized block, each on its own: two records of one common-named
@@ -61,6 +64,9 @@ class BlockingRule:
     by_given_forms: bool = False
     # The key is a list: a record is in the block of each of its elements.
     each_of: bool = False
+    # A column the key cannot do without: records lacking it are left out before keying (most
+    # records have no postcode, so the rules on it cost next to nothing).
+    needs: str | None = None
 
 
 def _keyed(*parts: pl.Expr) -> pl.Expr:
@@ -118,25 +124,38 @@ def blocking_rules() -> list[BlockingRule]:
 
 def _place_rules() -> list[BlockingRule]:
     """Rules for typos, keyed on where a person lives (each skips keys shared by more than
-    ``RARE_KEY_LIMIT`` records: "Boston, MA" alone pairs no one)."""
+    ``PLACE_KEY_LIMIT`` records: "Boston, MA" alone pairs no one)."""
     first, last = pl.col("first_key"), pl.col("last_fold")
     postcode, city, region = pl.col("postcode_key"), pl.col("city_key"), pl.col("region_key")
 
-    def rare(name: str, key: pl.Expr, each_of: bool = False) -> BlockingRule:
-        return BlockingRule(name, key, max_group=RARE_KEY_LIMIT, each_of=each_of)
+    def rare(
+        name: str, key: pl.Expr, place: str, each_of: bool = False, limit: int = PLACE_KEY_LIMIT
+    ) -> BlockingRule:
+        return BlockingRule(name, key, max_group=limit, each_of=each_of, needs=place)
 
     initials = (first.str.head(1), last.str.head(1))
     return [
         # A typo in one name: the other name (either way round) and the place.
-        rare("a name and postcode", _each_name(postcode), each_of=True),
-        rare("a name and city", _each_name(city), each_of=True),
+        rare("a name and postcode", _each_name(postcode), "postcode_key", each_of=True),
+        rare("a name and city", _each_name(city), "city_key", each_of=True),
         # Typos in both names: their initials and the place.
-        rare("initials and postcode", _keyed(*initials, postcode)),
-        rare("initials and city", _keyed(*initials, city)),
-        # Typos in the place too: a name, or the names' starts, within the state or region.
-        rare("a name and region", _each_name(region), each_of=True),
-        rare("name starts and region", _keyed(first.str.head(3), last.str.head(3), region)),
-        rare("postcode and city", _keyed(postcode, city)),
+        rare("initials and postcode", _keyed(*initials, postcode), "postcode_key"),
+        rare("initials and city", _keyed(*initials, city), "city_key"),
+        # Typos in the place too: a name, or the names' starts, within the state or region (a
+        # region holds more people than a town: a name there may be shared more widely).
+        rare(
+            "a name and region",
+            _each_name(region),
+            "region_key",
+            each_of=True,
+            limit=RARE_KEY_LIMIT,
+        ),
+        rare(
+            "name starts and region",
+            _keyed(first.str.head(3), last.str.head(3), region),
+            "region_key",
+        ),
+        rare("postcode and city", _keyed(postcode, city), "postcode_key"),
     ]
 
 
@@ -168,6 +187,8 @@ def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.La
         .otherwise(tolerated.hash(seed=2))
         .alias("differ_key")
     )
+    if rule.needs is not None:
+        exploded = exploded.filter(pl.col(rule.needs).is_not_null())
     keys = exploded.select("row", rule.key.alias("block_key"), differ_key, *SPLIT_KEYS)
     if rule.each_of:
         keys = keys.explode("block_key")

@@ -18,17 +18,20 @@ ever stop a merge, so only those are held (``held_apart``); the rest are never l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 
-@dataclass
+@dataclass(slots=True)
 class _Group:
     members: set[int]
-    profiles: set[str] = field(default_factory=set)
-    files: set[str] = field(default_factory=set)
+    profiles: frozenset[str]
+    files: frozenset[str]
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def link_components(records: int, links: pl.DataFrame) -> np.ndarray:
@@ -91,37 +94,37 @@ class ConstrainedClusters:
         if root not in self.groups:
             profile, path = self.profiles[root], self.connection_files[root]
             self.groups[root] = _Group(
-                {root}, {profile} if profile else set(), {path} if path else set()
+                {root},
+                frozenset((profile,)) if profile else _NONE,
+                frozenset((path,)) if path else _NONE,
             )
         return self.groups[root]
 
-    def conflict(self, a: _Group, b: _Group, weight: float) -> str | None:
-        """Why groups ``a`` and ``b`` cannot be one person through a link of ``weight`` (log2
-        odds), or None when they can."""
+    def conflict(self, a: _Group, b: _Group) -> str | None:
+        """Why groups ``a`` and ``b`` cannot be one person, or None when they can."""
         if len(a.profiles | b.profiles) > 1:
             return "refused: different LinkedIn profiles"
         if a.files & b.files:
             return "refused: two rows of one Connections.csv"
         small, large = (a, b) if len(a.members) <= len(b.members) else (b, a)
-        against, evidence = 0.0, 0.0
+        contradicted, evidence = False, 0.0
         for member in small.members:
             for other, pair_weight in self.compared.get(member, {}).items():
                 if other in large.members:
                     evidence += pair_weight
-                    against = min(against, pair_weight)
-        # A clear non-match across the two groups, and all pairs across them taken together
-        # fall short of what a merge needs.
-        if against < 0 and evidence < self.merge_weight:
+                    contradicted = contradicted or pair_weight < 0
+        # A pair across the two groups says "different people", and all pairs across them
+        # taken together fall short of what a merge needs.
+        if contradicted and evidence < self.merge_weight:
             return "refused: the person would hold a clearer non-match"
         return None
 
-    def union(self, left: int, right: int, weight: float) -> str:
-        """Join the groups of ``left`` and ``right`` through a link of ``weight`` if allowed;
-        returns the decision."""
+    def union(self, left: int, right: int) -> str:
+        """Join the groups of ``left`` and ``right`` if allowed; returns the decision."""
         a, b = self.find(left), self.find(right)
         if a == b:
             return "merged (already linked)"
-        reason = self.conflict(self.group(a), self.group(b), weight)
+        reason = self.conflict(self.group(a), self.group(b))
         if reason:
             return reason
         # The lower row (lower record id) stays root so the result does not depend on ties.
@@ -129,8 +132,8 @@ class ConstrainedClusters:
         self.parent[b] = a
         kept, gone = self.groups[a], self.groups.pop(b)
         kept.members |= gone.members
-        kept.profiles |= gone.profiles
-        kept.files |= gone.files
+        kept.profiles = kept.profiles | gone.profiles
+        kept.files = kept.files | gone.files
         return "merged"
 
 
@@ -162,10 +165,7 @@ def cluster_rows(
         "row_r",
         pl.Series(
             "link_decision",
-            [
-                clusters.union(a, b, w)
-                for a, b, w in ordered.select("row_l", "row_r", "match_weight").iter_rows()
-            ],
+            [clusters.union(a, b) for a, b in ordered.select("row_l", "row_r").iter_rows()],
             dtype=pl.String,
         ),
     )

@@ -20,7 +20,7 @@ Term frequencies refine u per pair:
 
 Everything runs on whole columns: polars expressions, and rapidfuzz ``cpdist`` over each
 distinct pair of differing values once. ``Comparer`` holds what does not depend on the pairs
-(attributes with term frequencies, the nickname relation), so pairs are compared in chunks.
+(attributes with their values' counts, the nickname relation), so pairs are compared in chunks.
 """
 
 from __future__ import annotations
@@ -132,28 +132,33 @@ def comparison_attributes(keyed: pl.DataFrame) -> pl.DataFrame:
     return keyed.select("record_id", *ATTRIBUTES).sort("record_id")
 
 
+def value_totals(attributes: pl.DataFrame, settings: MatchSettings) -> dict[str, int]:
+    """Per term-frequency column, the records its frequencies are shares of: those with a value
+    (of all records, for an identifier: a key few records carry still counts as rare)."""
+    return {
+        f.tf_column: attributes.height if f.identifier else attributes[f.tf_column].count()
+        for f in settings.features
+        if f.tf_column is not None
+    }
+
+
 def with_term_frequencies(
     attributes: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS
 ) -> pl.DataFrame:
-    """Add ``<tf_column>_tf`` per feature: each record's value's share of the records that have
-    one (of all records, for an identifier); null when the record has no value."""
+    """Add ``<tf_column>_n`` per feature: how many records hold each record's value (null when
+    the record has none); frequencies are these counts over ``value_totals``."""
     columns = []
     for feature in settings.features:
         column = feature.tf_column
         if column is None:
             continue
         values = pl.col(column)
-        total = attributes.height if feature.identifier else attributes[column].count()
-        share = pl.len().over(column) / max(total, 1)
-        if feature.identifier:
-            # Two records sharing an identifier are the evidence itself: the chance a stranger
-            # holds it too is how many other records do (half a record when none does).
-            share = pl.max_horizontal(pl.len().over(column) - 2, 0.5) / max(total, 1)
-        columns.append(pl.when(values.is_not_null()).then(share).alias(f"{column}_tf"))
-        # The value's frequency among the other records: how often a stranger is near it by
-        # chance is at least how often they hold it (a value no other record holds adds nothing).
-        others = (pl.len().over(column) - 1) / max(total, 1)
-        columns.append(pl.when(values.is_not_null()).then(others).alias(f"{column}_tf_others"))
+        columns.append(
+            pl.when(values.is_not_null())
+            .then(pl.len().over(column))
+            .cast(pl.Int32)
+            .alias(f"{column}_n")
+        )
         if feature.built_from_name:
             # Of the records with this given name and surname, the share holding this value,
             # and the share holding its local part ("michael.smith" at any domain).
@@ -184,33 +189,60 @@ def _pair_frame(pairs: pl.DataFrame, attributes: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([pairs, left[pairs["row_l"]], right[pairs["row_r"]]], how="horizontal")
 
 
-def _cpdist(frame: pl.DataFrame, left: str, right: str, scorer: object, name: str) -> pl.DataFrame:
-    """Add ``name``: the rapidfuzz score of column ``left`` against ``right``, computed once per
-    distinct pair of present, differing values (null where a value is missing or they agree:
-    those pairs are decided by presence and equality alone)."""
+def _cpdist(
+    frame: pl.DataFrame,
+    left: str,
+    right: str,
+    scorers: dict[str, object],
+    only: pl.Expr | None = None,
+) -> pl.DataFrame:
+    """Add one column per ``scorers`` entry (name: rapidfuzz scorer): the score of column
+    ``left`` against ``right``, computed once per distinct pair of present, differing values
+    of the rows ``only`` keeps (null elsewhere: pairs that agree or lack a value are decided
+    by presence and equality alone)."""
+    # One 64-bit key per pair of values: hashing, deduplicating and joining on it is much
+    # cheaper than on two string columns; the scores join a one-column frame, not the wide one.
+    narrow = frame.select(
+        pl.struct(left, right).hash(seed=4).alias("_values"),
+        left,
+        right,
+        pl.lit(True).alias("_wanted") if only is None else only.alias("_wanted"),
+    )
+    values = narrow.select("_values")
     todo = (
-        frame.select(left, right)
+        narrow.filter("_wanted")
         .filter(pl.col(left).is_not_null() & pl.col(right).is_not_null())
         .filter(pl.col(left) != pl.col(right))
-        .unique()
+        .unique("_values")
     )
-    scores: np.ndarray = np.zeros(0, dtype=np.float64)
-    if todo.height:
-        scores = np.asarray(
-            process.cpdist(
-                todo[left].to_list(),
-                todo[right].to_list(),
-                scorer=scorer,  # type: ignore[arg-type]
-                workers=-1,
-            ),
-            dtype=np.float64,
-        )
-    todo = todo.with_columns(pl.Series(name, scores, dtype=pl.Float64))
-    return frame.join(todo, on=[left, right], how="left", maintain_order="left")
+    if todo.height == 0:
+        return frame.with_columns(pl.lit(None, dtype=pl.Float64).alias(name) for name in scorers)
+    lefts, rights = todo[left].to_list(), todo[right].to_list()
+    scores = todo.select(
+        "_values",
+        *(
+            pl.Series(
+                name,
+                np.asarray(
+                    process.cpdist(
+                        lefts,
+                        rights,
+                        scorer=scorer,  # type: ignore[arg-type]
+                        workers=-1,
+                    ),
+                    dtype=np.float64,
+                ),
+                dtype=pl.Float64,
+            )
+            for name, scorer in scorers.items()
+        ),
+    )
+    joined = values.join(scores, on="_values", how="left", maintain_order="left")
+    return frame.with_columns(joined.drop("_values"))
 
 
-def _with_cpdist(frame: pl.DataFrame, column: str, scorer: object, name: str) -> pl.DataFrame:
-    return _cpdist(frame, f"{column}_l", f"{column}_r", scorer, name)
+def _with_cpdist(frame: pl.DataFrame, column: str, scorers: dict[str, object]) -> pl.DataFrame:
+    return _cpdist(frame, f"{column}_l", f"{column}_r", scorers)
 
 
 def nickname_relation(first_keys: pl.Series) -> pl.DataFrame:
@@ -257,9 +289,14 @@ def _same(column: str) -> pl.Expr:
     return pl.col(f"{column}_l") == pl.col(f"{column}_r")
 
 
-# Jaro-Winkler similarity at which two names are a typo apart, and merely alike.
+# Jaro-Winkler similarity at which two names are a typo apart, and merely alike; edits that are
+# a typo; token-set ratios at which employers and titles are similar; a city's typo.
 NAME_TYPO_JW = 0.92
 NAME_FUZZY_JW = 0.84
+TYPO_EDITS = 1
+COMPANY_SIMILAR = 90
+TITLE_SIMILAR = 85
+CITY_TYPO_JW = 0.9
 
 
 def _name_levels() -> list[pl.Expr]:
@@ -290,7 +327,8 @@ def _name_levels() -> list[pl.Expr]:
             (pl.col("is_nickname").fill_null(False) | diminutive, "nickname"),
             (initial, "initial"),
             (
-                (shorter >= 3) & ((pl.col("first_dl") <= 1) | (pl.col("first_jw") >= NAME_TYPO_JW)),
+                (shorter >= 3)
+                & ((pl.col("first_dl") <= TYPO_EDITS) | (pl.col("first_jw") >= NAME_TYPO_JW)),
                 "typo",
             ),
             ((shorter >= 3) & (pl.col("first_jw") >= NAME_FUZZY_JW), "fuzzy"),
@@ -301,7 +339,11 @@ def _name_levels() -> list[pl.Expr]:
         [
             (_same("last_fold"), "exact"),
             (swapped, "swapped"),
-            (last_long & ((pl.col("last_dl") <= 1) | (pl.col("last_jw") >= NAME_TYPO_JW)), "typo"),
+            (
+                last_long
+                & ((pl.col("last_dl") <= TYPO_EDITS) | (pl.col("last_jw") >= NAME_TYPO_JW)),
+                "typo",
+            ),
             (last_parts_overlap, "part"),
             (last_long & (pl.col("last_jw") >= NAME_FUZZY_JW), "fuzzy"),
         ],
@@ -320,14 +362,16 @@ def comparison_levels(
     ``<feature>_level`` column per feature. ``nicknames`` is the ``nickname_relation`` of the
     given names."""
     frame = _pair_frame(pairs, attributes)
-    frame = _with_cpdist(frame, "first_key", DamerauLevenshtein.distance, "first_dl")
-    frame = _with_cpdist(frame, "first_key", JaroWinkler.normalized_similarity, "first_jw")
-    frame = _with_cpdist(frame, "last_key", JaroWinkler.normalized_similarity, "last_jw")
-    frame = _with_cpdist(frame, "last_key", DamerauLevenshtein.distance, "last_key_dl")
-    frame = _with_cpdist(frame, "last_fold", DamerauLevenshtein.distance, "last_fold_dl")
-    similar = JaroWinkler.normalized_similarity
-    frame = _cpdist(frame, "first_key_l", "last_fold_r", similar, "cross_lr")
-    frame = _cpdist(frame, "last_fold_l", "first_key_r", similar, "cross_rl")
+    distance, similar = DamerauLevenshtein.distance, JaroWinkler.normalized_similarity
+    frame = _with_cpdist(frame, "first_key", {"first_dl": distance, "first_jw": similar})
+    frame = _with_cpdist(frame, "last_key", {"last_jw": similar, "last_key_dl": distance})
+    frame = _with_cpdist(frame, "last_fold", {"last_fold_dl": distance})
+    # Names can only be swapped where neither the given names nor the surnames agree.
+    unlike = (pl.col("first_key_l") != pl.col("first_key_r")) & (
+        pl.col("last_fold_l") != pl.col("last_fold_r")
+    )
+    frame = _cpdist(frame, "first_key_l", "last_fold_r", {"cross_lr": similar}, unlike)
+    frame = _cpdist(frame, "last_fold_l", "first_key_r", {"cross_rl": similar}, unlike)
     # Equal values are not scored by _cpdist: an exact cross match is similarity 1.
     frame = frame.with_columns(
         pl.when(pl.col("first_key_l") == pl.col("last_fold_r"))
@@ -339,10 +383,10 @@ def comparison_levels(
         .otherwise(pl.col("cross_rl"))
         .alias("cross_rl"),
     )
-    frame = _with_cpdist(frame, "company_key", fuzz.token_set_ratio, "company_ratio")
-    frame = _with_cpdist(frame, "title_key", fuzz.token_set_ratio, "title_ratio")
-    frame = _with_cpdist(frame, "city_key", JaroWinkler.normalized_similarity, "city_jw")
-    frame = _with_cpdist(frame, "postcode_key", DamerauLevenshtein.distance, "postcode_dl")
+    frame = _with_cpdist(frame, "company_key", {"company_ratio": fuzz.token_set_ratio})
+    frame = _with_cpdist(frame, "title_key", {"title_ratio": fuzz.token_set_ratio})
+    frame = _with_cpdist(frame, "city_key", {"city_jw": similar})
+    frame = _with_cpdist(frame, "postcode_key", {"postcode_dl": distance})
     # A typo may hide in either spelling: "mller" is one edit from "muller", not "mueller".
     frame = frame.with_columns(
         pl.min_horizontal("last_key_dl", "last_fold_dl").alias("last_dl")
@@ -352,7 +396,7 @@ def comparison_levels(
     )
     comp_l, comp_r = pl.col("company_key_l"), pl.col("company_key_r")
     company_similar = (
-        (pl.col("company_ratio") >= 90)
+        (pl.col("company_ratio") >= COMPANY_SIMILAR)
         | comp_l.str.starts_with(comp_r)
         | comp_r.str.starts_with(comp_l)
         | (comp_l == pl.col("company_initials_r"))
@@ -389,7 +433,10 @@ def comparison_levels(
         _level(
             [
                 (_same("title_key"), "exact"),
-                ((pl.col("title_ratio") >= 85) | _same("title_work").fill_null(False), "similar"),
+                (
+                    (pl.col("title_ratio") >= TITLE_SIMILAR) | _same("title_work").fill_null(False),
+                    "similar",
+                ),
             ],
             _both("title_key"),
         ).alias("title_level"),
@@ -397,13 +444,14 @@ def comparison_levels(
             [(_same("class_year"), "exact"), (year_gap == 1, "near")], _both("class_year")
         ).alias("class_year_level"),
         _level(
-            [(_same("city_key"), "exact"), (pl.col("city_jw") >= 0.9, "typo")], _both("city_key")
+            [(_same("city_key"), "exact"), (pl.col("city_jw") >= CITY_TYPO_JW, "typo")],
+            _both("city_key"),
         ).alias("city_level"),
         _level([(_same("region_key"), "exact")], _both("region_key")).alias("region_level"),
         _level(
             [
                 (_same("postcode_key"), "exact"),
-                (same_length & (pl.col("postcode_dl") <= 1), "typo"),
+                (same_length & (pl.col("postcode_dl") <= TYPO_EDITS), "typo"),
             ],
             _both("postcode_key"),
         ).alias("postcode_level"),
@@ -427,10 +475,13 @@ class Chances:
 
 
 def pair_chances(
-    levels: pl.DataFrame, u: dict[str, dict[str, float]], settings: MatchSettings
+    levels: pl.DataFrame,
+    u: dict[str, dict[str, float]],
+    settings: MatchSettings,
+    totals: dict[str, int],
 ) -> Chances:
-    """The ``Chances`` of compared pairs (``comparison_levels`` output with the term
-    frequency columns of both records)."""
+    """The ``Chances`` of compared pairs (``comparison_levels`` output with the value counts of
+    both records; ``totals`` from ``value_totals``)."""
     columns: list[pl.Expr] = []
     names_agree = pl.col("first_level").is_in(["exact", "nickname"]) & pl.col("last_level").is_in(
         ["exact", "typo"]
@@ -451,15 +502,25 @@ def pair_chances(
         cap = pl.lit(None, dtype=pl.Float64)
         floor = pl.lit(False)
         if feature.tf_column is not None:
-            tf_l = pl.col(f"{feature.tf_column}_tf_l")
-            tf_r = pl.col(f"{feature.tf_column}_tf_r")
+            total = max(totals[feature.tf_column], 1)
+            count_l = pl.col(f"{feature.tf_column}_n_l").cast(pl.Float64)
+            count_r = pl.col(f"{feature.tf_column}_n_r").cast(pl.Float64)
+
+            held_l, held_r = count_l, count_r
+            if feature.identifier:
+                # Two records sharing an identifier are the evidence itself: the chance a
+                # stranger holds it too is how many other records do (half a record for none).
+                held_l = pl.max_horizontal(count_l - 2, 0.5)
+                held_r = pl.max_horizontal(count_r - 2, 0.5)
+            tf_l, tf_r = held_l / total, held_r / total
             exact_chance = tf_l
             near = column.is_in(
                 [lv for lv in feature.levels if lv not in (feature.tf_level, "different")]
             )
-            others = pl.min_horizontal(
-                f"{feature.tf_column}_tf_others_l", f"{feature.tf_column}_tf_others_r"
-            )
+            # The rarer value's frequency among the other records: how often a stranger is near
+            # it by chance is at least how often they hold it (a value no other record holds
+            # adds nothing).
+            others = (pl.min_horizontal(count_l, count_r) - 1) / total
             near_chance = pl.max_horizontal(others, base)
             if feature.built_from_name:
                 # The names already said what the value repeats: weigh it among the records
@@ -522,19 +583,25 @@ def feature_weights(
 @dataclass(frozen=True)
 class Comparer:
     """Everything comparing needs that does not depend on the pairs: the records' attributes
-    (in record_id order, so blocking's row numbers index them) with term frequencies, and the
-    nickname relation of their given names."""
+    (in record_id order, so blocking's row numbers index them) with their values' counts and
+    totals, and the nickname relation of their given names."""
 
     attributes: pl.DataFrame
     nicknames: pl.DataFrame
     settings: MatchSettings
+    totals: dict[str, int]
 
     @classmethod
     def for_records(
         cls, keyed: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS
     ) -> Comparer:
         attributes = with_term_frequencies(comparison_attributes(keyed), settings)
-        return cls(attributes, nickname_relation(attributes["first_key"]), settings)
+        nicknames = nickname_relation(attributes["first_key"])
+        return cls(attributes, nicknames, settings, value_totals(attributes, settings))
+
+    def chances(self, levels: pl.DataFrame, u: dict[str, dict[str, float]]) -> Chances:
+        """``pair_chances`` of these records' compared pairs."""
+        return pair_chances(levels, u, self.settings, self.totals)
 
     def levels(self, pairs: pl.DataFrame) -> pl.DataFrame:
         """``pairs`` (row_l, row_r, ...) with every attribute of both records and each

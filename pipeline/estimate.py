@@ -22,14 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipeline.compare import Comparer, MatchSettings, feature_weights, log2_odds, pair_chances
+from pipeline.compare import Comparer, MatchSettings, feature_weights, log2_odds
 
 log = logging.getLogger(__name__)
 # Random record pairs drawn (with a fixed seed) to measure how often levels occur by chance.
 SAMPLE_PAIRS = 50_000
 SAMPLE_SEED = 20_261_122
 # Candidate pairs expectation-maximisation looks at (a fixed-seed sample beyond this).
-EM_PAIRS = 300_000
+EM_PAIRS = 100_000
 EM_SEED = 20_261_125
 EM_MAX_ROUNDS = 60
 EM_TOLERANCE = 1e-5
@@ -171,7 +171,7 @@ def estimate_parameters(
     if sample.height == 0:
         return Parameters(m, u, _prior(matches, all_pairs), 0.5, matches, 0, 0, True)
     scale = candidates.height / sample.height
-    chances = pair_chances(comparer.levels(sample), u, settings)
+    chances = comparer.chances(comparer.levels(sample), u)
     kappa = settings.prior_strength
     rounds, converged = 0, False
     prior = _prior(matches, all_pairs)

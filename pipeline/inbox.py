@@ -173,5 +173,3 @@ def _cache_key(
         return None
     display = ReadContext(inbox).display(item.path)
     return cache.key(display, checksum, item.connector.kind, item.options)
-
-

@@ -47,7 +47,6 @@ from pipeline.compare import (
     MatchSettings,
     feature_weights,
     log2_odds,
-    pair_chances,
 )
 from pipeline.estimate import Parameters, choose_threshold, estimate_parameters, u_probabilities
 
@@ -197,7 +196,7 @@ def score_pairs(comparer: Comparer, parameters: Parameters, pairs: pl.DataFrame)
     bits), the prior, ``match_weight`` (their sum) and ``match_score`` (the posterior)."""
     settings = comparer.settings
     frame = comparer.levels(pairs)
-    weights = feature_weights(pair_chances(frame, parameters.u, settings), parameters.m, settings)
+    weights = feature_weights(comparer.chances(frame, parameters.u), parameters.m, settings)
     frame = frame.with_columns(
         *[pl.Series(f"w_{name}", values, dtype=pl.Float64) for name, values in weights.items()],
         pl.lit(parameters.prior).alias("prior_weight"),
@@ -223,13 +222,13 @@ def _score_all(
     clear: list[pl.DataFrame] = []
     expected = 0.0
     for start in range(0, max(rows.height, 1), CHUNK_PAIRS):
-        scored = score_pairs(comparer, parameters, rows.slice(start, CHUNK_PAIRS))
-        score = pl.col("match_score")
+        # Only the columns kept go on: filtering the wide frame would copy every column.
+        scored = score_pairs(comparer, parameters, rows.slice(start, CHUNK_PAIRS)).select(columns)
         expected += float(scored["match_score"].sum() or 0.0)
-        kept.append(scored.filter(_worth_keeping()).select(columns))
+        kept.append(scored.filter(_worth_keeping()))
         clear.append(
-            scored.filter(score < settings.cannot_link_below).select(
-                "row_l", "row_r", "rule_order", "match_weight"
+            scored.select("row_l", "row_r", "rule_order", "match_weight").filter(
+                scored["match_score"] < settings.cannot_link_below
             )
         )
     return pl.concat(kept), pl.concat(clear), expected

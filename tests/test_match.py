@@ -481,3 +481,24 @@ def test_the_corporate_family_table_is_written_in_employer_keys() -> None:
     assert family_key("genentech") == "roche"
     assert family_key(company_key("Wyeth") or "") == "pfizer"
     assert family_key(company_key("Allergan") or "") == "abbott"
+
+
+def test_names_that_agree_straight_are_not_read_as_swapped() -> None:
+    # "Jon" is close to "Jonny" both ways round, but the surnames agree: a nickname, not a swap.
+    a = linkedin(1, "Jon", "Jon", company="Amgen")
+    b = listed(1, "Jonny Jon", company="Amgen")
+    result, _ = match(a, b)
+
+    evidence = pair_evidence(result, a, b)
+    assert (evidence["first_level"], evidence["last_level"]) == ("nickname", "exact")
+
+
+def test_one_local_part_at_two_domains_counts_for() -> None:
+    # A work and a personal address with one local part no one else uses.
+    a = linkedin(1, "Priya", "Raman", email="praman.work@pfizer.com")
+    b = listed(1, "Priya Iyer", email="praman.work@gmail.com")
+    result, _ = match(a, b)
+
+    evidence = pair_evidence(result, a, b)
+    assert evidence["email_level"] == "local"
+    assert evidence["w_email"] > 0
