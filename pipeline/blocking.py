@@ -8,7 +8,7 @@ survive a transposition, its consonants survive a changed vowel or a dropped uml
 double-barrelled or changed surname (each part; given name and employer), a typo in the given
 name (surname and the name's first two letters), given name and surname written the other way
 round, a work and a personal email with one local part, and typos in both names or in the place
-(a name, the initials or the names' starts with the postcode, city or region).
+(a name or the initials with the postcode, city or region).
 
 No block is unbounded, so candidates grow about linearly with records. A block of more than
 ``MAX_BLOCK`` records ("michael|smith" in a national directory) is split by a second key (employer,
@@ -38,8 +38,9 @@ PAIR_SCHEMA: dict[str, pl.DataType] = {
 # A rule whose key is shared by more records than this is too unspecific to compare them all
 # (used by the rules that exist for rare cases: a rare surname, a changed surname).
 RARE_KEY_LIMIT = 25
-# Rules keyed on a place are for typos in names: a place shared by more records than this pairs
-# mostly strangers ("michael" in Boston), so it is skipped.
+# Rules keyed on a place or an email's local part are for typos in names and second addresses:
+# a key shared by more records than this pairs mostly strangers ("michael" in Boston,
+# "michael.smith" at any domain), so it is skipped.
 PLACE_KEY_LIMIT = 10
 # The largest block compared whole: at most MAX_BLOCK - 1 partners per record and rule.
 MAX_BLOCK = 40
@@ -116,7 +117,12 @@ def blocking_rules() -> list[BlockingRule]:
         ),
         BlockingRule("rare surname", last, max_group=RARE_KEY_LIMIT),
         # One address at work, one at home: "jane.doe@pfizer.com", "jane.doe@gmail.com".
-        BlockingRule("same email local part", pl.col("email_local"), max_group=RARE_KEY_LIMIT),
+        BlockingRule(
+            "same email local part",
+            pl.col("email_local"),
+            max_group=PLACE_KEY_LIMIT,
+            needs="email_local",
+        ),
         BlockingRule("given name and surname swapped", pl.col("name_pair"), differ_on="last_fold"),
         *_place_rules(),
     ]
@@ -141,19 +147,14 @@ def _place_rules() -> list[BlockingRule]:
         # Typos in both names: their initials and the place.
         rare("initials and postcode", _keyed(*initials, postcode), "postcode_key"),
         rare("initials and city", _keyed(*initials, city), "city_key"),
-        # Typos in the place too: a name, or the names' starts, within the state or region (a
-        # region holds more people than a town: a name there may be shared more widely).
+        # Typos in the place too: a name within the state or region (a region holds more
+        # people than a town: a name there may be shared more widely).
         rare(
             "a name and region",
             _each_name(region),
             "region_key",
             each_of=True,
             limit=RARE_KEY_LIMIT,
-        ),
-        rare(
-            "name starts and region",
-            _keyed(first.str.head(3), last.str.head(3), region),
-            "region_key",
         ),
         rare("postcode and city", _keyed(postcode, city), "postcode_key"),
     ]

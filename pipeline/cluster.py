@@ -29,6 +29,8 @@ class _Group:
     members: set[int]
     profiles: frozenset[str]
     files: frozenset[str]
+    # Some member is in a pair that counts against (only then can a merge be contradicted).
+    doubted: bool
 
 
 _NONE: frozenset[str] = frozenset()
@@ -72,7 +74,8 @@ class ConstrainedClusters:
         profiles: list[str | None],
         connection_files: list[str | None],
         compared: dict[int, dict[int, float]],
-        merge_weight: float = 0.0,
+        merge_weight: float,
+        doubted: set[int],
     ) -> None:
         self.parent: dict[int, int] = {}
         self.groups: dict[int, _Group] = {}
@@ -80,6 +83,8 @@ class ConstrainedClusters:
         self.connection_files = connection_files
         self.compared = compared
         self.merge_weight = merge_weight
+        # Rows in a pair that counts against: only two such groups can contradict a merge.
+        self.doubted = doubted
 
     def find(self, item: int) -> int:
         root = item
@@ -97,6 +102,7 @@ class ConstrainedClusters:
                 {root},
                 frozenset((profile,)) if profile else _NONE,
                 frozenset((path,)) if path else _NONE,
+                root in self.doubted,
             )
         return self.groups[root]
 
@@ -106,6 +112,8 @@ class ConstrainedClusters:
             return "refused: different LinkedIn profiles"
         if a.files & b.files:
             return "refused: two rows of one Connections.csv"
+        if not (a.doubted and b.doubted):
+            return None
         small, large = (a, b) if len(a.members) <= len(b.members) else (b, a)
         contradicted, evidence = False, 0.0
         for member in small.members:
@@ -134,6 +142,7 @@ class ConstrainedClusters:
         kept.members |= gone.members
         kept.profiles = kept.profiles | gone.profiles
         kept.files = kept.files | gone.files
+        kept.doubted = kept.doubted or gone.doubted
         return "merged"
 
 
@@ -158,7 +167,11 @@ def cluster_rows(
         for left, right, weight in frame.select("row_l", "row_r", "match_weight").iter_rows():
             compared.setdefault(left, {})[right] = weight
             compared.setdefault(right, {})[left] = weight
-    clusters = ConstrainedClusters(profiles, connection_files, compared, merge_weight)
+    against = pl.concat(
+        [f.select("row_l", "row_r", "match_weight") for f in (links, apart)]
+    ).filter(pl.col("match_weight") < 0)
+    doubted = set(pl.concat([against["row_l"], against["row_r"]]).unique().to_list())
+    clusters = ConstrainedClusters(profiles, connection_files, compared, merge_weight, doubted)
     ordered = links.sort(["match_weight", "row_l", "row_r"], descending=[True, False, False])
     decided = ordered.select(
         "row_l",
