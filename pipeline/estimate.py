@@ -185,11 +185,16 @@ def estimate_parameters(
             if not feature.learned:
                 continue
             index = chances.level[feature.name]
-            compared = float(posterior[index >= 0].sum())
-            updated = {}
-            for position, level in enumerate(feature.levels):
-                observed = float(posterior[index == position].sum())
-                updated[level] = (observed + kappa * feature.m[level]) / (compared + kappa)
+            seen = index >= 0
+            # The posterior-weighted count of pairs in each level.
+            observed = np.bincount(
+                index[seen], weights=posterior[seen], minlength=len(feature.levels)
+            )
+            compared = float(observed.sum())
+            updated = {
+                level: (float(observed[position]) + kappa * feature.m[level]) / (compared + kappa)
+                for position, level in enumerate(feature.levels)
+            }
             change = max(change, *(abs(updated[k] - m[feature.name][k]) for k in updated))
             m[feature.name] = updated
         # The starting belief counts as ``prior_strength`` pairs here too, so that a handful
