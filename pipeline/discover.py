@@ -163,6 +163,9 @@ class Explanation:
     industry_evidence: list[dict[str, Any]] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
     match_evidence: list[dict[str, Any]] = field(default_factory=list)
+    # The learned weights of the levels those decisions used, and the merge threshold.
+    match_weights: list[dict[str, Any]] = field(default_factory=list)
+    match_model: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -172,25 +175,26 @@ class Explanation:
             "industry_evidence": self.industry_evidence,
             "sources": self.sources,
             "match_evidence": self.match_evidence,
+            "match_weights": self.match_weights,
+            "match_model": self.match_model,
         }
 
 
 def find_person(con: duckdb.DuckDBPyConnection, asked: str) -> str:
-    """A person id from an id or a full name (any case); raise ``PersonNotFoundError`` naming
-    the candidates when the name is ambiguous or unknown."""
-    exact = con.execute(
-        "select person_id from persons where person_id = ? or lower(full_name) = lower(?) "
+    """A person id from an id or a full name (any case), the person's own or as any source wrote
+    it ("Bob Chen" finds Robert Chen when a directory lists him so); raise
+    ``PersonNotFoundError`` naming the candidates when the name is ambiguous or unknown."""
+    asked = asked.strip()
+    listed = con.execute(
+        "select person_id, full_name, company from persons "
+        "where person_id = ? or lower(full_name) = lower(?) or person_id in "
+        "(select person_id from source_records where lower(full_name) = lower(?)) "
         "order by person_id",
-        [asked.strip(), asked.strip()],
+        [asked, asked, asked],
     ).fetchall()
-    if len(exact) == 1:
-        return str(exact[0][0])
-    if len(exact) > 1:
-        listed = con.execute(
-            "select person_id, full_name, company from persons where lower(full_name) = lower(?) "
-            "order by person_id",
-            [asked.strip()],
-        ).fetchall()
+    if len(listed) == 1:
+        return str(listed[0][0])
+    if len(listed) > 1:
         options = "; ".join(
             f"{pid} ({name}, {company or 'no company'})" for pid, name, company in listed
         )
@@ -214,6 +218,15 @@ def explain_person(db: Path, asked: str) -> Explanation:
     evidence, the source rows behind them, and the matcher's decisions about those rows."""
     with _connect(db) as con:
         person_id = find_person(con, asked)
+        decisions = _rows(
+            con.execute(
+                "select * from match_evidence where record_id_l in "
+                "(select record_id from source_records where person_id = ?) "
+                "or record_id_r in (select record_id from source_records where person_id = ?) "
+                "order by match_score desc, record_id_l, record_id_r",
+                [person_id, person_id],
+            )
+        )
         person = _rows(con.execute("select * from persons where person_id = ?", [person_id]))[0]
         signals = _rows(
             con.execute("select * from person_signals where person_id = ?", [person_id])
@@ -246,17 +259,34 @@ def explain_person(db: Path, asked: str) -> Explanation:
                     [person_id],
                 )
             ),
-            match_evidence=_rows(
-                con.execute(
-                    "select rule, features, match_score, merged, record_id_l, record_id_r "
-                    "from match_evidence where record_id_l in "
-                    "(select record_id from source_records where person_id = ?) "
-                    "or record_id_r in (select record_id from source_records where person_id = ?) "
-                    "order by match_score desc, record_id_l, record_id_r",
-                    [person_id, person_id],
-                )
-            ),
+            match_evidence=[{k: row[k] for k in _DECISION_COLUMNS} for row in decisions],
+            match_weights=_weights_used(con, decisions),
+            match_model=_rows(con.execute("select threshold, prior_bits from match_model"))[0],
         )
+
+
+_DECISION_COLUMNS = ("rule", "features", "match_score", "merged", "record_id_l", "record_id_r")
+
+
+def _weights_used(
+    con: duckdb.DuckDBPyConnection, decisions: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The learned m, u and weight of every feature level the ``decisions`` went through."""
+    used = sorted(
+        {
+            (column.removesuffix("_level"), level)
+            for row in decisions
+            for column, level in row.items()
+            if column.endswith("_level") and level is not None
+        }
+    )
+    rows = _rows(
+        con.execute(
+            "select feature, level, m, u, weight_bits, term_frequency from match_parameters "
+            "order by feature, level"
+        )
+    )
+    return [row for row in rows if (row["feature"], row["level"]) in used]
 
 
 def _line(row: dict[str, Any]) -> str:
@@ -290,4 +320,17 @@ def explanation_as_text(explanation: Explanation) -> str:
     lines += [f"  {_line(row)}" for row in explanation.match_evidence] or [
         "  none (a single source row)"
     ]
+    if explanation.match_weights:
+        model = explanation.match_model
+        lines += [
+            "",
+            f"Weights those decisions used, learned from this build (merge at probability "
+            f"{model['threshold']:.2f}; two records start at {model['prior_bits']:.1f} bits):",
+        ]
+        lines += [
+            f"  {row['feature']} {row['level']}: m {row['m']:.3g}, u {row['u']:.3g}, "
+            f"{row['weight_bits']:+.1f} bits"
+            + (" (exact agreement: by how common the value is)" if row["term_frequency"] else "")
+            for row in explanation.match_weights
+        ]
     return "\n".join(lines)

@@ -7,7 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+from click.testing import CliRunner
 
+from pipeline.cli import discover
 from pipeline.refresh import refresh
 
 INBOX = Path(__file__).parent / "fixtures" / "handwritten"
@@ -63,3 +65,22 @@ def test_the_weights_used_are_stored_for_analysts(tmp_path: Path) -> None:
     assert levels == (1,)
     assert records == 12
     assert 0.2 <= threshold <= 0.9
+
+
+def test_explain_finds_a_person_by_a_name_a_source_wrote_and_shows_the_weights(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "contacts.duckdb"
+    refresh(INBOX, db)
+    result = CliRunner().invoke(discover, ["--db", str(db), "--explain", "Bob Chen"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Robert Chen (")
+    assert "name_as_written: Bob Chen" in result.output
+    weights = result.output.split("Weights those decisions used", 1)[1]
+    assert "  first nickname: m " in weights
+    assert "  email different: m " in weights
+
+    ambiguous = CliRunner().invoke(discover, ["--db", str(db), "--explain", "Robert Chen"])
+    assert ambiguous.exit_code == 1
+    assert "'Robert Chen' names 2 people" in ambiguous.output
