@@ -304,7 +304,10 @@ def _connection_row(
     first = _cell(cells, columns.get("first_name"))
     last = _cell(cells, columns.get("last_name"))
     full_name = " ".join(p for p in (first, last) if p)
-    if not full_name or full_name.lower() in ANONYMOUS_NAMES:
+    url = _cell(cells, columns.get("linkedin_url"))
+    anonymous = not full_name or full_name.lower() in ANONYMOUS_NAMES
+    # A row without a name but with a profile URL is still a person, matched by the URL.
+    if anonymous and not url:
         return origin.reject(
             row_number,
             "anonymised connection: LinkedIn gives no name for this member",
@@ -323,14 +326,14 @@ def _connection_row(
     except ValueError:
         connected_on = None
         notes.append(f"unreadable Connected On {connected_raw!r}")
-    url = _cell(cells, columns.get("linkedin_url"))
-    conversation = (by_url.get(_url_key(url)) if url else None) or by_name.get(full_name.lower())
+    by_url_match = by_url.get(_url_key(url)) if url else None
+    conversation = by_url_match or (None if anonymous else by_name.get(full_name.lower()))
     return origin.record(
         row_number,
         raw_row(cells),
-        full_name=full_name,
-        first_name=first,
-        last_name=last,
+        full_name=None if anonymous else full_name,
+        first_name=None if anonymous else first,
+        last_name=None if anonymous else last,
         company=_cell(cells, columns.get("company")),
         title=_cell(cells, columns.get("title")),
         email=email,

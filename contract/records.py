@@ -16,7 +16,14 @@ from enum import StrEnum
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 
 
@@ -46,7 +53,9 @@ class SourceRecord(BaseModel):
     source_file: str = Field(description="The file's own name, e.g. Connections.csv")
     source_path: str = Field(description="Path inside the inbox, ZIP members as zip/member")
     source_row: int = Field(ge=1, description="1-based data row (header not counted)")
-    full_name: str = Field(min_length=1)
+    # A row without a name is still a person when it gives an email or a profile URL: it is
+    # matched by that identifier (see ``_named_or_identified``).
+    full_name: str | None = Field(default=None, min_length=1)
     first_name: str | None = None
     last_name: str | None = None
     company: str | None = None
@@ -74,6 +83,12 @@ class SourceRecord(BaseModel):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @model_validator(mode="after")
+    def _named_or_identified(self) -> SourceRecord:
+        if not (self.full_name or self.email or self.linkedin_url):
+            raise ValueError("a record needs a name, an email or a LinkedIn profile URL")
+        return self
 
     @property
     def record_id(self) -> str:

@@ -35,6 +35,8 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from pipeline.normalize import given_name_relatives
 
+# Records an identifier's chance agreement is measured among at the least (see pair_chances).
+IDENTIFIER_POPULATION = 1000
 # What a profile mismatch contributes in the evidence table; clustering treats it as a veto.
 VETO_WEIGHT = -50.0
 ATTRIBUTES = (
@@ -506,13 +508,15 @@ def pair_chances(
             count_l = pl.col(f"{feature.tf_column}_n_l").cast(pl.Float64)
             count_r = pl.col(f"{feature.tf_column}_n_r").cast(pl.Float64)
 
-            held_l, held_r = count_l, count_r
+            tf_l, tf_r = count_l / total, count_r / total
             if feature.identifier:
                 # Two records sharing an identifier are the evidence itself: the chance a
-                # stranger holds it too is how many other records do (half a record for none).
-                held_l = pl.max_horizontal(count_l - 2, 0.5)
-                held_r = pl.max_horizontal(count_r - 2, 0.5)
-            tf_l, tf_r = held_l / total, held_r / total
+                # stranger holds it too is how many other records do, and when none does, half
+                # a record in at least IDENTIFIER_POPULATION (a tiny inbox says nothing about
+                # how rarely strangers share an address).
+                unseen = 0.5 / max(total, IDENTIFIER_POPULATION)
+                tf_l = pl.max_horizontal((count_l - 2) / total, unseen)
+                tf_r = pl.max_horizontal((count_r - 2) / total, unseen)
             exact_chance = tf_l
             near = column.is_in(
                 [lv for lv in feature.levels if lv not in (feature.tf_level, "different")]

@@ -55,4 +55,6 @@ def build_persons(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
         pl.col("profile_key").drop_nulls().first().alias("profile_key"),
         pl.col("company_key").drop_nulls().first().alias("company_key"),
     )
-    return persons.sort("person_id")
+    # A person known only by an identifier is shown by it.
+    shown = pl.coalesce("full_name", "email", "linkedin_url").alias("full_name")
+    return persons.with_columns(shown).sort("person_id")

@@ -65,6 +65,8 @@ def test_utf8_separate_name_columns_with_quirks() -> None:
     assert people(result) == [
         (1, "Jane A Okafor, PhD", "Jane", "Okafor", 2009, "jane.okafor@merck.com", None),
         (2, "Raj Patel", "Raj", "Patel", 2006, None, "not an email address: 'raj.patel@pfizer'"),
+        # No name, but an email: a person matched by the address.
+        (3, None, None, None, 2011, "someone@amgen.com", None),
         (
             4,
             "Tom Nguyen",
@@ -85,15 +87,12 @@ def test_utf8_separate_name_columns_with_quirks() -> None:
     )
     assert first.linkedin_url == "https://www.linkedin.com/in/jane-okafor-12ab"
     assert result.records[1].linkedin_url == "https://www.linkedin.com/in/rajpatel"
-    assert result.records[3].location == "New York, NY"  # state already in the city cell
+    assert result.records[4].location == "New York, NY"  # state already in the city cell
     assert {r.school for r in result.records} == {"Lakeshore"}
     assert {r.source_kind for r in result.records} == {SourceKind.ALUMNI_DIRECTORY}
-    assert rejects(result) == [
-        (3, "no name in this row"),
-        (6, "not a person's name: 'Total rows: 5'"),
-    ]
+    assert rejects(result) == [(6, "not a person's name: 'Total rows: 5'")]
     # The blank line between rows 3 and 4 is layout, not a row.
-    assert accounting(result) == (6, 4, 2)
+    assert accounting(result) == (6, 5, 1)
 
 
 def test_cp1252_semicolons_last_first_names() -> None:
@@ -490,11 +489,11 @@ def test_refresh_picks_up_alumni_files_without_being_told(tmp_path: Path) -> Non
     assert files == [
         ("Connections.csv", "linkedin:connections.csv", 1, 1, 0),
         (NORTHFIELD, "alumni", 4, 3, 1),
-        (LAKESHORE, "alumni", 6, 4, 2),
+        (LAKESHORE, "alumni", 6, 5, 1),
         (OAKRIDGE, "alumni", 2, 2, 0),
         (WESTBROOK, "alumni", 5, 3, 2),
     ]
-    assert alumni_people == [(12,)]
+    assert alumni_people == [(13,)]
 
 
 def test_a_directory_over_the_size_cap_is_refused_before_it_is_read(

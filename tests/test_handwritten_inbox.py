@@ -1,6 +1,7 @@
 """A small inbox written by hand (a LinkedIn export, an alumni CSV, a team page) with the cases
 that matching must get right: nicknames beside a second email, a stale employer of the same
-corporate family, abbreviated titles; and same-name strangers that must stay apart."""
+corporate family, abbreviated titles, rows known only by an email; and same-name strangers that
+must stay apart."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ INBOX = Path(__file__).parent / "fixtures" / "handwritten"
 def persons_by_source(db: Path) -> set[tuple[str, ...]]:
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute(
-            "select string_agg(source_file || ':' || source_row || ' ' || full_name, ' | ' "
+            "select string_agg(source_file || ':' || source_row || ' ' || "
+            "coalesce(full_name, email), ' | ' "
             "order by source_file, source_row) from source_records group by person_id"
         ).fetchall()
     return {tuple(row[0].split(" | ")) for row in rows}
@@ -30,10 +32,12 @@ def test_the_three_people_merge_and_the_strangers_stay_apart(tmp_path: Path) -> 
 
     assert persons_by_source(db) == {
         # "Bob Chen", alumni list, Pfizer Inc., "CRA", a Gmail address; "Robert Chen" on
-        # LinkedIn at Pfizer with his work address, and on the Pfizer team page.
+        # LinkedIn at Pfizer with his work address, and on the Pfizer team page; a directory
+        # row with no name but that work address.
         (
             "Connections.csv:1 Robert Chen",
             "northfield-alumni-2025.csv:1 Bob Chen",
+            "northfield-alumni-2025.csv:7 robert.chen@pfizer.com",
             "pfizer-team.html:1 Robert Chen",
         ),
         # Bill at Roche (alumni list), William at Genentech (LinkedIn): Genentech is Roche's.
@@ -51,6 +55,8 @@ def test_the_three_people_merge_and_the_strangers_stay_apart(tmp_path: Path) -> 
         ("northfield-alumni-2025.csv:5 Daniel Chen",),
         # Robert Chen again, but an Amgen software engineer of the class of 1998.
         ("northfield-alumni-2025.csv:6 Robert Chen",),
+        # No name, an address no one else has: a person of their own, shown by the address.
+        ("northfield-alumni-2025.csv:8 j.okoro@modernatx.com",),
     }
 
 
@@ -63,7 +69,7 @@ def test_the_weights_used_are_stored_for_analysts(tmp_path: Path) -> None:
         ).fetchone()
         records, threshold = con.execute("select records, threshold from match_model").fetchone()
     assert levels == (1,)
-    assert records == 12
+    assert records == 14
     assert 0.2 <= threshold <= 0.9
 
 

@@ -225,3 +225,21 @@ def test_export_without_connections_says_what_to_request(tmp_path: Path) -> None
 
     with pytest.raises(InputFileError, match=r"has no Connections\.csv — request the export again"):
         read_linkedin_export(path, ReadContext(tmp_path))
+
+
+def test_a_member_without_a_name_but_with_a_profile_url_is_a_record(tmp_path: Path) -> None:
+    path = tmp_path / "Connections.csv"
+    path.write_text(
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        ",,https://www.linkedin.com/in/hidden-name-77,,Moderna,Scientist,02 Mar 2024\n"
+        "LinkedIn Member,,,,,,12 Jan 2022\n",
+        encoding="utf-8",
+    )
+    result = read_linkedin_export(path, ReadContext(tmp_path))
+
+    assert [(r.source_row, r.full_name, r.linkedin_url, r.company) for r in result.records] == [
+        (1, None, "https://www.linkedin.com/in/hidden-name-77", "Moderna")
+    ]
+    assert [(r.source_row, r.reason) for r in result.rejects] == [
+        (2, "anonymised connection: LinkedIn gives no name for this member")
+    ]

@@ -189,7 +189,8 @@ class RowReader:
         if [normalise_header(c) for c in cells[: len(self.header)]] == self.header:
             return self.reject(row_number, cells, "the header row repeated (files joined?)")
         name = self.name(cells)
-        if isinstance(name, str):
+        identified = self.value(cells, "email") or self.value(cells, "linkedin_url")
+        if isinstance(name, str) and not (name == NO_NAME and identified):
             return self.reject(row_number, cells, name)
         notes: list[str] = []
         record = {f: self.value(cells, f) for f in ("company", "title", "degree", "major")}
@@ -218,12 +219,14 @@ class RowReader:
             location = f"{location} {postcode}" if location else postcode
         school = self.school if self.school_is_fixed else None
         school = school or self.value(cells, "school") or self.school
+        # No name, but an email or a profile URL: a record matched by that identifier.
+        parts = name if isinstance(name, DirectoryName) else None
         return self.origin.record(
             row_number,
             raw_row(cells),
-            full_name=name.full,
-            first_name=name.first,
-            last_name=name.last,
+            full_name=parts.full if parts else None,
+            first_name=parts.first if parts else None,
+            last_name=parts.last if parts else None,
             email=email,
             linkedin_url=linkedin_url,
             location=location,
@@ -248,7 +251,7 @@ class RowReader:
             )
         full = self.value(cells, "full_name")
         if not full:
-            return "no name in this row"
+            return NO_NAME
         if re.search(r"\d|@", full):
             return f"not a person's name: {full[:60]!r}"
         parts = split_name(full)
@@ -258,6 +261,9 @@ class RowReader:
         if suffix:
             parts = DirectoryName(parts.first, parts.middle, parts.last, (*parts.suffixes, suffix))
         return parts
+
+
+NO_NAME = "no name in this row"
 
 
 def _parts_from_columns(
