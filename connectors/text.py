@@ -47,15 +47,8 @@ def decode_text(data: bytes, source: str, encoding: str | None = None) -> str:
     utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff")) or (encoding or "").lower().startswith(
         "utf-16"
     )
-    nul = -1 if utf16 else data.find(b"\x00")
-    if nul >= 0:
-        # Text never holds NUL bytes; a run of them is what a copy cut short leaves behind.
-        line = data[:nul].count(b"\n") + 1
-        raise InputFileError(
-            source,
-            f"line {line} holds NUL bytes: the file is damaged (a copy cut short?) or not text",
-            "copy or export the file again",
-        )
+    if not utf16:
+        _refuse_nul_bytes(data, source)
     chosen = encoding
     if chosen is None:
         chosen = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
@@ -95,6 +88,19 @@ def decode_text(data: bytes, source: str, encoding: str | None = None) -> str:
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
 
 
+def _refuse_nul_bytes(data: bytes, source: str) -> None:
+    """Raise when 8-bit text holds NUL bytes: text never does, and a run of them is what a copy
+    cut short (or a damaged disk block) leaves behind, with the rows it covered lost."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data[:nul].count(b"\n") + 1
+        raise InputFileError(
+            source,
+            f"line {line} holds NUL bytes: the file is damaged (a copy cut short?) or not text",
+            "copy or export the file again",
+        )
+
+
 def _has_utf8_multibyte(data: bytes) -> bool:
     """True when the bytes hold at least one well-formed UTF-8 accented letter."""
     return _UTF8_MULTIBYTE.search(data) is not None
@@ -124,9 +130,12 @@ def decode_spreadsheet_text(
                     "re-save the file as UTF-8 (in Excel: Save As > CSV UTF-8)",
                 ) from err
         try:
-            return data.decode("utf-8"), "utf-8"
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
             encoding = "cp1252"
+        else:
+            _refuse_nul_bytes(data, source)
+            return text, "utf-8"
     chosen = encoding or next(name for bom, name in _BOMS if data.startswith(bom))
     return decode_text(data, source, encoding), chosen
 

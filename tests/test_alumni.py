@@ -23,6 +23,7 @@ from contract.errors import InputFileError
 from contract.records import ConnectorResult, SourceKind
 from contract.rules import canonical_linkedin_url
 from pipeline.cli import cli
+from pipeline.inbox import read_inbox_cached
 
 FIXTURES = Path(__file__).parent / "fixtures" / "alumni"
 LAKESHORE = "lakeshore-alumni-directory-2024.csv"
@@ -509,3 +510,47 @@ def test_a_directory_over_the_size_cap_is_refused_before_it_is_read(
         read_alumni_directory(path, ReadContext(tmp_path))
 
     assert caught.value.problem.startswith("the file is 2.0 KB, more than the 1.0 KB this tool")
+
+
+def test_a_run_of_nul_bytes_inside_a_directory_is_refused_not_read_around(
+    tmp_path: Path,
+) -> None:
+    # A damaged copy: rows 4-12 of a UTF-8 directory overwritten by NUL bytes. Read around, the
+    # run was one garbage row and nine people vanished with no reject.
+    names = [
+        ("Ana", "Ruiz"), ("Ben", "Okafor"), ("Cai", "Lin"), ("Dee", "Marsh"), ("Eli", "Vance"),
+        ("Fay", "Olsen"), ("Gus", "Roth"), ("Hal", "Berg"), ("Ida", "Nash"), ("Jo", "Chu"),
+        ("Kim", "Park"), ("Lou", "Diaz"), ("Max", "Hale"), ("Ned", "Quinn"),
+    ]  # fmt: skip
+    lines = ["First Name,Last Name,Class Year,Employer,Job Title"] + [
+        f"{first},{last},{2000 + n},Pfizer,Scientist" for n, (first, last) in enumerate(names)
+    ]
+    data = ("\n".join(lines) + "\n").encode()
+    start, end = data.index(b"Dee,"), data.index(b"Max,")
+    damaged = data[:start] + b"\x00" * (end - start) + data[end:]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "northfield-alumni.csv").write_bytes(damaged)
+    message = (
+        "northfield-alumni.csv: line 5 holds NUL bytes: the file is damaged (a copy cut short?) "
+        "or not text — copy or export the file again"
+    )
+
+    with pytest.raises(InputFileError) as caught:
+        read_alumni_directory(inbox / "northfield-alumni.csv", ReadContext(inbox))
+    assert str(caught.value) == message
+
+    # Skipping bad files, the whole file is one reject: rows read = records + rejects.
+    read = read_inbox_cached(inbox, skip_bad_files=True)
+    assert read.problems == [message]
+    assert [(r.source_file, r.source_row) for r in read.result.rejects] == [
+        ("northfield-alumni.csv", 0)
+    ]
+    assert [(f.rows_read, f.records, f.rejects) for f in read.result.files] == [(1, 0, 1)]
+    assert read.records().is_empty()
+
+    # The same file undamaged reads every row as a record.
+    (inbox / "northfield-alumni.csv").write_bytes(data)
+    intact = read_inbox_cached(inbox)
+    assert intact.records().height == 14
+    assert [(f.rows_read, f.records, f.rejects) for f in intact.result.files] == [(14, 14, 0)]
