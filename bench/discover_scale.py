@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from bench.run import discover_latency
+from bench.stage_measure import discover_latency
 from pipeline.build import quote_identifier, sql_files
 from pipeline.discover import OutreachQuery, ranked_outreach
 

@@ -13,9 +13,12 @@ import duckdb
 import polars as pl
 import pytest
 
+import bench.reference
 import bench.run
+import bench.stage_measure
 from bench.match_quality import Quality, RunResult
-from bench.run import ALL_SOURCES, compare, cost_curve, ensure_world, parse_size, size_label
+from bench.report import compare, cost_curve
+from bench.world_cache import ALL_SOURCES, ensure_world, parse_size, size_label
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -179,7 +182,7 @@ def test_a_size_whose_refresh_dies_is_reported_and_fails_the_run(
     def killed(*args: object, **kwargs: object) -> dict[str, Any]:
         raise subprocess.CalledProcessError(-9, ["python", "-m", "bench.run", "--worker"])
 
-    monkeypatch.setattr(bench.run, "_run_worker", killed)
+    monkeypatch.setattr(bench.run, "run_worker", killed)
     with pytest.raises(SystemExit) as exit_info:
         bench.run.main(["--quick", "--out-dir", str(tmp_path)])
     assert exit_info.value.code == 1
@@ -208,12 +211,14 @@ def test_reference_ratios_are_ours_over_the_reference(
         "splink": RunResult("splink", 3, 6, 30.0, 1200.0, 900.0, Quality(0.8, 0.9, 0.75, 0.5)),
     }
     monkeypatch.setattr(
-        bench.run.match_quality, "load_world", lambda world: (records, truth, ["x.html: 0 of 4"])
+        bench.reference.match_quality,
+        "load_world",
+        lambda world: (records, truth, ["x.html: 0 of 4"]),
     )
     monkeypatch.setattr(
-        bench.run.match_quality, "measure", lambda system, rows, labels, work: runs[system]
+        bench.reference.match_quality, "measure", lambda system, rows, labels, work: runs[system]
     )
-    figures = bench.run.reference_side_by_side(tmp_path, ["splink"], tmp_path)
+    figures = bench.reference.reference_side_by_side(tmp_path, ["splink"], tmp_path)
     assert [r["system"] for r in figures["results"]] == ["ours", "splink"]
     assert figures["ratios"] == {
         "splink": {
@@ -223,7 +228,7 @@ def test_reference_ratios_are_ours_over_the_reference(
         }
     }
     assert figures["records"] == 3 and figures["files_left_out"] == ["x.html: 0 of 4"]
-    text = "\n".join(bench.run.render_reference({"10k": figures}))
+    text = "\n".join(bench.reference.render_reference({"10k": figures}))
     assert "10k    ours / splink: time 0.05, peak memory 0.25, F1 1.20" in text
     assert "10k    left out (truth would misalign): x.html: 0 of 4" in text
 
@@ -231,7 +236,7 @@ def test_reference_ratios_are_ours_over_the_reference(
 def test_reference_is_not_run_above_its_limit_and_says_why(tmp_path: Path) -> None:
     args = bench.run.parse_args(["--sizes", "10k,100k"])
     assert args.reference_up_to == 10_000
-    figures = bench.run.reference_for(100_000, tmp_path, args, tmp_path)
+    figures = bench.reference.reference_for(100_000, tmp_path, args, tmp_path)
     assert figures == {
         "not_run": "above --reference-up-to 10k: with its documented set-up the reference has "
         "needed minutes and over 10 GB of memory at about 90k records on a 2-core, 24 GiB "
@@ -244,10 +249,14 @@ def test_reference_is_not_run_above_its_limit_and_says_why(tmp_path: Path) -> No
 def test_a_worker_over_the_memory_limit_is_stopped_and_says_so() -> None:
     # Writes 300 MiB (touched, so resident), then would idle for half a minute.
     command = [sys.executable, "-c", "import time; b = b'x' * (300 * 2**20); time.sleep(30)"]
-    with pytest.raises(bench.run.MemoryLimitError, match=r"over --max-memory 0\.1 GiB") as caught:
-        bench.run.run_guarded(command, max_memory_mib=100)
+    with pytest.raises(
+        bench.stage_measure.MemoryLimitError, match=r"over --max-memory 0\.1 GiB"
+    ) as caught:
+        bench.stage_measure.run_guarded(command, max_memory_mib=100)
     assert "stopped at" in str(caught.value)
     # Under the limit it runs to the end; a failure is the exit status.
-    bench.run.run_guarded([sys.executable, "-c", "pass"], max_memory_mib=100)
+    bench.stage_measure.run_guarded([sys.executable, "-c", "pass"], max_memory_mib=100)
     with pytest.raises(subprocess.CalledProcessError):
-        bench.run.run_guarded([sys.executable, "-c", "raise SystemExit(3)"], max_memory_mib=None)
+        bench.stage_measure.run_guarded(
+            [sys.executable, "-c", "raise SystemExit(3)"], max_memory_mib=None
+        )

@@ -186,7 +186,7 @@ class RowReader:
                 f"row has {len(cells)} cells but the header has {len(self.header)}: a value "
                 "with an unquoted delimiter shifts the columns — quote that value in the file",
             )
-        if [normalise_header(c) for c in cells[: len(self.header)]] == self.header:
+        if self._repeats_header(cells):
             return self.reject(row_number, cells, "the header row repeated (files joined?)")
         name = self.name(cells)
         identified = self.value(cells, "email") or self.value(cells, "linkedin_url")
@@ -237,6 +237,13 @@ class RowReader:
             notes="; ".join(notes) or None,
             **record,
         )
+
+    def _repeats_header(self, cells: list[str]) -> bool:
+        """Whether the row is the header again. The first cell decides for nearly every row:
+        normalising every cell of every row was a fifth of the reading time."""
+        if not self.header or not cells or normalise_header(cells[0]) != self.header[0]:
+            return False
+        return [normalise_header(c) for c in cells[: len(self.header)]] == self.header
 
     def name(self, cells: list[str]) -> DirectoryName | str:
         """The row's name parts, or the reason it has no usable name."""
