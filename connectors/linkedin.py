@@ -32,13 +32,13 @@ from contract.records import (
     ConnectorResult,
     Conversation,
     FileReport,
+    RecordRow,
     Reject,
     RowOrigin,
     SeekerFacts,
     SeekerPosition,
     SeekerSchool,
     SourceKind,
-    SourceRecord,
     collect_rows,
 )
 from contract.rules import email_key
@@ -133,11 +133,7 @@ def read_linkedin_export(path: Path, context: ReadContext | None = None) -> Conn
 
 
 def _add(total: ConnectorResult, part: ConnectorResult) -> None:
-    total.records.extend(part.records)
-    total.rejects.extend(part.rejects)
-    total.files.extend(part.files)
-    total.conversations.extend(part.conversations)
-    total.seeker = total.seeker.merge(part.seeker)
+    total.add(part)
 
 
 def _members(path: Path, context: ReadContext) -> list[Member]:
@@ -300,7 +296,7 @@ def _connection_row(
     export_date: dt.date | None,
     by_url: dict[str, Conversation],
     by_name: dict[str, Conversation],
-) -> SourceRecord | Reject:
+) -> RecordRow | Reject:
     first = _cell(cells, columns.get("first_name"))
     last = _cell(cells, columns.get("last_name"))
     full_name = " ".join(p for p in (first, last) if p)

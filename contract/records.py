@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import types
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -41,6 +41,10 @@ class FrameType:
     (str: String, int: Int64, float: Float64, date: Date) is not the one wanted."""
 
     dtype: pl.DataType
+
+
+# A record names its person by at least one of these (``SourceRecord._named_or_identified``).
+IDENTIFYING_FIELDS = ("full_name", "email", "linkedin_url")
 
 
 class SourceRecord(BaseModel):
@@ -86,7 +90,7 @@ class SourceRecord(BaseModel):
 
     @model_validator(mode="after")
     def _named_or_identified(self) -> SourceRecord:
-        if not (self.full_name or self.email or self.linkedin_url):
+        if not any(getattr(self, name) for name in IDENTIFYING_FIELDS):
             raise ValueError("a record needs a name, an email or a LinkedIn profile URL")
         return self
 
@@ -136,7 +140,12 @@ class RowOrigin:
             raw=raw,
         )
 
-    def record(self, row: int, raw: str | None, **values: Any) -> SourceRecord | Reject:
+    def record(self, row: int, raw: str | None, **values: Any) -> RecordRow:
+        """The record values for ``row``; ``collect_rows`` validates a file's rows together, as
+        columns, and turns a row with invalid values into a reject naming them."""
+        return RecordRow(self, row, raw, values)
+
+    def validated(self, row: int, raw: str | None, values: dict[str, Any]) -> SourceRecord | Reject:
         """The validated record for ``row``, or a reject naming the values that are invalid."""
         try:
             return SourceRecord(
@@ -148,6 +157,16 @@ class RowOrigin:
             )
         except ValidationError as err:
             return self.reject(row, f"invalid values: {validation_summary(err)}", raw)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRow:
+    """One row's record values as a connector read them, not yet validated."""
+
+    origin: RowOrigin
+    row: int
+    raw: str | None
+    values: dict[str, Any]
 
 
 class FileReport(BaseModel):
@@ -221,34 +240,6 @@ class SeekerFacts(BaseModel):
         )
 
 
-class ConnectorResult(BaseModel):
-    """Everything one input file (or export) yielded."""
-
-    records: list[SourceRecord] = Field(default_factory=list)
-    rejects: list[Reject] = Field(default_factory=list)
-    files: list[FileReport] = Field(default_factory=list)
-    seeker: SeekerFacts = Field(default_factory=SeekerFacts)
-    conversations: list[Conversation] = Field(default_factory=list)
-
-
-def collect_rows(report: FileReport, outcomes: Iterable[SourceRecord | Reject]) -> ConnectorResult:
-    """One file's rows, each a record or a reject, counted into ``report`` (which the result
-    then carries): rows read = records + rejects."""
-    result = ConnectorResult()
-    records, rejects = result.records, result.rejects
-    for outcome in outcomes:
-        if isinstance(outcome, Reject):
-            rejects.append(outcome)
-        else:
-            records.append(outcome)
-    # Counted once at the end: a model field assignment per row shows at a million rows.
-    report.rows_read += len(records) + len(rejects)
-    report.records += len(records)
-    report.rejects += len(rejects)
-    result.files.append(report)
-    return result
-
-
 _FRAME_TYPES: dict[object, pl.DataType] = {
     str: pl.String(),
     SourceKind: pl.String(),
@@ -287,3 +278,215 @@ def records_frame(records: list[SourceRecord]) -> pl.DataFrame:
         if name != "record_id":
             columns[name] = [v[name] for v in values]
     return pl.DataFrame(columns, schema=RECORD_SCHEMA).sort("source_path", "source_row")
+
+
+# Characters Python's str.strip() removes, which decide a blank value (``_blank_is_none``); the
+# model's own stripping (str_strip_whitespace) trims Unicode White_Space, as polars does. Every
+# such character is below U+3001.
+_PYTHON_WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+# Record fields a connector gives (the origin gives the source fields), and their defaults.
+_SOURCE_FIELDS = ("source_kind", "source_file", "source_path", "source_row")
+_VALUE_FIELDS = tuple(name for name in SourceRecord.model_fields if name not in _SOURCE_FIELDS)
+_VALUE_FIELD_SET = frozenset(_VALUE_FIELDS)
+_DEFAULTS = {name: SourceRecord.model_fields[name].default for name in _VALUE_FIELDS}
+
+
+def _constraint(column: pl.Expr, meta: object) -> pl.Expr | None:
+    """The column check for one constraint of a SourceRecord field (None: not a check)."""
+    if isinstance(meta, FrameType):
+        return None
+    checks: dict[str, Callable[[pl.Expr, Any], pl.Expr]] = {
+        "ge": lambda c, v: c >= v,
+        "gt": lambda c, v: c > v,
+        "le": lambda c, v: c <= v,
+        "lt": lambda c, v: c < v,
+        "min_length": lambda c, v: c.str.len_chars() >= v,
+        "max_length": lambda c, v: c.str.len_chars() <= v,
+    }
+    for attribute, check in checks.items():
+        bound = getattr(meta, attribute, None)
+        if bound is not None:
+            return check(column, bound)
+    # A constraint added to SourceRecord must be checked here too, or records would skip it.
+    raise TypeError(f"SourceRecord: no column check for the constraint {meta!r}")
+
+
+def _field_checks() -> list[pl.Expr]:
+    """What SourceRecord's declaration asks of each column, as expressions that are true on a
+    valid row: required values present, each constraint met, a name or an identifier."""
+    checks: list[pl.Expr] = []
+    for name, info in SourceRecord.model_fields.items():
+        column = pl.col(name)
+        union = get_origin(info.annotation) in (Union, types.UnionType)
+        optional = union and type(None) in get_args(info.annotation)
+        for meta in info.metadata:
+            check = _constraint(column, meta)
+            if check is not None:
+                checks.append(column.is_null() | check if optional else check)
+        if not optional:
+            checks.append(column.is_not_null())
+    checks.append(pl.any_horizontal(pl.col(name).is_not_null() for name in IDENTIFYING_FIELDS))
+    return checks
+
+
+_FIELD_CHECKS = _field_checks()
+
+
+def _cleaned(name: str) -> pl.Expr:
+    """A string column as the model reads it: blank values as null, the rest trimmed."""
+    column = pl.col(name)
+    blank = column.str.strip_chars(_PYTHON_WHITESPACE) == ""
+    return pl.when(blank).then(None).otherwise(column.str.strip_chars()).alias(name)
+
+
+class RecordColumns:
+    """A file's records as one frame in ``RECORD_SCHEMA`` order and types, sorted by row;
+    compared by content."""
+
+    __slots__ = ("frame",)
+
+    def __init__(self, frame: pl.DataFrame | None = None) -> None:
+        self.frame = frame if frame is not None else pl.DataFrame(schema=RECORD_SCHEMA)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RecordColumns) and self.frame.equals(other.frame)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def records(self) -> tuple[SourceRecord, ...]:
+        """The records as validated objects (for small results: tests, single files)."""
+        return tuple(
+            SourceRecord.model_validate({k: v for k, v in row.items() if k != "record_id"})
+            for row in self.frame.iter_rows(named=True)
+        )
+
+    def concat(self, other: RecordColumns) -> RecordColumns:
+        return RecordColumns(pl.concat([self.frame, other.frame]).sort("source_path", "source_row"))
+
+
+def validated_columns(rows: Sequence[RecordRow]) -> tuple[RecordColumns, list[Reject]]:
+    """One file's record rows validated as columns against SourceRecord's declaration: the
+    valid rows as a frame, and a reject for each invalid row with the reason the model gives
+    for it (the model validates those few rows one by one, so the reasons are its own)."""
+    if not rows:
+        return RecordColumns(), []
+    origin = rows[0].origin
+    columns: dict[str, list[Any]] = {name: [] for name in _VALUE_FIELDS}
+    singles: list[RecordRow] = []
+    kept: list[RecordRow] = []
+    for row in rows:
+        values = row.values
+        if row.origin is not origin or not values.keys() <= _VALUE_FIELD_SET:
+            singles.append(row)
+            continue
+        kept.append(row)
+        for name, column in columns.items():
+            column.append(values.get(name, _DEFAULTS[name]))
+    try:
+        frame = pl.DataFrame(
+            {
+                "source_kind": pl.Series([origin.kind.value] * len(kept), dtype=pl.String),
+                "source_file": pl.Series([origin.source_file] * len(kept), dtype=pl.String),
+                "source_path": pl.Series([origin.source_path] * len(kept), dtype=pl.String),
+                "source_row": pl.Series([r.row for r in kept], dtype=pl.Int64),
+                **{
+                    name: pl.Series(values, dtype=RECORD_SCHEMA[name], strict=True)
+                    for name, values in columns.items()
+                },
+            }
+        )
+    except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
+        # A value of another type than declared: the model reads (or refuses) each row.
+        frame, singles, kept = pl.DataFrame(schema=RECORD_SCHEMA), [*singles, *kept], []
+    del columns
+    strings = [name for name, dtype in frame.schema.items() if dtype == pl.String()]
+    frame = frame.with_columns(_cleaned(name) for name in strings)
+    valid = frame.select(pl.all_horizontal(_FIELD_CHECKS).fill_null(False)).to_series()
+    if not valid.all():
+        singles.extend(row for row, ok in zip(kept, valid, strict=True) if not ok)
+        frame = frame.filter(valid)
+    frame = frame.select(
+        pl.struct("source_path", "source_row")
+        .map_batches(_record_ids, return_dtype=pl.String)
+        .alias("record_id"),
+        *(pl.col(name) for name in RECORD_SCHEMA if name != "record_id"),
+    )
+    rejects: list[Reject] = []
+    one_by_one: list[SourceRecord] = []
+    for row in singles:
+        outcome = row.origin.validated(row.row, row.raw, row.values)
+        if isinstance(outcome, Reject):
+            rejects.append(outcome)
+        else:
+            one_by_one.append(outcome)
+    if one_by_one:
+        frame = pl.concat([frame, records_frame(one_by_one)])
+    return RecordColumns(frame.sort("source_path", "source_row")), rejects
+
+
+def _record_ids(places: pl.Series) -> pl.Series:
+    paths = places.struct.field("source_path").to_list()
+    rows = places.struct.field("source_row").to_list()
+    return pl.Series([record_id(p, r) for p, r in zip(paths, rows, strict=True)], dtype=pl.String)
+
+
+class ConnectorResult(BaseModel):
+    """Everything one input file (or export) yielded. Its records are held as columns
+    (``columns``); ``records`` gives them as objects, and ``records=[...]`` builds a result
+    from objects."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    # Not in the JSON form: the parse cache keeps the records as Parquet beside it.
+    columns: RecordColumns = Field(default_factory=RecordColumns, exclude=True)
+    rejects: list[Reject] = Field(default_factory=list)
+    files: list[FileReport] = Field(default_factory=list)
+    seeker: SeekerFacts = Field(default_factory=SeekerFacts)
+    conversations: list[Conversation] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _records_as_columns(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "records" in data:
+            data = dict(data)
+            records = [SourceRecord.model_validate(r) for r in data.pop("records")]
+            data["columns"] = RecordColumns(records_frame(records))
+        return data
+
+    @property
+    def records(self) -> tuple[SourceRecord, ...]:
+        return self.columns.records()
+
+    def add(self, other: ConnectorResult) -> None:
+        """Take in ``other``'s records, rejects, file reports, conversations and seeker facts."""
+        if len(other.columns):
+            self.columns = self.columns.concat(other.columns)
+        self.rejects.extend(other.rejects)
+        self.files.extend(other.files)
+        self.conversations.extend(other.conversations)
+        self.seeker = self.seeker.merge(other.seeker)
+
+
+def collect_rows(report: FileReport, outcomes: Iterable[RecordRow | Reject]) -> ConnectorResult:
+    """One file's rows, each a record or a reject, counted into ``report`` (which the result
+    then carries): rows read = records + rejects. The records are validated together, as
+    columns (``validated_columns``)."""
+    rows: list[RecordRow] = []
+    rejects: list[Reject] = []
+    for outcome in outcomes:
+        if isinstance(outcome, Reject):
+            rejects.append(outcome)
+        else:
+            rows.append(outcome)
+    read = len(rows) + len(rejects)
+    columns, invalid = validated_columns(rows)
+    del rows
+    if invalid:
+        rejects = sorted([*rejects, *invalid], key=lambda r: r.source_row)
+    report.rows_read += read
+    report.records += len(columns)
+    report.rejects += len(rejects)
+    return ConnectorResult(columns=columns, rejects=rejects, files=[report])

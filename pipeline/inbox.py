@@ -26,7 +26,7 @@ from connectors.registry import (
 )
 from contract.connector import ReadContext
 from contract.errors import InputFileError
-from contract.records import ConnectorResult, Reject, records_frame
+from contract.records import ConnectorResult, RecordColumns, Reject, records_frame
 from pipeline.parse_cache import ParseCache
 
 
@@ -47,8 +47,7 @@ class InboxRead:
     problems: list[str]
     reused_paths: set[str] = field(default_factory=set)
     cache_keys: set[str] = field(default_factory=set)
-    # The records, one frame per file: ``result.records`` stays empty, so a million validated
-    # record objects never live at once (one file's worth at most, while it is read).
+    # The records, one frame per file (``result.columns`` stays empty).
     record_frames: list[pl.DataFrame] = field(default_factory=list)
 
     def records(self) -> pl.DataFrame:
@@ -132,8 +131,8 @@ Parse = Callable[[InboxItem, Path], tuple[ConnectorResult, pl.DataFrame]]
 def parse_item(item: InboxItem, inbox: Path) -> tuple[ConnectorResult, pl.DataFrame]:
     """One unit's result (without its records) and its records as a frame."""
     part = _read_without_gc(item, inbox)
-    frame = records_frame(part.records)
-    part.records = []
+    frame = part.columns.frame
+    part.columns = RecordColumns()
     return part, frame
 
 

@@ -121,9 +121,8 @@ class ParseCache:
             records.write_parquet(staged)
             os.replace(staged, self._records(key))
             temporary = self.folder / f".{key}.{os.getpid()}.tmp"
-            temporary.write_text(
-                result.model_copy(update={"records": []}).model_dump_json(), encoding="utf-8"
-            )
+            # The JSON half leaves the records out (``ConnectorResult.columns`` is not dumped).
+            temporary.write_text(result.model_dump_json(), encoding="utf-8")
             os.replace(temporary, self._entry(key))
         finally:
             os.umask(old_umask)

@@ -16,11 +16,11 @@ import pipeline.refresh as refresh_module
 from contract.records import (
     ConnectorResult,
     FileReport,
+    RecordColumns,
     SeekerFacts,
     SeekerSchool,
     SourceKind,
     SourceRecord,
-    records_frame,
 )
 from pipeline.cli import cli, discover
 from pipeline.inbox import InboxRead
@@ -64,8 +64,8 @@ def world() -> ConnectorResult:
 def world_read() -> InboxRead:
     """The world as reading an inbox gives it: records as a frame, the rest as a result."""
     result = world()
-    frame = records_frame(result.records)
-    result.records = []
+    frame = result.columns.frame
+    result.columns = RecordColumns()
     return InboxRead(result, [], record_frames=[frame])
 
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from connectors.text import normalise_header, raw_row
 from contract.records import (
+    RecordRow,
     Reject,
     RowOrigin,
-    SourceRecord,
 )
 from contract.rules import (
     HONORIFICS,
@@ -177,7 +177,7 @@ class RowReader:
     def reject(self, row_number: int, cells: list[str], reason: str) -> Reject:
         return self.origin.reject(row_number, reason, raw_row(cells))
 
-    def read(self, row_number: int, cells: list[str]) -> SourceRecord | Reject:
+    def read(self, row_number: int, cells: list[str]) -> RecordRow | Reject:
         extra = [c for c in cells[len(self.header) :] if c.strip()]
         if extra:
             return self.reject(

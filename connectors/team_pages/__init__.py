@@ -62,10 +62,10 @@ from contract.errors import InputFileError
 from contract.records import (
     ConnectorResult,
     FileReport,
+    RecordRow,
     Reject,
     RowOrigin,
     SourceKind,
-    SourceRecord,
     collect_rows,
 )
 
@@ -192,7 +192,7 @@ def _result(
 
 def _record(
     origin: RowOrigin, row: int, entry: PersonEntry, company: str, as_of: dt.date | None
-) -> SourceRecord | Reject:
+) -> RecordRow | Reject:
     """The record for one named entry; a reject for an entry without a name or with an
     invalid value."""
     raw = entry.raw[:500] or None
