@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import types
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -367,31 +367,40 @@ class RecordColumns:
         return RecordColumns(pl.concat([self.frame, other.frame]).sort("source_path", "source_row"))
 
 
-def validated_columns(rows: Sequence[RecordRow]) -> tuple[RecordColumns, list[Reject]]:
+def validated_columns(rows: Iterable[RecordRow]) -> tuple[RecordColumns, list[Reject]]:
     """One file's record rows validated as columns against SourceRecord's declaration: the
     valid rows as a frame, and a reject for each invalid row with the reason the model gives
-    for it (the model validates those few rows one by one, so the reasons are its own)."""
-    if not rows:
-        return RecordColumns(), []
-    origin = rows[0].origin
+    for it (the model validates those few rows one by one, so the reasons are its own).
+    Each row's values go into the columns as it arrives: no per-row object is kept."""
     columns: dict[str, list[Any]] = {name: [] for name in _VALUE_FIELDS}
+    numbers: list[int] = []
+    raws: list[str | None] = []
     singles: list[RecordRow] = []
-    kept: list[RecordRow] = []
+    origin: RowOrigin | None = None
     for row in rows:
+        origin = origin or row.origin
         values = row.values
         if row.origin is not origin or not values.keys() <= _VALUE_FIELD_SET:
             singles.append(row)
             continue
-        kept.append(row)
+        numbers.append(row.row)
+        raws.append(row.raw)
         for name, column in columns.items():
             column.append(values.get(name, _DEFAULTS[name]))
+    if origin is None:
+        return RecordColumns(), []
+
+    def kept(index: int) -> RecordRow:
+        values = {name: column[index] for name, column in columns.items()}
+        return RecordRow(origin, numbers[index], raws[index], values)
+
     try:
         frame = pl.DataFrame(
             {
-                "source_kind": pl.Series([origin.kind.value] * len(kept), dtype=pl.String),
-                "source_file": pl.Series([origin.source_file] * len(kept), dtype=pl.String),
-                "source_path": pl.Series([origin.source_path] * len(kept), dtype=pl.String),
-                "source_row": pl.Series([r.row for r in kept], dtype=pl.Int64),
+                "source_kind": pl.Series([origin.kind.value] * len(numbers), dtype=pl.String),
+                "source_file": pl.Series([origin.source_file] * len(numbers), dtype=pl.String),
+                "source_path": pl.Series([origin.source_path] * len(numbers), dtype=pl.String),
+                "source_row": pl.Series(numbers, dtype=pl.Int64),
                 **{
                     name: pl.Series(values, dtype=RECORD_SCHEMA[name], strict=True)
                     for name, values in columns.items()
@@ -400,14 +409,17 @@ def validated_columns(rows: Sequence[RecordRow]) -> tuple[RecordColumns, list[Re
         )
     except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
         # A value of another type than declared: the model reads (or refuses) each row.
-        frame, singles, kept = pl.DataFrame(schema=RECORD_SCHEMA), [*singles, *kept], []
-    del columns
-    strings = [name for name, dtype in frame.schema.items() if dtype == pl.String()]
-    frame = frame.with_columns(_cleaned(name) for name in strings)
-    valid = frame.select(pl.all_horizontal(_FIELD_CHECKS).fill_null(False)).to_series()
-    if not valid.all():
-        singles.extend(row for row, ok in zip(kept, valid, strict=True) if not ok)
-        frame = frame.filter(valid)
+        singles.extend(kept(index) for index in range(len(numbers)))
+        frame = pl.DataFrame(schema={k: v for k, v in RECORD_SCHEMA.items() if k != "record_id"})
+    else:
+        strings = [name for name, dtype in frame.schema.items() if dtype == pl.String()]
+        frame = frame.with_columns(_cleaned(name) for name in strings)
+        valid = frame.select(pl.all_horizontal(_FIELD_CHECKS).fill_null(False)).to_series()
+        if not valid.all():
+            singles.extend(kept(index) for index in (~valid).arg_true())
+            frame = frame.filter(valid)
+    columns.clear()
+    raws.clear()
     frame = frame.select(
         pl.struct("source_path", "source_row")
         .map_batches(_record_ids, return_dtype=pl.String)
@@ -474,16 +486,19 @@ def collect_rows(report: FileReport, outcomes: Iterable[RecordRow | Reject]) -> 
     """One file's rows, each a record or a reject, counted into ``report`` (which the result
     then carries): rows read = records + rejects. The records are validated together, as
     columns (``validated_columns``)."""
-    rows: list[RecordRow] = []
     rejects: list[Reject] = []
-    for outcome in outcomes:
-        if isinstance(outcome, Reject):
-            rejects.append(outcome)
-        else:
-            rows.append(outcome)
-    read = len(rows) + len(rejects)
-    columns, invalid = validated_columns(rows)
-    del rows
+    read = 0
+
+    def record_rows() -> Iterator[RecordRow]:
+        nonlocal read
+        for outcome in outcomes:
+            read += 1
+            if isinstance(outcome, Reject):
+                rejects.append(outcome)
+            else:
+                yield outcome
+
+    columns, invalid = validated_columns(record_rows())
     if invalid:
         rejects = sorted([*rejects, *invalid], key=lambda r: r.source_row)
     report.rows_read += read

@@ -1,5 +1,5 @@
 """Reading the inbox: every unit parsed by its connector (or its parse reused from the cache),
-in a child process when the inputs are large, merged into one result with its record frames.
+merged into one result with its record frames.
 
 The only stage that touches input files; what it returns is accounted for (rows read = records +
 rejects + evidence rows, per file) before the refresh goes on.
@@ -7,12 +7,8 @@ rejects + evidence rows, per file) before the refresh goes on.
 
 from __future__ import annotations
 
-import contextlib
 import gc
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import polars as pl
@@ -71,40 +67,36 @@ def read_inbox_cached(
     keys: set[str] = set()
     frames: list[pl.DataFrame] = []
     items = plan_inbox(inbox)
-    with _parser(sum(_size(item.path) for item in items) > CHILD_PARSE_BYTES) as parse:
-        for item in items:
-            checksum = sha256_of(item.path) if cache is not None else None
-            try:
-                key = _cache_key(cache, item, inbox, checksum)
-                cached = cache.get(key) if cache is not None and key else None
-                if cached is not None:
-                    part, frame = cached
-                    reused.update(f.source_path for f in part.files)
-                else:
-                    part, frame = parse(item, inbox)
-                    if cache is not None and key:
-                        cache.put(key, part, frame)
-                if key:
-                    keys.add(key)
-            except InputFileError as err:
-                problems.append(str(err))
-                report = unreadable_report(item.path, inbox, checksum)
-                report.rows_read = report.rejects = 1
-                total.files.append(report)
-                total.rejects.append(
-                    Reject(
-                        source_file=report.source_file,
-                        source_path=report.source_path,
-                        source_row=0,
-                        reason=f"{err.problem} — {err.fix}",
-                    )
+    for item in items:
+        checksum = sha256_of(item.path) if cache is not None else None
+        try:
+            key = _cache_key(cache, item, inbox, checksum)
+            cached = cache.get(key) if cache is not None and key else None
+            if cached is not None:
+                part, frame = cached
+                reused.update(f.source_path for f in part.files)
+            else:
+                part, frame = parse_item(item, inbox)
+                if cache is not None and key:
+                    cache.put(key, part, frame)
+            if key:
+                keys.add(key)
+        except InputFileError as err:
+            problems.append(str(err))
+            report = unreadable_report(item.path, inbox, checksum)
+            report.rows_read = report.rejects = 1
+            total.files.append(report)
+            total.rejects.append(
+                Reject(
+                    source_file=report.source_file,
+                    source_path=report.source_path,
+                    source_row=0,
+                    reason=f"{err.problem} — {err.fix}",
                 )
-                continue
-            frames.append(frame)
-            total.rejects.extend(part.rejects)
-            total.files.extend(part.files)
-            total.conversations.extend(part.conversations)
-            total.seeker = total.seeker.merge(part.seeker)
+            )
+            continue
+        frames.append(frame)
+        total.add(part)
     if problems and not skip_bad_files:
         raise RefreshError(problems)
     unbalanced = [f for f in total.files if not f.balanced]
@@ -119,15 +111,6 @@ def read_inbox_cached(
     return InboxRead(total, problems, reused, keys, frames)
 
 
-# Inputs larger than this in all are parsed in a child process: building a million validated
-# record objects leaves the parsing process holding far more memory than the records' frames
-# (1.5 GiB for a 240 MiB frame at a million records), and a child gives all of it back when it
-# exits. Below it, starting a child costs more than it saves.
-CHILD_PARSE_BYTES = 64 * 1024 * 1024
-
-Parse = Callable[[InboxItem, Path], tuple[ConnectorResult, pl.DataFrame]]
-
-
 def parse_item(item: InboxItem, inbox: Path) -> tuple[ConnectorResult, pl.DataFrame]:
     """One unit's result (without its records) and its records as a frame."""
     part = _read_without_gc(item, inbox)
@@ -136,26 +119,9 @@ def parse_item(item: InboxItem, inbox: Path) -> tuple[ConnectorResult, pl.DataFr
     return part, frame
 
 
-@contextlib.contextmanager
-def _parser(in_child: bool) -> Iterator[Parse]:
-    """``parse_item``, here or (``in_child``) in one child process for the whole read."""
-    if not in_child:
-        yield parse_item
-        return
-    # spawn, not fork: the parent runs polars and DuckDB threads, which fork does not copy.
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        yield lambda item, inbox: pool.submit(parse_item, item, inbox).result()
-
-
-def _size(path: Path) -> int:
-    if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    return path.stat().st_size
-
-
 def _read_without_gc(item: InboxItem, inbox: Path) -> ConnectorResult:
-    """Read one unit with the cycle collector paused: it would rescan every record object built
-    so far, again and again (a third of reading time), and records hold no cycles."""
+    """Read one unit with the cycle collector paused: it would rescan every row's containers
+    built so far, again and again, and rows hold no cycles."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -286,31 +286,3 @@ def test_refresh_takes_a_profile_and_reports_its_mistakes(tmp_path: Path) -> Non
     assert result.exit_code == 1
     assert "refresh failed; the previous database is unchanged" in result.output
     assert "company_cap" in result.output
-
-
-def test_large_inboxes_are_parsed_in_a_child_process_with_the_same_result(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import pipeline.inbox
-
-    inbox = fixture_inbox(tmp_path)
-    (inbox / "Connections.csv").write_text("Notes:\nno header here\n", encoding="utf-8")
-    here, there = tmp_path / "here.duckdb", tmp_path / "there.duckdb"
-    assert refresh(inbox, here, "--skip-bad-files").exit_code == 0
-    monkeypatch.setattr(pipeline.inbox, "CHILD_PARSE_BYTES", 0)
-
-    result = refresh(inbox, there, "--skip-bad-files")
-
-    assert result.exit_code == 0, result.output
-    # The unreadable file's error came back from the child with its file name and fix.
-    assert "skipped: Connections.csv: no header row found in the first 50 lines" in result.output
-    query = "select * from {} order by all"
-    with (
-        duckdb.connect(str(here), read_only=True) as a,
-        duckdb.connect(str(there), read_only=True) as b,
-    ):
-        for table in ("source_records", "persons", "rejects", "input_files", "match_evidence"):
-            assert (
-                a.execute(query.format(table)).fetchall()
-                == b.execute(query.format(table)).fetchall()
-            ), table
