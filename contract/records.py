@@ -1,8 +1,10 @@
 """The canonical record every connector produces, its reject, and the frames built from it.
 
-Connectors speak pydantic (validated at the edge); the stages speak polars. ``SourceRecord`` is
-the one place a record's fields and types are declared: ``RECORD_SCHEMA``, the record frame's
-columns, is derived from it.
+``SourceRecord`` is the one place a record's fields, types and constraints are declared:
+``RECORD_SCHEMA``, the record frame's columns, and the column checks that validate a file's
+records together (``validated_columns``) are derived from it. Connectors hand each row's values
+to ``RowOrigin.record``; ``collect_rows`` validates them as columns, so no object is built per
+record, and the stages get polars frames.
 """
 
 from __future__ import annotations
