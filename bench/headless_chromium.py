@@ -205,9 +205,11 @@ class Chromium:
             raise BrowserError(f"page evaluation failed: {result['exceptionDetails']}")
         return result["result"].get("value")
 
-    def screenshot(self, max_height: int = 12000, scale: float = 1.0) -> tuple[bytes, int]:
-        """A PNG of the whole page (its top ``max_height`` CSS pixels, drawn at ``scale``) and
-        the page's height."""
+    def screenshot(
+        self, max_height: int = 12000, scale: float = 1.0, top: int = 0
+    ) -> tuple[bytes, int]:
+        """A PNG of the whole page (``max_height`` CSS pixels of it from ``top``, drawn at
+        ``scale``) and the page's height."""
         metrics = self.send("Page.getLayoutMetrics", session=True)
         size = metrics.get("cssContentSize") or metrics["contentSize"]
         height = int(size["height"])
@@ -218,9 +220,9 @@ class Chromium:
                 "captureBeyondViewport": True,
                 "clip": {
                     "x": 0,
-                    "y": 0,
+                    "y": top,
                     "width": int(size["width"]),
-                    "height": min(height, max_height),
+                    "height": min(height - top, max_height),
                     "scale": scale,
                 },
             },

@@ -29,7 +29,12 @@ TODAY = "2026-12-09"
 INDUSTRIES = ("pharma", "biotech")
 LIMIT = 20
 DESKTOP, PHONE = 1280, 375
-README_WIDTH, README_HEIGHT, README_SCALE = 1000, 1500, 0.6
+README_WIDTH, README_SCALE = 900, 0.7
+README_PART = """(() => {
+  const from = document.querySelector('section.industry .scroll').getBoundingClientRect();
+  const to = document.querySelector('section.industry p.note').getBoundingClientRect();
+  return [Math.floor(from.top + scrollY - 50), Math.ceil(to.bottom + scrollY + 10)];
+})()"""
 # Joseph Pucyckson is two people in the sample (Pfizer and Novartis): the line names one by id.
 JOURNAL = [
     {"on": "2026-11-25", "action": "asked", "person": {"name": "David Pruxtrunini"}},
@@ -136,9 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             shot.write_bytes(view.screenshot)
             print(f"{shot}: {width} x {view.height} px, {len(view.screenshot) // 1024} KiB")
         (args.out / "report.pdf").write_bytes(browser.pdf())
-        # The README's picture: the top of the page, small (docs/report.png is a copy of it).
+        # The README's picture (docs/report.png is a copy): the first industry's warm paths.
         browser.open(page_url(report), README_WIDTH)
-        png, _ = browser.screenshot(max_height=README_HEIGHT, scale=README_SCALE)
+        top, bottom = browser.evaluate(README_PART)
+        png, _ = browser.screenshot(bottom - top, README_SCALE, top)
         (args.out / "report-readme.png").write_bytes(png)
     print(f"{report} and {args.out / 'report.pdf'} in {time.perf_counter() - started:.1f}s")
     return 0

@@ -58,6 +58,10 @@ def report_command(
     profile: Path | None,
     db: Path,
 ) -> None:
+    if not out.absolute().parent.is_dir():
+        raise click.ClickException(
+            f"cannot write {out}: its folder does not exist — choose another --out path"
+        )
     seeker = _profile(profile)
     with _database(db) as con:
         chosen = (

@@ -30,7 +30,7 @@ from pipeline.discover import OutreachQuery, ranked_outreach
 from pipeline.drafts import draft_facts, write_draft
 from pipeline.industries import Industry, resolve_industry, taxonomy
 from pipeline.journal import Action, PersonRef
-from pipeline.outreach import CONTACTED, Loop, Person, people_for
+from pipeline.outreach import CONTACTED, Loop, Person, _rows, people_for
 from pipeline.profile import SeekerProfile
 from pipeline.report_svg import ROUTE_LABELS, PathDiagram, RouteKind, WarmRoute, layout_paths
 from pipeline.todo import ANSWERS, OutreachState, TodoItem, due_items, outreach_items
@@ -218,11 +218,6 @@ SIGNALS_SQL = """
 select person_id, first_degree, alumni_of, introducer_name, warmth_evidence
 from person_signals where list_contains(?, person_id)
 """
-
-
-def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _signals(con: duckdb.DuckDBPyConnection, person_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -430,7 +425,7 @@ def person_cards(
                 next_step=next_step,
                 mailto=mailto(person.email, draft.subject, draft.body),
                 email=person.email,
-                profile_url=_web_link(person.linkedin_url),
+                profile_url=web_link(person.linkedin_url),
             )
         )
     return cards
@@ -452,7 +447,7 @@ def mailto(email: str | None, subject: str, body: str) -> str:
     return f"mailto:{address}?subject={quote(subject, safe='')}&body={quote(body_crlf, safe='')}"
 
 
-def _web_link(url: str | None) -> str | None:
+def web_link(url: str | None) -> str | None:
     """Only an http(s) URL becomes a link: a javascript: or data: 'profile' from a file is not."""
     if not url:
         return None
