@@ -22,8 +22,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv and install the project (done on first use by other targets)
 
 # The report's browser test needs Debian's chromium; without it (not root, no apt) the test skips.
+CHROMIUM ?= chromium
 install-browser: ## Install chromium for the browser test (as root with apt; never fails the run)
-	@if command -v chromium >/dev/null 2>&1; then echo "chromium: $$(command -v chromium)"; \
+	@if command -v "$(CHROMIUM)" >/dev/null 2>&1; then echo "chromium: $$(command -v "$(CHROMIUM)")"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \
 	  || echo "could not install chromium: the report's browser test will be skipped"; \
