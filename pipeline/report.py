@@ -405,9 +405,11 @@ def person_cards(
         draft = write_draft(
             draft_facts(con, person, loop, first_industry.get(person_id) or row.get("industry"))
         )
-        how = signals.get(person_id, {}).get("warmth_evidence") or "no warm path yet (cold)"
-        if person_id in referrers and "referred by" not in how:
-            how = f"referred by {referrers[person_id]} · {how}"
+        evidence = signals.get(person_id, {}).get("warmth_evidence") or ""
+        if person_id in referrers and "referred by" not in evidence:
+            # The journal says so now; the database only after the next refresh.
+            evidence = " · ".join(filter(None, [f"referred by {referrers[person_id]}", evidence]))
+        how = evidence or "no warm path yet (cold)"
         next_items = [i for i in items if i.person.key == person.key]
         next_step = None
         if next_items:

@@ -208,7 +208,9 @@ def test_each_card_carries_the_draft_as_mailto(built: Path, page: Any) -> None:
         "https://www.linkedin.com/in/david-pruxtrunini",
     ]
     (robert,) = [c for c in cards if c.xpath("string(h3)") == "Robert Johnson"]
-    assert texts(robert, ".//dd")[0].startswith("referred by David Pruxtrunini")
+    assert texts(robert, ".//dd")[0] == "referred by David Pruxtrunini"
+    (richard,) = [c for c in cards if c.xpath("string(h3)") == "Richard Smith"]
+    assert texts(richard, ".//dd")[0] == "no warm path yet (cold)"
 
 
 def test_mailto_and_links_are_encoded_and_safe() -> None:
