@@ -703,7 +703,8 @@ def _signal_reader(
                 return "a note without text"
             where = direction or _invitation_direction(values)
             if where is None:
-                return f"invitation Direction {values.get('direction', '')!r} is neither INCOMING nor OUTGOING"
+                found = values.get("direction", "")
+                return f"invitation Direction {found!r} is neither INCOMING nor OUTGOING"
             signals.append(
                 ContactSignal(
                     kind=kind,
