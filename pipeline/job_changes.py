@@ -25,26 +25,43 @@ from pipeline.score import company_evidence
 _EXPORT_COLUMNS = ("person_id", "full_name", "company", "title", "company_key")
 
 
+# Two exports are of the same seeker when most of the older one's connections are in the newer
+# one; exports of different seekers (an analyst's inbox) are not compared.
+SAME_SEEKER_OVERLAP = 0.5
+
+
+def _export() -> pl.Expr:
+    """A LinkedIn record's export: its Connections.csv's folder or ZIP (the file when bare)."""
+    suffix = pl.lit("/") + pl.col("source_file")
+    cut = -(pl.col("source_file").str.len_chars().cast(pl.Int64) + 1)
+    return (
+        pl.when(pl.col("source_path").str.ends_with(suffix))
+        .then(pl.col("source_path").str.head(cut))
+        .otherwise(pl.col("source_path"))
+    )
+
+
+def with_export_dates(keyed: pl.DataFrame) -> pl.DataFrame:
+    """``keyed`` with each LinkedIn export's records dated (``as_of``) when the export's name
+    gave no date: by its newest Connected On, so that the newest export wins in ``persons``."""
+    linkedin = pl.col("source_kind") == SourceKind.LINKEDIN_CONNECTION.value
+    newest = pl.col("connected_on").max().over(_export())
+    return keyed.with_columns(
+        pl.when(linkedin & pl.col("as_of").is_null())
+        .then(newest)
+        .otherwise(pl.col("as_of"))
+        .alias("as_of")
+    )
+
+
 def linkedin_exports(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
     """Connections per export: (export, export_on, person_id, full_name, company, title,
-    company_key), one row per person and export. An export is its Connections.csv's folder or
-    ZIP (the file itself when bare); its date is the records' ``as_of`` (from the file or folder
-    name), else its newest Connected On."""
+    company_key), one row per person and export, dated by ``as_of`` (``with_export_dates``)."""
     connections = keyed.filter(pl.col("source_kind") == SourceKind.LINKEDIN_CONNECTION.value).join(
         clusters, on="record_id"
     )
-    suffix = pl.lit("/") + pl.col("source_file")
-    export = (
-        pl.when(pl.col("source_path").str.ends_with(suffix))
-        .then(
-            pl.col("source_path").str.head(
-                -(pl.col("source_file").str.len_chars().cast(pl.Int64) + 1)
-            )
-        )
-        .otherwise(pl.col("source_path"))
-    )
     return (
-        connections.with_columns(export.alias("export"))
+        connections.with_columns(_export().alias("export"))
         .with_columns(
             pl.coalesce(pl.col("as_of").max(), pl.col("connected_on").max())
             .over("export")
@@ -116,6 +133,8 @@ def job_changes(
     for (older, older_on), (newer, newer_on) in itertools.pairwise(order):
         before = {r["person_id"]: r for r in exports.filter(pl.col("export") == older).to_dicts()}
         after = {r["person_id"]: r for r in exports.filter(pl.col("export") == newer).to_dicts()}
+        if len(before.keys() & after.keys()) < SAME_SEEKER_OVERLAP * len(before):
+            continue  # another seeker's export: nothing to compare
         since = _month_phrase(older_on, newer_on)
         for person_id, old in before.items():
             new = after.get(person_id)

@@ -27,6 +27,11 @@ from pipeline.ranking_points import (
     RECOMMENDATION_POINTS,
 )
 
+_SIGNAL_SCHEMA = {
+    name: dtype
+    for name, dtype in CONTACT_EVIDENCE.schema.items()
+    if name not in {"person_id", "matched_by"}
+}
 # How each kind of interest reads in a reason, by kind.
 INTEREST_PHRASES = {
     "follows": "you follow {}",
@@ -35,28 +40,49 @@ INTEREST_PHRASES = {
 }
 
 
-def contact_evidence(signals: Sequence[ContactSignal], persons: pl.DataFrame) -> pl.DataFrame:
+def contact_evidence(signals: Sequence[ContactSignal], identities: pl.DataFrame) -> pl.DataFrame:
     """Every evidence row (CONTACT_EVIDENCE) with the person it is about: the one whose profile
-    URL it gives, else the one person with its name; none when neither finds exactly one."""
-    by_profile: dict[str, str] = {}
-    by_name: dict[str, list[str]] = defaultdict(list)
-    for person_id, name, key in persons.select("person_id", "full_name", "profile_key").rows():
-        if key:
-            by_profile.setdefault(key, person_id)
-        if name and (nkey := name_key(name)):
-            by_name[nkey].append(person_id)
-    rows = []
-    for signal in signals:
-        person_id, matched_by = None, None
-        key = profile_key(signal.linkedin_url)
-        named = by_name.get(name_key(signal.full_name) or "", [])
-        if key and key in by_profile:
-            person_id, matched_by = by_profile[key], "linkedin_url"
-        elif not key and len(named) == 1:
-            person_id, matched_by = named[0], "name"
-        rows.append({**signal.model_dump(), "person_id": person_id, "matched_by": matched_by})
-    return pl.DataFrame(rows, schema=CONTACT_EVIDENCE.schema, orient="row").sort(
-        "source_path", "source_row"
+    URL it gives, else the one person any of whose records has its name; none when neither
+    finds exactly one. ``identities``: (person_id, name_key, profile_key) per record."""
+    if not signals:
+        return pl.DataFrame(schema=CONTACT_EVIDENCE.schema)
+    rows = [
+        {**s.model_dump(), "_profile": profile_key(s.linkedin_url), "_name": name_key(s.full_name)}
+        for s in signals
+    ]
+    frame = pl.DataFrame(
+        rows, schema={**_SIGNAL_SCHEMA, "_profile": pl.String, "_name": pl.String}, orient="row"
+    )
+    by_profile = (
+        identities.drop_nulls("profile_key")
+        .group_by("profile_key")
+        .agg(pl.col("person_id").min().alias("_by_profile"))
+        .rename({"profile_key": "_profile"})
+    )
+    by_name = (
+        identities.drop_nulls("name_key")
+        .group_by("name_key")
+        .agg(pl.col("person_id").unique())
+        .filter(pl.col("person_id").list.len() == 1)
+        .select(
+            pl.col("name_key").alias("_name"), pl.col("person_id").list.first().alias("_by_name")
+        )
+    )
+    named = pl.col("_profile").is_null() & pl.col("_by_name").is_not_null()
+    return (
+        frame.join(by_profile, on="_profile", how="left")
+        .join(by_name, on="_name", how="left")
+        .with_columns(
+            pl.coalesce("_by_profile", pl.when(named).then("_by_name")).alias("person_id"),
+            pl.when(pl.col("_by_profile").is_not_null())
+            .then(pl.lit("linkedin_url"))
+            .when(named)
+            .then(pl.lit("name"))
+            .alias("matched_by"),
+        )
+        .select(list(CONTACT_EVIDENCE.schema))
+        .cast(pl.Schema(CONTACT_EVIDENCE.schema))
+        .sort("source_path", "source_row")
     )
 
 

@@ -28,7 +28,7 @@ from pipeline.build import (
 from pipeline.inbox import RefreshError as RefreshError
 from pipeline.inbox import read_inbox_cached
 from pipeline.industries import industries_frame, resolve_industry
-from pipeline.job_changes import job_changes
+from pipeline.job_changes import job_changes, with_export_dates
 from pipeline.journal import JournalError, journal_path, read_journal
 from pipeline.linkedin_evidence import contact_evidence, seeker_interests, with_export_warmth
 from pipeline.match import match_people
@@ -175,6 +175,8 @@ def _refresh_locked(
     with stage("match"):
         matched = match_people(keyed, previous_ids=previous_ids)
     with stage("persons"):
+        # An export without a date in its name is as new as its newest connection.
+        keyed = with_export_dates(keyed)
         persons = build_persons(keyed, matched.clusters)
     with stage("score"):
         evidence = industry_evidence(persons, team_page_companies(keyed, matched.clusters))
@@ -182,7 +184,10 @@ def _refresh_locked(
         schools = seeker_schools(profile, result.seeker)
         signals = warmth_and_reach(persons, schools, today)
         # A Complete LinkedIn export's evidence about contacts, and the seeker's employers.
-        linked = contact_evidence(result.signals, persons)
+        identities = keyed.join(matched.clusters, on="record_id").select(
+            "person_id", "name_key", "profile_key"
+        )
+        linked = contact_evidence(result.signals, identities)
         interests = seeker_interests(result.interests)
         signals = with_export_warmth(signals, linked, interests, persons)
         targets = [resolve_industry(i).name for i in profile.industries] if profile else []

@@ -425,3 +425,67 @@ def test_explain_shows_the_evidence_and_the_job_change(both: Path) -> None:
     ) in text
     assert "warmth_evidence: 1st-degree connection · 3 messages (2 sent, 1 received)" in text
     assert "you follow Moderna" in text
+
+
+def test_undated_exports_are_told_apart_by_their_connected_on_ranges(tmp_path: Path) -> None:
+    """Two ZIPs whose names carry no date: the one with the newer connections is the newer
+    export, wins in persons, and the changes are counted from the older one."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    export_zip(inbox / "linkedin-june.zip", JUNE)
+    export_zip(inbox / "linkedin-older.zip", MARCH)
+    db = tmp_path / "contacts.duckdb"
+    refresh(inbox, db, incremental=False)
+    assert query(db, "select company from persons where full_name = 'Liz Okafor'") == [("Moderna",)]
+    assert query(
+        db,
+        "select full_name, since_export, since_export_on, first_seen_in, first_seen_on, summary "
+        "from job_changes where change = 'new_employer' order by full_name",
+    ) == [
+        ("Liz Okafor", "linkedin-older.zip", dt.date(2024, 3, 15), "linkedin-june.zip",
+         dt.date(2026, 4, 20), "joined Moderna since your March 2024 export"),
+        ("Tom Nguyen", "linkedin-older.zip", dt.date(2024, 3, 15), "linkedin-june.zip",
+         dt.date(2026, 4, 20), "joined Tessellate Software since your March 2024 export"),
+    ]  # fmt: skip
+
+
+def test_exports_of_another_seeker_are_not_compared(tmp_path: Path) -> None:
+    """An analyst's inbox: a second seeker's export shares almost nobody with the first, so
+    nobody is reported 'removed'."""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "Connections.csv").write_text(
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Noor,Haddad,https://www.linkedin.com/in/noor-haddad,,Biogen,Scientist,02 Feb 2026\n"
+        "Omar,Said,https://www.linkedin.com/in/omar-said,,Genentech,Analyst,09 Jul 2025\n"
+        "Bob,Smith,https://www.linkedin.com/in/bob-smith-4a1b2c,,Pfizer Inc.,Sales "
+        "Representative,15 Mar 2024\n",
+        encoding="utf-8",
+    )
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    export_zip(inbox / MARCH_ZIP, MARCH)
+    export_zip(inbox / "Basic_LinkedInDataExport_05-01-2026.zip", other)
+    db = tmp_path / "contacts.duckdb"
+    refresh(inbox, db, incremental=False)
+    assert query(db, "select count(*) from job_changes") == [(0,)]
+
+
+def test_a_zip_with_two_connections_files_stops_the_refresh_with_one_line(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    path = export_zip(inbox / JUNE_ZIP, JUNE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.write(MARCH / "Connections.csv", "Connections.csv")
+    result = CliRunner().invoke(
+        cli, ["refresh", "--inbox", str(inbox), "--db", str(tmp_path / "c.duckdb")]
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: refresh failed; the previous database is unchanged:\n"
+        f"  {JUNE_ZIP}: one export holds Connections.csv twice ({JUNE_ZIP}/Connections.csv and "
+        f"{JUNE_ZIP}/Connections.csv); reading one would silently drop the other — keep one of "
+        "them, or put each export in its own folder or ZIP\n"
+    )
