@@ -616,7 +616,9 @@ def _message_date(value: str) -> dt.date | None:
 def _read_messages(member: Member, seeker_name: str | None) -> ConnectorResult:
     """Summarise messages per counterpart: the other side of each message from the seeker's
     view, with the messages the seeker sent and those they received counted apart."""
-    latest: dict[str, Conversation] = {}
+    # Per counterpart: name, URL, newest date, sent, received, all (plain values: a model per
+    # message would cost seconds over a large mailbox).
+    latest: dict[str, tuple[str, str | None, dt.date, int, int, int]] = {}
     me = (seeker_name or "").strip().lower()
 
     def use(row: int, values: dict[str, str]) -> str | None:
@@ -633,21 +635,24 @@ def _read_messages(member: Member, seeker_name: str | None) -> ConnectorResult:
         if not name:
             return "message without a counterpart name"
         key = _url_key(url) if url else name.lower()
-        seen = latest.get(key) or Conversation(
-            counterpart_name=name, counterpart_url=url, last_message_on=when, message_count=0
-        )
-        latest[key] = seen.model_copy(
-            update={
-                "last_message_on": max(when, seen.last_message_on),
-                "message_count": seen.message_count + 1,
-                "sent": seen.sent + mine,
-                "received": seen.received + (not mine),
-            }
-        )
+        _, _, newest, sent, received, count = latest.get(key, (name, url, when, 0, 0, 0))
+        # Without the seeker's name (no Profile.csv) who sent what is unknown: neither counts.
+        received += bool(me) and not mine
+        latest[key] = (name, url, max(when, newest), sent + mine, received, count + 1)
         return None
 
     result = _evidence_file(member, {"from", "date"}, "FROM, TO, DATE", use)
-    result.conversations = list(latest.values())
+    result.conversations = [
+        Conversation(
+            counterpart_name=name,
+            counterpart_url=url,
+            last_message_on=newest,
+            message_count=count,
+            sent=sent,
+            received=received,
+        )
+        for name, url, newest, sent, received, count in latest.values()
+    ]
     return result
 
 

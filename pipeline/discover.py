@@ -32,6 +32,8 @@ OUTREACH_COLUMNS = (
     "role_fit",
     "location_points",
     "reach",
+    # Points for having moved into this industry between two of the seeker's exports.
+    "joining_points",
     "channel",
     "seniority",
     "location",

@@ -489,3 +489,11 @@ def test_a_zip_with_two_connections_files_stops_the_refresh_with_one_line(tmp_pa
         f"{JUNE_ZIP}/Connections.csv); reading one would silently drop the other — keep one of "
         "them, or put each export in its own folder or ZIP\n"
     )
+
+
+def test_without_profile_csv_who_sent_what_is_left_unsaid(tmp_path: Path) -> None:
+    """No Profile.csv: the seeker's name is unknown, so the messages are counted but not split
+    (and count as a conversation, as before the split)."""
+    result = read_linkedin_export(export_zip(tmp_path / JUNE_ZIP, JUNE, skip=["Profile.csv"]))
+    liz = next(c for c in result.conversations if c.counterpart_name == "Liz Okafor")
+    assert (liz.message_count, liz.sent, liz.received) == (1, 0, 0)

@@ -417,7 +417,9 @@ def test_the_post_build_check_stops_a_database_whose_tables_disagree(
     def dropping_a_reject(*args: Any) -> list[pipeline.build.TableSpec]:
         tables = original(*args)
         return [
-            pipeline.build.TableSpec(t.table, t.frame.head(0)) if t.name == "rejects" else t
+            pipeline.build.TableSpec(t.table, t.frame.head(0))
+            if t.name == "rejects"
+            else t
             for t in tables
         ]
 
