@@ -228,9 +228,28 @@ def _read_export(export: Export, export_date: dt.date | None) -> ConnectorResult
         result.absorb(_read_messages(files["messages.csv"], result.seeker.full_name))
     for key, signal_reader in _SIGNAL_READERS.items():
         if key in files:
-            result.absorb(signal_reader(files[key]))
+            result.absorb(_optional(files[key], signal_reader))
     result.absorb(_read_connections(files[CONNECTIONS], export_date, result.conversations))
     return result
+
+
+def _optional(member: Member, reader: Callable[[Member], ConnectorResult]) -> ConnectorResult:
+    """An evidence file read by ``reader``; one that cannot be read at all (a header LinkedIn
+    renamed, another encoding) becomes one whole-file reject saying why, and the rest of the
+    export is read: its evidence is a bonus, the connections are what matters."""
+    try:
+        return reader(member)
+    except InputFileError as err:
+        log.warning("%s: not read (%s)", member.path, err.problem)
+        report = _report(member)
+        report.rows_read = report.rejects = 1
+        reject = Reject(
+            source_file=member.name,
+            source_path=member.path,
+            source_row=0,
+            reason=f"{err.problem} — {err.fix}; the rest of the export was read",
+        )
+        return ConnectorResult(rejects=[reject], files=[report])
 
 
 def _date_exports(exports: list[ConnectorResult], unit: str) -> None:

@@ -497,3 +497,25 @@ def test_without_profile_csv_who_sent_what_is_left_unsaid(tmp_path: Path) -> Non
     result = read_linkedin_export(export_zip(tmp_path / JUNE_ZIP, JUNE, skip=["Profile.csv"]))
     liz = next(c for c in result.conversations if c.counterpart_name == "Liz Okafor")
     assert (liz.message_count, liz.sent, liz.received) == (1, 0, 0)
+
+
+def test_an_evidence_file_in_a_shape_not_known_is_one_reject_and_the_rest_is_read(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "export"
+    shutil.copytree(JUNE, folder)
+    (folder / "Endorsement_Received_Info.csv").write_text(
+        "Date,Skill,Who\n2026/02/11,Regulatory Affairs,Liz Okafor\n", encoding="utf-8"
+    )
+    result = read_linkedin_export(folder, ReadContext(tmp_path))
+    (reject,) = [r for r in result.rejects if r.source_file == "Endorsement_Received_Info.csv"]
+    assert (reject.source_row, reject.reason) == (
+        0,
+        "no header row found in the first 50 lines (looked for endorser first name, skill "
+        "name) — check that this is the right file and that its header row was not deleted; "
+        "the rest of the export was read",
+    )
+    (report,) = [f for f in result.files if f.source_file == "Endorsement_Received_Info.csv"]
+    assert (report.rows_read, report.rejects, report.balanced) == (1, 1, True)
+    assert len(result.records) == 6
+    assert not [s for s in result.signals if s.kind == "endorsement" and s.direction == "received"]
