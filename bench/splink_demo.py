@@ -10,16 +10,12 @@ as a person on its own.
 
 from __future__ import annotations
 
-import json
-import logging
 from pathlib import Path
 
 import polars as pl
 
 from bench.febrl import FebrlInbox, align_records
 from pipeline.inbox import read_inbox_cached
-
-log = logging.getLogger(__name__)
 
 DATA = Path(__file__).parent / "data" / "fake_1000.csv"
 NAME = "fake_1000"
@@ -86,18 +82,17 @@ def splink_demo_predictions(columns: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     deterministic rules, u from random pairs, m by EM blocked on the email and on the surname.
     Returns (record_id_l, record_id_r, match_probability) and the blocked pairs."""
     import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink import block_on
 
-    from bench.splink_reference import U_MAX_PAIRS, U_SEED, _pairs
+    from bench.splink_reference import train_and_predict
 
     cleaned = columns.select(
         "record_id",
         *(pl.col(c).str.strip_chars().str.to_lowercase().replace("", None) for c in COLUMNS),
     )
-    settings = SettingsCreator(
-        link_type="dedupe_only",
-        unique_id_column_name="record_id",
-        comparisons=[
+    return train_and_predict(
+        cleaned,
+        [
             cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
             cl.NameComparison("surname").configure(term_frequency_adjustments=True),
             cl.JaroWinklerAtThresholds("city", [0.92, 0.8]).configure(
@@ -105,23 +100,13 @@ def splink_demo_predictions(columns: pl.DataFrame) -> tuple[pl.DataFrame, int]:
             ),
             cl.EmailComparison("email"),
         ],
-        blocking_rules_to_generate_predictions=[
+        [
             block_on("surname"),
             block_on("first_name"),
             {"blocking_rule": "l.first_name = r.surname and l.surname = r.first_name"},
             block_on("email"),
             block_on("city", "substr(first_name, 1, 1)"),
         ],
-        retain_intermediate_calculation_columns=False,
+        [block_on("first_name", "surname", "city"), block_on("email")],
+        [block_on("email"), block_on("surname")],
     )
-    db_api = DuckDBAPI()
-    table = db_api.register(cleaned.to_arrow(), table_name="records")
-    linker = Linker(table, settings, log_level=logging.ERROR)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("first_name", "surname", "city"), block_on("email")], recall=0.7
-    )
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=U_SEED)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("email"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
-    log.debug("Splink model: %s", json.dumps(linker.misc.save_model_to_json()))
-    return _pairs(linker.inference.predict())
