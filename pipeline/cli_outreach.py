@@ -203,6 +203,15 @@ def _items(loop: Loop) -> list[TodoItem]:
     return outreach_items(loop.log, loop.rules, loop.colleagues)
 
 
+def _loop_items(db: Path, profile: Path | None) -> list[TodoItem]:
+    """Every outreach item of the journal beside ``db``, its problems warned about."""
+    seeker = _profile(profile)
+    with _database(db) as con:
+        loop = load_loop(con, journal_path(db), seeker)
+    _warn(loop.log.problems)
+    return _items(loop)
+
+
 def todo_as_table(items: list[TodoItem], upcoming: list[TodoItem], today: dt.date) -> str:
     if not items:
         lines = [f"Nothing due on {today}."]
@@ -234,11 +243,7 @@ def todo_command(
     today: dt.datetime | None, profile: Path | None, db: Path, output_format: str
 ) -> None:
     day = _day(today)
-    seeker = _profile(profile)
-    with _database(db) as con:
-        loop = load_loop(con, journal_path(db), seeker)
-    _warn(loop.log.problems)
-    everything = _items(loop)
+    everything = _loop_items(db, profile)
     items = due_items(everything, day)
     upcoming = [item for item in everything if item.show_from > day]
     _emit(
@@ -434,11 +439,7 @@ def reminders_command(
     out: Path, all_day_events: bool, today: dt.datetime | None, profile: Path | None, db: Path
 ) -> None:
     day = _day(today)
-    seeker = _profile(profile)
-    with _database(db) as con:
-        loop = load_loop(con, journal_path(db), seeker)
-    _warn(loop.log.problems)
-    items = _items(loop)
+    items = _loop_items(db, profile)
     _write(out, reminders_calendar(items, day, all_day_events=all_day_events))
     kind = "all-day events" if all_day_events else "tasks with alarms"
     click.echo(f"{out}: {len(items)} reminders as {kind}")
