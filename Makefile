@@ -54,5 +54,5 @@ bench-match: $(STAMP) ## Ours beside Splink: FEBRL1-4 and worlds clean/today/hea
 bench-rank: $(STAMP) ## Ranking quality on a generated world: precision@50, duplicates, warm>cold
 	$(BIN)/python bench/rank_quality.py --people 1000 --seed 11 --top 50
 
-clean: ## Remove the virtual environment and built databases
-	rm -rf $(VENV) $(DB) .mypy_cache .ruff_cache .pytest_cache
+clean: ## Remove the virtual environment, the database and its lock and parse cache (not the outreach journal)
+	rm -rf $(VENV) $(DB) $(DB).wal $(DB).lock $(DB).cache .mypy_cache .ruff_cache .pytest_cache

@@ -38,7 +38,11 @@ TABLE_COLUMNS = ("rank", "full_name", "company", "title", "score", "channel", "r
 # Cells starting with these are formulas to a spreadsheet; a leading quote makes them text.
 
 
+PACKAGE = "contact-discovery"
+
+
 @click.group(help="Find the few right people to ask for an informational interview.")
+@click.version_option(package_name=PACKAGE, message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
 def cli(verbose: bool) -> None:
     logging.basicConfig(
@@ -127,6 +131,7 @@ def refresh_command(
 
 
 @click.command("discover", help="Print the ranked outreach list for an industry.")
+@click.version_option(package_name=PACKAGE, message="%(prog)s %(version)s")
 @click.option(
     "--industry",
     help="Target industry, e.g. pharma, biotech or 'Pharmaceutical Manufacturing' "
