@@ -36,11 +36,9 @@ from pipeline.refresh import RefreshError, progress, refresh
 
 DEFAULT_DB = Path("data/contacts.duckdb")
 DEFAULT_INBOX = Path("data/sample/inbox")
+PACKAGE = "contact-discovery"  # its installed version is what --version prints
 TABLE_COLUMNS = ("rank", "full_name", "company", "title", "score", "channel", "reason")
 # Cells starting with these are formulas to a spreadsheet; a leading quote makes them text.
-
-
-PACKAGE = "contact-discovery"
 
 
 @click.group(help="Find the few right people to ask for an informational interview.")
@@ -248,8 +246,8 @@ def discover(
             lists.append((wanted, ranked_list(db, replace(query, hidden=tuple(hidden)))))
         if query.locations and not has_locations(db):
             click.echo(
-                f"warning: no one in {db} has a location, so --location "
-                f"{' '.join(query.locations)} ranks nobody higher — add a source that gives "
+                f"warning: no one in {db} has a location, so the locations asked for "
+                f"({', '.join(query.locations)}) rank nobody higher — add a source that gives "
                 "locations (an alumni directory with a city column, a team page)",
                 err=True,
             )

@@ -171,7 +171,7 @@ def _refresh_locked(
     today = reference_date(records)
     _progress(
         started,
-        "normalise: %d records from %d files (%d rows rejected, %d files unchanged)",
+        "normalise: %s records from %s files (%s rows rejected, %s files unchanged)",
         record_count,
         len(result.files),
         len(result.rejects),
@@ -181,19 +181,19 @@ def _refresh_locked(
         keyed = normalize_records(records)
         # ``keyed`` holds every record column too; two copies of a million records is waste.
         del records
-    _progress(started, "match: %d records", record_count)
+    _progress(started, "match: %s records", record_count)
     with stage("match"):
         matched = match_people(keyed, previous_ids=previous_ids)
     _progress(
         started,
-        "persons: %d records matched into %d people (%d candidate pairs)",
+        "persons: %s records matched into %s people (%s candidate pairs)",
         record_count,
         matched.clusters["person_id"].n_unique(),
         matched.candidate_pairs,
     )
     with stage("persons"):
         persons = build_persons(keyed, matched.clusters)
-    _progress(started, "score: %d persons", persons.height)
+    _progress(started, "score: %s persons", persons.height)
     with stage("score"):
         evidence = industry_evidence(persons, team_page_companies(keyed, matched.clusters))
         industries = relevance_from_evidence(evidence)
@@ -247,7 +247,9 @@ def _refresh_locked(
 
 
 def _progress(started: float, message: str, *args: object) -> None:
-    progress.info("[%5.1fs] " + message, time.perf_counter() - started, *args)
+    """One progress line: seconds so far, the stage, its counts with thousands separated."""
+    shown = [f"{a:,}" if isinstance(a, int) else a for a in args]
+    progress.info("[%5.1fs] " + message, time.perf_counter() - started, *shown)
 
 
 def scoring_tables(evidence: pl.DataFrame, settings: pl.DataFrame) -> list[TableSpec]:

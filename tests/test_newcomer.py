@@ -254,15 +254,20 @@ def test_location_on_a_database_without_locations_says_so(sample_db: Path, tmp_p
     db = tmp_path / "contacts.duckdb"
     built = CliRunner().invoke(cli, ["refresh", "--inbox", str(inbox), "--db", str(db)])
     assert built.exit_code == 0, built.output
-    result = CliRunner().invoke(
-        discover, ["--industry", "pharma", "--location", "Boston", "--db", str(db)]
-    )
+    asked = ["--industry", "pharma", "--location", "Boston", "--location", "Cambridge"]
+    result = CliRunner().invoke(discover, [*asked, "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert result.stderr == (
-        f"warning: no one in {db} has a location, so --location Boston ranks nobody higher — "
-        "add a source that gives locations (an alumni directory with a city column, a team "
-        "page)\n"
+        f"warning: no one in {db} has a location, so the locations asked for (Boston, "
+        "Cambridge) rank nobody higher — add a source that gives locations (an alumni "
+        "directory with a city column, a team page)\n"
     )
+    # The profile's locations are warned about alike.
+    profile = tmp_path / "seeker.toml"
+    profile.write_text('industries = ["pharma"]\nlocations = ["Boston"]\n', encoding="utf-8")
+    result = CliRunner().invoke(discover, ["--profile", str(profile), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "has a location, so the locations asked for (Boston) rank" in result.stderr
 
 
 README = ROOT / "README.md"
