@@ -17,6 +17,7 @@ import click
 
 from contract.errors import InputFileError
 from pipeline.cli_outreach import OUTREACH_COMMANDS
+from pipeline.cli_report import report_command
 from pipeline.csv_output import rows_as_csv
 from pipeline.discover import (
     DatabaseMissingError,
@@ -285,7 +286,7 @@ def _cut_note(ranked: RankedList) -> str:
 
 
 cli.add_command(discover)
-for _command in OUTREACH_COMMANDS:
+for _command in [*OUTREACH_COMMANDS, report_command]:
     cli.add_command(_command)
 
 

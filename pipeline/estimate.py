@@ -10,7 +10,10 @@
   beliefs, thousands of pairs override them. u stays fixed, which anchors the "different
   people" side of the mixture to what chance agreement really looks like.
 - The merge threshold: the posterior at which the F1 the model itself expects is highest
-  (expected true pairs = the sum of posteriors above it), so no ground truth is needed.
+  (expected true pairs = the sum of posteriors above it), so no ground truth is needed, with
+  its odds divided by ``MatchSettings.odds_understated``: the fitted model is too sure that
+  duplicates never disagree, so the pairs between its two modes are more often one person
+  than their posterior says.
 """
 
 from __future__ import annotations
@@ -137,8 +140,9 @@ def _sample_candidates(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def choose_threshold(scores: np.ndarray, total: float, settings: MatchSettings) -> float:
-    """The posterior at which expected F1 is highest: with pairs taken from the most probable
-    down, expected true pairs are the sum of their posteriors, expected real pairs ``total``."""
+    """The posterior at which expected F1 is highest (with pairs taken from the most probable
+    down, expected true pairs are the sum of their posteriors, expected real pairs ``total``),
+    its odds divided by ``settings.odds_understated``, held to ``settings.threshold_range``."""
     if settings.threshold is not None:
         return settings.threshold
     low, high = settings.threshold_range
@@ -148,7 +152,10 @@ def choose_threshold(scores: np.ndarray, total: float, settings: MatchSettings) 
     expected_true = np.cumsum(ordered)
     f1 = 2 * expected_true / (np.arange(1, ordered.size + 1) + total)
     best = int(np.argmax(f1))
-    return float(min(max(ordered[best], low), high))
+    optimum = float(ordered[best])
+    # The model's odds run low between its two modes (see MatchSettings.odds_understated).
+    odds = optimum / max(1.0 - optimum, 1e-12) / settings.odds_understated
+    return float(min(max(odds / (1.0 + odds), low), high))
 
 
 def _prior(matches: float, all_pairs: float) -> float:

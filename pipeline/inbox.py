@@ -102,10 +102,7 @@ def read_inbox_cached(
                 )
                 continue
             frames.append(frame)
-            total.rejects.extend(part.rejects)
-            total.files.extend(part.files)
-            total.conversations.extend(part.conversations)
-            total.seeker = total.seeker.merge(part.seeker)
+            total.absorb(part)
     if problems and not skip_bad_files:
         raise RefreshError(problems)
     unbalanced = [f for f in total.files if not f.balanced]

@@ -38,6 +38,7 @@ from pipeline.catalogue import RANKING_SETTINGS
 from pipeline.industries import UnknownIndustryError, resolve_industry
 from pipeline.outreach_rules import AboutMe, OutreachRules
 from pipeline.ranking_points import (
+    JOINED_INDUSTRY_POINTS,
     LOCATION_POINTS,
     OTHER_LEVEL_POINTS,
     ROLE_POINTS,
@@ -211,6 +212,7 @@ def ranking_settings(profile: SeekerProfile | None, schools: list[SeekerSchool])
                 "points_for_target_level": TARGET_LEVEL_POINTS,
                 "points_for_other_level": OTHER_LEVEL_POINTS,
                 "points_for_location": LOCATION_POINTS,
+                "points_for_joining": JOINED_INDUSTRY_POINTS,
             }
         ],
         schema=RANKING_SETTINGS.schema,

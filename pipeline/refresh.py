@@ -27,8 +27,10 @@ from pipeline.build import (
 )
 from pipeline.inbox import RefreshError as RefreshError
 from pipeline.inbox import read_inbox_cached
-from pipeline.industries import industries_frame
+from pipeline.industries import industries_frame, resolve_industry
+from pipeline.job_changes import job_changes, with_export_dates
 from pipeline.journal import JournalError, journal_path, read_journal
+from pipeline.linkedin_evidence import contact_evidence, seeker_interests, with_export_warmth
 from pipeline.match import match_people
 from pipeline.normalize import normalize_records
 from pipeline.outreach import outreach_tables, resolve_journal, with_referral_warmth
@@ -192,6 +194,8 @@ def _refresh_locked(
         matched.candidate_pairs,
     )
     with stage("persons"):
+        # An export without a date in its name is as new as its newest connection.
+        keyed = with_export_dates(keyed)
         persons = build_persons(keyed, matched.clusters)
     _progress(started, "score: %s persons", persons.height)
     with stage("score"):
@@ -199,6 +203,15 @@ def _refresh_locked(
         industries = relevance_from_evidence(evidence)
         schools = seeker_schools(profile, result.seeker)
         signals = warmth_and_reach(persons, schools, today)
+        # A Complete LinkedIn export's evidence about contacts, and the seeker's employers.
+        identities = keyed.join(matched.clusters, on="record_id").select(
+            "person_id", "name_key", "profile_key"
+        )
+        linked = contact_evidence(result.signals, identities)
+        interests = seeker_interests(result.interests)
+        signals = with_export_warmth(signals, linked, interests, persons)
+        targets = [resolve_industry(i).name for i in profile.industries] if profile else []
+        changes = job_changes(keyed, matched.clusters, targets)
         # The user's outreach journal: read (never written), a referral counts as warmth.
         outreach = resolve_journal(read_journal(journal_path(db)), persons)
         signals = with_referral_warmth(signals, outreach)
@@ -213,6 +226,11 @@ def _refresh_locked(
             TableSpec(catalogue.MATCH_MODEL, matched.model),
         ]
         tables += outreach_tables(outreach, profile, result.seeker)
+        tables += [
+            TableSpec(catalogue.CONTACT_EVIDENCE, linked),
+            TableSpec(catalogue.SEEKER_INTERESTS, interests),
+            TableSpec(catalogue.JOB_CHANGES, changes),
+        ]
         run = this_run(
             next_run_id(previous),
             started_at,

@@ -81,7 +81,8 @@ def test_discover_json_is_a_ranked_list_of_objects(tmp_path: Path) -> None:
         (2, "Zoë Müller", "Aldwych Therapeutics, Inc."),
     ]
     assert rows[0]["reason"] == (
-        "1st-degree connection · 2 messages, last Oct 2026 · Pfizer Inc., Sales Representative · "
+        "1st-degree connection · 2 messages (1 sent, 1 received), last Oct 2026 · "
+        "Pfizer Inc., Sales Representative · "
         "LinkedIn profile"
     )
 

@@ -202,6 +202,16 @@ def test_hyphenated_surname_shares_a_part() -> None:
     assert same_person(result, a, b)
 
 
+def test_a_one_part_surname_meets_the_first_part_of_a_double_one() -> None:
+    # No shared employer key to block on: only the surname part brings them together.
+    a = linkedin(1, "Priya", "Raman-Patel", company="Moderna", title="Associate Director")
+    b = listed(1, "Priya Raman", company="Moderna Therapeutics", title="Assoc. Director")
+    result, _ = match(a, b)
+
+    assert pair_evidence(result, a, b)["last_level"] == "part"
+    assert same_person(result, a, b)
+
+
 def test_changed_surname_merges_on_email_but_not_on_name_and_company_alone() -> None:
     a = linkedin(1, "Anna", "Lindqvist", company="Vertex", email="anna.l@example.org")
     b = listed(1, "Anna Novak", company="Vertex", email="Anna.L@example.org")
