@@ -66,5 +66,5 @@ bench-rank: $(STAMP) ## Ranking quality on a generated world: precision@50, dupl
 report-screenshots: $(STAMP) ## The sample's weekly report at desktop and phone widths: bench/out/report-*.png
 	$(BIN)/python -m bench.report_screenshots --out bench/out
 
-clean: ## Remove the virtual environment and built databases
-	rm -rf $(VENV) $(DB) .mypy_cache .ruff_cache .pytest_cache
+clean: ## Remove the virtual environment, the database and its lock and parse cache (not the outreach journal)
+	rm -rf $(VENV) $(DB) $(DB).wal $(DB).lock $(DB).cache .mypy_cache .ruff_cache .pytest_cache

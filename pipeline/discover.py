@@ -107,8 +107,26 @@ def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+@dataclass(frozen=True)
+class RankedList:
+    """The top of one industry's ranked list, and how many people the whole list holds."""
+
+    industry: str  # LinkedIn's name for it
+    rows: list[dict[str, Any]]
+    listed: int  # everyone listed before --limit (hidden people left out)
+
+    @property
+    def cut(self) -> bool:
+        return self.listed > len(self.rows)
+
+
 def ranked_outreach(db: Path, query: OutreachQuery) -> list[dict[str, Any]]:
     """The top of the ranked list for one industry, as plain dicts in rank order."""
+    return ranked_list(db, query).rows
+
+
+def ranked_list(db: Path, query: OutreachQuery) -> RankedList:
+    """The top of the ranked list for one industry, with the size of the whole list."""
     industry = resolve_industry(query.industry)
     columns = ", ".join(OUTREACH_COLUMNS)
     parameters = (
@@ -123,18 +141,40 @@ def ranked_outreach(db: Path, query: OutreachQuery) -> list[dict[str, Any]]:
         if _is_stored_ranking(con, parameters):
             # The rank filter lets the scan skip row groups past the top as well; each hidden
             # person frees at most one place.
-            cursor = con.execute(
-                f"select {columns} from outreach where industry = ? and rank <= ? "
-                "and not list_contains(?, person_id) order by rank limit ?",
-                [industry.name, query.limit + len(hidden), hidden, query.limit],
+            rows = _rows(
+                con.execute(
+                    f"select {columns} from outreach where industry = ? and rank <= ? "
+                    "and not list_contains(?, person_id) order by rank limit ?",
+                    [industry.name, query.limit + len(hidden), hidden, query.limit],
+                )
             )
+            counted = con.execute(
+                "select count(*) from outreach where industry = ? "
+                "and not list_contains(?, person_id)",
+                [industry.name, hidden],
+            ).fetchone()
+            listed = counted[0] if counted else len(rows)
         else:
-            cursor = con.execute(
-                f"select {columns} from outreach_ranked(?, ?, ?, ?, ?, ?) "
-                "where not list_contains(?, person_id) order by rank limit ?",
-                [industry.name, *parameters, hidden, query.limit],
+            # The macro ranks everyone anyway: counting them in the same pass costs nothing.
+            rows = _rows(
+                con.execute(
+                    f"select {columns}, count(*) over () as listed "
+                    "from outreach_ranked(?, ?, ?, ?, ?, ?) "
+                    "where not list_contains(?, person_id) order by rank limit ?",
+                    [industry.name, *parameters, hidden, query.limit],
+                )
             )
-        return _rows(cursor)
+            listed = rows[0]["listed"] if rows else 0
+            for row in rows:
+                del row["listed"]
+        return RankedList(industry.name, rows, listed)
+
+
+def has_locations(db: Path) -> bool:
+    """Whether anyone in the database has a location (else --location ranks nobody higher)."""
+    with _connect(db) as con:
+        found = con.execute("select count(location) > 0 from persons").fetchone()
+        return bool(found and found[0])
 
 
 def _is_stored_ranking(con: duckdb.DuckDBPyConnection, asked: tuple[Any, ...]) -> bool:

@@ -144,7 +144,11 @@ def load_profile(path: Path) -> SeekerProfile:
     try:
         return SeekerProfile.model_validate(data)
     except ValidationError as err:
-        raise ProfileError(source, [_problem(e) for e in err.errors()]) from err
+        problems = [_problem(e) for e in err.errors()]
+    # Raised outside the handler, so the error keeps no reference to pydantic's: that one holds
+    # a validator's exception whose traceback frames the garbage collector cannot see through,
+    # which kept every module those frames touch alive until exit.
+    raise ProfileError(source, problems)
 
 
 def _problem(error: ErrorDetails) -> str:

@@ -109,8 +109,9 @@ def test_sample_refresh_then_discover_table(sample_db: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split()[:4] == ["rank", "full_name", "company", "title"]
-    assert [line.split()[0] for line in lines[2:]] == ["1", "2", "3", "4", "5"]
+    assert [line.split()[0] for line in lines[2:-1]] == ["1", "2", "3", "4", "5"]
     assert "1st-degree connection" in lines[2]
+    assert lines[-1] == "5 of 19 shown; --limit 19 lists them all"
 
 
 def test_sample_database_keeps_the_contract(sample_db: Path) -> None:
