@@ -383,6 +383,18 @@ def _name_levels() -> list[pl.Expr]:
     ]
 
 
+def _given_names_agree() -> pl.Expr:
+    """The given names do not disagree: missing on a side, equal, nicknames, alike, or each the
+    other's surname (written the other way round)."""
+    return (
+        _both("first_key").not_()
+        | _same("first_key")
+        | pl.col("is_nickname").fill_null(False)
+        | (pl.col("first_jw") >= NAME_FUZZY_JW)
+        | ((pl.col("cross_lr") >= NAME_FUZZY_JW) & (pl.col("cross_rl") >= NAME_FUZZY_JW))
+    ).fill_null(False)
+
+
 def comparison_levels(
     pairs: pl.DataFrame, attributes: pl.DataFrame, nicknames: pl.DataFrame
 ) -> pl.DataFrame:
@@ -415,13 +427,21 @@ def comparison_levels(
     frame = _with_cpdist(frame, "title_key", {"title_ratio": fuzz.token_set_ratio})
     frame = _with_cpdist(frame, "city_key", {"city_jw": similar})
     frame = _with_cpdist(frame, "postcode_key", {"postcode_dl": distance})
-    frame = _with_cpdist(frame, "email_key", {"email_jw": similar})
     # A typo may hide in either spelling: "mller" is one edit from "muller", not "mueller".
     frame = frame.with_columns(
         pl.min_horizontal("last_key_dl", "last_fold_dl").alias("last_dl")
     ).drop("last_key_dl", "last_fold_dl")
     frame = frame.join(
         nicknames, on=["first_key_l", "first_key_r"], how="left", maintain_order="left"
+    )
+    # Only addresses that could be one mistyped (see email_typo below) are scored.
+    frame = _cpdist(
+        frame,
+        "email_key_l",
+        "email_key_r",
+        {"email_jw": similar},
+        (pl.col("email_key_l").str.head(1) == pl.col("email_key_r").str.head(1))
+        & _given_names_agree(),
     )
     comp_l, comp_r = pl.col("company_key_l"), pl.col("company_key_r")
     company_similar = (
@@ -437,19 +457,13 @@ def comparison_levels(
     )
     local_same = (pl.col("email_local_l") == pl.col("email_local_r")).fill_null(False)
     # A mistyped address, not a colleague's: the same first letter, and given names that do
-    # not disagree (jane.smith@ and john.smith@ are two people, however alike).
-    names_agree = (
-        _both("first_key").not_()
-        | _same("first_key")
-        | pl.col("is_nickname").fill_null(False)
-        | (pl.col("first_jw") >= NAME_FUZZY_JW)
-        | ((pl.col("cross_lr") >= NAME_FUZZY_JW) & (pl.col("cross_rl") >= NAME_FUZZY_JW))
-    )
+    # not disagree (jane.smith@ and john.smith@ are two people, however alike). A pair of
+    # addresses is scored once for all record pairs holding it, so the level asks again.
     email_typo = (
         (pl.col("email_jw") >= EMAIL_TYPO_JW)
         & (pl.col("email_key_l").str.head(1) == pl.col("email_key_r").str.head(1))
-        & names_agree.fill_null(False)
-    )
+        & _given_names_agree()
+    ).fill_null(False)
     return frame.with_columns(
         _level([(_same("profile_key"), "exact")], _both("profile_key")).alias("profile_level"),
         _level(
