@@ -8,7 +8,7 @@ DB ?= data/contacts.duckdb
 INDUSTRY ?= pharma
 
 .DEFAULT_GOAL := help
-.PHONY: help install refresh discover sample test lint typecheck check bench bench-quick bench-match bench-rank clean
+.PHONY: help install install-browser refresh discover sample test lint typecheck check bench bench-quick bench-match bench-rank report-screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -20,6 +20,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the project (done on first use by other targets)
+
+# The report's browser test needs Debian's chromium; without it (not root, no apt) the test skips.
+CHROMIUM ?= chromium
+install-browser: ## Install chromium for the browser test (as root with apt; never fails the run)
+	@if command -v "$(CHROMIUM)" >/dev/null 2>&1; then echo "chromium: $$(command -v "$(CHROMIUM)")"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \
+	  || echo "could not install chromium: the report's browser test will be skipped"; \
+	else echo "chromium is not installed and this is not root with apt: the report's browser test will be skipped (sudo apt-get install chromium)"; fi
 
 refresh: $(STAMP) ## Build $(DB) from $(INBOX) (override with INBOX=dir DB=file)
 	$(BIN)/contacts refresh --inbox "$(INBOX)" --db "$(DB)"
@@ -54,5 +63,8 @@ bench-match: $(STAMP) ## Ours beside Splink: FEBRL1-4 and worlds clean/today/hea
 bench-rank: $(STAMP) ## Ranking quality on a generated world: precision@50, duplicates, warm>cold
 	$(BIN)/python bench/rank_quality.py --people 1000 --seed 11 --top 50
 
-clean: ## Remove the virtual environment and built databases
-	rm -rf $(VENV) $(DB) .mypy_cache .ruff_cache .pytest_cache
+report-screenshots: $(STAMP) ## The sample's weekly report at desktop and phone widths: bench/out/report-*.png
+	$(BIN)/python -m bench.report_screenshots --out bench/out
+
+clean: ## Remove the virtual environment, the database and its lock and parse cache (not the outreach journal)
+	rm -rf $(VENV) $(DB) $(DB).wal $(DB).lock $(DB).cache .mypy_cache .ruff_cache .pytest_cache

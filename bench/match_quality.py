@@ -1,12 +1,16 @@
 """Matching quality and cost: this project's matcher beside Splink, in one table.
 
-Two kinds of benchmark, one row each:
+Three kinds of benchmark, one row each:
 
 - FEBRL1-4 (``bench.febrl``): public labelled person data, given to the product as alumni
   mailing lists (First Name, Last Name, City, State, Postcode) and read by its real connectors.
   FEBRL1 and FEBRL2 are for developing a matcher; FEBRL3 and FEBRL4 are held out (never tune on
   them). Splink gets the same five columns as written, set up as its FEBRL examples do
   (``splink_list``).
+- Splink's 1,000-person demo file (``bench.splink_demo``), public synthetic data with typed-in
+  mistakes (scrambled and swapped names, mistyped emails and cities), given to the product as
+  an alumni list (First Name, Last Name, City, Email); a development set. Splink gets the same
+  four columns, set up as its demos set up this file (``splink_demo``).
 - The project's own generated worlds (LinkedIn export, alumni directories, team pages, with
   ground truth) under each noise profile of ``worlds.generate`` (clean, today, heavy). Splink
   gets the normalised records with the fields ours uses (``splink_all``; ``splink`` is its
@@ -43,6 +47,7 @@ import duckdb
 import polars as pl
 
 from bench.febrl import FEBRL_SETS, FebrlSet, febrl_inbox
+from bench.splink_demo import demo_inbox
 from pipeline.inbox import read_inbox_cached
 from pipeline.normalize import normalize_records
 from worlds.generate import NOISE, generate_world
@@ -239,6 +244,10 @@ def run_system(system: str, keyed_path: Path, out_path: Path) -> None:
         from bench.splink_reference import splink_mailing_list_predictions
 
         output, pairs = splink_mailing_list_predictions(records)
+    elif system == "splink_demo":
+        from bench.splink_demo import splink_demo_predictions
+
+        output, pairs = splink_demo_predictions(records)
     else:
         from bench.splink_reference import splink_predictions
 
@@ -324,6 +333,26 @@ def bench_febrl(spec: FebrlSet) -> Benchmark:
     )
 
 
+def bench_splink_demo() -> Benchmark:
+    """Splink's demo file as an alumni list: ours on the connector's records, Splink on the
+    four columns as written."""
+    with tempfile.TemporaryDirectory(prefix="match-bench-") as tmp:
+        work = Path(tmp)
+        demo = demo_inbox(work / "inbox")
+        ours = measure("ours", demo.records, demo.truth_records, work)
+        reference = measure("splink_demo", demo.columns, demo.truth_rows, work)
+    return Benchmark(
+        demo.name,
+        "development",
+        demo.rows,
+        demo.true_pairs,
+        ours,
+        reference,
+        rejected=demo.rejected,
+        details={"records_read": demo.records.height},
+    )
+
+
 def bench_world(people: int, seed: int, noise: str, reference: str) -> Benchmark:
     """A generated world with the ``noise`` profile: ours and ``reference`` on its records."""
     with tempfile.TemporaryDirectory(prefix="match-bench-") as tmp:
@@ -387,7 +416,8 @@ def render_table(rows: list[Benchmark]) -> str:
         "pairs: true pairs (two records of one person). P, R, F1: pairwise precision, recall, "
         "F1; ours at its default, Splink at its best threshold (thresh) over its clusters and "
         "its raw pairs. sec: normalising and matching; MB: the run's process peak RSS. F1 diff: "
-        f"ours minus Splink. Splink set-ups: {', '.join(references)} (bench.splink_reference)."
+        f"ours minus Splink. Splink set-ups: {', '.join(references)} (bench.splink_reference, "
+        "bench.splink_demo)."
     )
     return "\n".join(lines)
 
@@ -399,6 +429,11 @@ def main(argv: list[str] | None = None) -> None:
         default=",".join(s.name for s in FEBRL_SETS),
         help="Comma list of FEBRL sets to run (FEBRL1,FEBRL2 development; FEBRL3,FEBRL4 "
         "held out); empty for none",
+    )
+    parser.add_argument(
+        "--no-demo",
+        action="store_true",
+        help="Leave out Splink's 1,000-person demo file (bench/data/fake_1000.csv)",
     )
     parser.add_argument(
         "--noise",
@@ -437,6 +472,8 @@ def main(argv: list[str] | None = None) -> None:
     # The connectors log every column they do not place (City, State, Postcode...): not news.
     logging.getLogger("connectors").setLevel(logging.ERROR)
     rows = [bench_febrl(by_name[name]) for name in febrl]
+    if not args.no_demo:
+        rows.append(bench_splink_demo())
     rows += [
         bench_world(people, args.seed, noise, args.reference)
         for people in (args.people or [2000])

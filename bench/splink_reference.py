@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import polars as pl
 
@@ -51,7 +52,7 @@ def splink_predictions(keyed: pl.DataFrame, all_fields: bool = False) -> tuple[p
     Returns a frame (record_id_l, record_id_r, match_probability).
     """
     import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink import block_on
 
     extra = (
         [
@@ -62,10 +63,9 @@ def splink_predictions(keyed: pl.DataFrame, all_fields: bool = False) -> tuple[p
         if all_fields
         else []
     )
-    settings = SettingsCreator(
-        link_type="dedupe_only",
-        unique_id_column_name="record_id",
-        comparisons=[
+    return train_and_predict(
+        splink_input(keyed),
+        [
             cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
             cl.NameComparison("surname").configure(term_frequency_adjustments=True),
             cl.JaroWinklerAtThresholds("company", [0.92, 0.8]).configure(
@@ -75,27 +75,15 @@ def splink_predictions(keyed: pl.DataFrame, all_fields: bool = False) -> tuple[p
             cl.ExactMatch("profile"),
             *extra,
         ],
-        blocking_rules_to_generate_predictions=[
+        [
             block_on("surname"),
             block_on("first_name", "company"),
             block_on("email"),
             block_on("profile"),
         ],
-        retain_intermediate_calculation_columns=False,
-    )
-    db_api = DuckDBAPI()
-    table = db_api.register(splink_input(keyed).to_arrow(), table_name="records")
-    # Splink warns about levels EM never saw (no two records share a profile URL): expected here.
-    linker = Linker(table, settings, log_level=logging.ERROR)
-    linker.training.estimate_probability_two_random_records_match(
         [block_on("profile"), block_on("email"), block_on("first_name", "surname", "company")],
-        recall=0.7,
+        [block_on("surname"), block_on("email")],
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=U_SEED)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("email"))
-    log.debug("Splink model: %s", json.dumps(linker.misc.save_model_to_json()))
-    return _pairs(linker.inference.predict())
 
 
 def mailing_list_input(columns: pl.DataFrame) -> pl.DataFrame:
@@ -123,12 +111,11 @@ def splink_mailing_list_predictions(columns: pl.DataFrame) -> tuple[pl.DataFrame
     on the postcode (trains the names) and on the surname (trains the rest).
     Returns a frame (record_id_l, record_id_r, match_probability) and the blocked pairs."""
     import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink import block_on
 
-    settings = SettingsCreator(
-        link_type="dedupe_only",
-        unique_id_column_name="record_id",
-        comparisons=[
+    return train_and_predict(
+        mailing_list_input(columns),
+        [
             cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
             cl.NameComparison("surname").configure(term_frequency_adjustments=True),
             cl.JaroWinklerAtThresholds("city", [0.92, 0.8]).configure(
@@ -139,7 +126,7 @@ def splink_mailing_list_predictions(columns: pl.DataFrame) -> tuple[pl.DataFrame
                 term_frequency_adjustments=True
             ),
         ],
-        blocking_rules_to_generate_predictions=[
+        [
             block_on("surname"),
             block_on("first_name"),
             {"blocking_rule": "l.first_name = r.surname and l.surname = r.first_name"},
@@ -147,21 +134,37 @@ def splink_mailing_list_predictions(columns: pl.DataFrame) -> tuple[pl.DataFrame
             block_on("city", "substr(first_name, 1, 1)"),
             block_on("city", "substr(surname, 1, 1)"),
         ],
+        [block_on("first_name", "surname", "postcode"), block_on("first_name", "surname", "city")],
+        [block_on("postcode"), block_on("surname")],
+    )
+
+
+def train_and_predict(
+    records: pl.DataFrame,
+    comparisons: list[Any],
+    blocking: list[Any],
+    deterministic: list[Any],
+    em_blocking: list[Any],
+) -> tuple[pl.DataFrame, int]:
+    """Splink's usual recipe on ``records`` (record_id and the compared columns): the prior
+    from ``deterministic`` rules at recall 0.7, u from random pairs, m by EM blocked on each of
+    ``em_blocking`` in turn, then every pair ``blocking`` proposes scored."""
+    from splink import DuckDBAPI, Linker, SettingsCreator
+
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="record_id",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=blocking,
         retain_intermediate_calculation_columns=False,
     )
-    db_api = DuckDBAPI()
-    table = db_api.register(mailing_list_input(columns).to_arrow(), table_name="records")
+    table = DuckDBAPI().register(records.to_arrow(), table_name="records")
+    # Splink warns about levels EM never saw (no two records share a profile URL): expected here.
     linker = Linker(table, settings, log_level=logging.ERROR)
-    linker.training.estimate_probability_two_random_records_match(
-        [
-            block_on("first_name", "surname", "postcode"),
-            block_on("first_name", "surname", "city"),
-        ],
-        recall=0.7,
-    )
+    linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=U_SEED)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("postcode"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
+    for rule in em_blocking:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
     log.debug("Splink model: %s", json.dumps(linker.misc.save_model_to_json()))
     return _pairs(linker.inference.predict())
 

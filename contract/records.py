@@ -77,6 +77,9 @@ class SourceRecord(BaseModel):
     connected_on: dt.date | None = None
     last_message_on: dt.date | None = None
     message_count: Annotated[int, FrameType(pl.Int32())] = Field(default=0, ge=0)
+    # Of message_count: sent by the seeker, and received from this person.
+    messages_sent: Annotated[int, FrameType(pl.Int32())] = Field(default=0, ge=0)
+    messages_received: Annotated[int, FrameType(pl.Int32())] = Field(default=0, ge=0)
     as_of: dt.date | None = Field(
         default=None, description="When the source was current (export date, page save date)"
     )
@@ -221,6 +224,43 @@ class Conversation(BaseModel):
     counterpart_url: str | None = None
     last_message_on: dt.date
     message_count: int
+    sent: int = 0
+    received: int = 0
+
+
+class ContactSignal(BaseModel):
+    """A row of an export that says something about one contact without being a person record
+    (an invitation, a recommendation, an endorsement, the seeker's note): linked to a person by
+    the profile URL, else the name, when the persons are known."""
+
+    kind: str = Field(
+        description="invitation, recommendation, endorsement or note (see CONTACT_EVIDENCE)"
+    )
+    direction: str | None = Field(
+        default=None, description="received (from them) or given (by the seeker)"
+    )
+    source_file: str
+    source_path: str
+    source_row: int = Field(ge=1)
+    full_name: str | None = None
+    linkedin_url: str | None = None
+    company: str | None = None
+    on: dt.date | None = None
+    detail: str | None = Field(
+        default=None, description="The skill endorsed, the note's text; never a message's text"
+    )
+
+
+class SeekerInterest(BaseModel):
+    """An employer the seeker showed interest in: followed, saved a job at, applied to."""
+
+    kind: str = Field(description="follows, saved_job or applied")
+    source_file: str
+    source_path: str
+    source_row: int = Field(ge=1)
+    company: str
+    title: str | None = None
+    on: dt.date | None = None
 
 
 class SeekerFacts(BaseModel):
@@ -460,6 +500,8 @@ class ConnectorResult(BaseModel):
     files: list[FileReport] = Field(default_factory=list)
     seeker: SeekerFacts = Field(default_factory=SeekerFacts)
     conversations: list[Conversation] = Field(default_factory=list)
+    signals: list[ContactSignal] = Field(default_factory=list)
+    interests: list[SeekerInterest] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -474,14 +516,17 @@ class ConnectorResult(BaseModel):
     def records(self) -> tuple[SourceRecord, ...]:
         return self.columns.records()
 
-    def add(self, other: ConnectorResult) -> None:
-        """Take in ``other``'s records, rejects, file reports, conversations and seeker facts."""
-        if len(other.columns):
-            self.columns = self.columns.concat(other.columns)
-        self.rejects.extend(other.rejects)
-        self.files.extend(other.files)
-        self.conversations.extend(other.conversations)
-        self.seeker = self.seeker.merge(other.seeker)
+    def absorb(self, part: ConnectorResult) -> None:
+        """Add ``part``'s rows to this result, its records too (a reader that keeps records
+        apart takes ``part.columns`` out first)."""
+        if len(part.columns):
+            self.columns = self.columns.concat(part.columns)
+        self.rejects.extend(part.rejects)
+        self.files.extend(part.files)
+        self.conversations.extend(part.conversations)
+        self.signals.extend(part.signals)
+        self.interests.extend(part.interests)
+        self.seeker = self.seeker.merge(part.seeker)
 
 
 def collect_rows(report: FileReport, outcomes: Iterable[RecordRow | Reject]) -> ConnectorResult:

@@ -262,10 +262,9 @@ def _blocking_frames(keyed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         .list.join("")
         .alias("last_letters"),
         pl.col("last_key").str.replace_all(r"[aeiouy ]", "").alias("last_consonants"),
-        # Only a surname of several parts has parts to block on apart from the whole.
-        pl.when(pl.col("last_fold").str.contains(" "))
-        .then(pl.col("last_fold").str.split(" "))
-        .alias("last_part"),
+        # Each part of the surname, the whole of a one-part surname: "Raman" meets the
+        # "Raman" of "Raman-Patel".
+        pl.col("last_fold").str.split(" ").alias("last_part"),
     )
     names = ordered.get_column("first_key").drop_nulls().unique()
     forms = pl.DataFrame(

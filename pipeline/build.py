@@ -28,6 +28,10 @@ from pipeline.catalogue import CATALOGUE, SCHEMA_VERSION, Table
 log = logging.getLogger(__name__)
 
 VERSION = 1
+# The on-disk format the file is written in: DuckDB's own default is its newest, which the CLIs
+# and drivers of DuckDB 1.x refuse to open ("version number 69, we can only read 64-68").
+# v1.0.0 is read by every DuckDB from 0.10 on, the analysts' `duckdb -readonly` included.
+STORAGE_VERSION = "v1.0.0"
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 
@@ -185,7 +189,9 @@ def build_database(
         # Personal data: readable by its owner only, from the moment the file exists.
         old_umask = os.umask(0o077)
         try:
-            con = duckdb.connect(str(temporary))
+            con = duckdb.connect(
+                str(temporary), config={"storage_compatibility_version": STORAGE_VERSION}
+            )
         finally:
             os.umask(old_umask)
         try:

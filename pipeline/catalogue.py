@@ -14,7 +14,7 @@ import polars as pl
 
 from contract.records import RECORD_SCHEMA
 from pipeline.compare import DEFAULT_SETTINGS
-from pipeline.ranking_points import REACH_RULE, WARMTH_RULE
+from pipeline.ranking_points import JOINED_RULE, REACH_RULE, WARMTH_RULE
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,8 @@ PERSONS = Table(
         Column("connected_on", pl.Date()),
         Column("last_message_on", pl.Date()),
         Column("message_count", pl.Int32()),
+        Column("messages_sent", pl.Int32(), "Of message_count: sent by the seeker"),
+        Column("messages_received", pl.Int32(), "Of message_count: received from this person"),
         Column("is_connection", pl.Boolean(), "A 1st-degree LinkedIn connection of the seeker"),
         Column("source_kinds", pl.String(), "Which kinds of sources mention this person"),
         Column("record_count", pl.Int32()),
@@ -318,6 +320,7 @@ RANKING_SETTINGS = Table(
         Column(
             "points_for_location", pl.Int32(), "For a location that matches one of the seeker's"
         ),
+        Column("points_for_joining", pl.Int32(), f"Points: {JOINED_RULE}"),
     ),
 )
 
@@ -446,6 +449,99 @@ OUTREACH_SETTINGS = Table(
     ),
 )
 
+CONTACT_EVIDENCE = Table(
+    "contact_evidence",
+    "One row per evidence row of a LinkedIn export about a contact (an invitation, a "
+    "recommendation, an endorsement, the seeker's own note), with the person it was linked to",
+    (
+        Column(
+            "kind",
+            pl.String(),
+            "invitation, recommendation, endorsement or note (Invitations.csv, "
+            "Recommendations_*.csv, Endorsement_*_Info.csv, Notes.csv)",
+        ),
+        Column("direction", pl.String(), "received (from them) or given (by the seeker)"),
+        *_text("source_file", "source_path"),
+        Column("source_row", pl.Int64(), "1-based data row after the header"),
+        Column("full_name", pl.String(), "The name as the file gives it"),
+        Column(
+            "linkedin_url",
+            pl.String(),
+            "Their profile URL (endorsements give it without a scheme; https:// added)",
+        ),
+        Column("company", pl.String(), "Their company, where the file gives one (recommendations)"),
+        Column("on", pl.Date(), "When it was sent, written or created"),
+        Column(
+            "detail",
+            pl.String(),
+            "The skill endorsed, 'with a note' for an invitation with a personal message (its "
+            "text is not kept), the note's text",
+        ),
+        Column("person_id", pl.String(), "The person it is about; null when nobody matched"),
+        Column(
+            "matched_by",
+            pl.String(),
+            "linkedin_url or name (a name only when one person has it); null: nobody matched",
+        ),
+    ),
+)
+
+SEEKER_INTERESTS = Table(
+    "seeker_interests",
+    "One row per employer the seeker showed interest in: Company Follows.csv, Jobs/Saved "
+    "Jobs.csv, Jobs/Job Applications.csv; people who work there rank a little higher",
+    (
+        Column("kind", pl.String(), "follows, saved_job or applied"),
+        *_text("source_file", "source_path"),
+        Column("source_row", pl.Int64()),
+        Column("company", pl.String()),
+        Column("title", pl.String(), "The job saved or applied to"),
+        Column("on", pl.Date()),
+        Column("company_key", pl.String(), "The company as matching compares it"),
+    ),
+)
+
+JOB_CHANGES = Table(
+    "job_changes",
+    "One row per change between two of the seeker's LinkedIn exports: a connection's new "
+    "employer or title, leaving (company blank), or no longer being listed",
+    (
+        Column("person_id", pl.String()),
+        Column("full_name", pl.String()),
+        Column(
+            "change",
+            pl.String(),
+            "new_employer, new_title, left (the newer export gives no company) or removed "
+            "(not in the newer export: hidden from exports, or no longer connected)",
+        ),
+        *_text("from_company", "from_title", "to_company", "to_title"),
+        Column("since_export", pl.String(), "The older export (its path in the inbox)"),
+        Column(
+            "since_export_on",
+            pl.Date(),
+            "Its date: from its file or folder name, else its newest Connected On",
+        ),
+        Column("first_seen_in", pl.String(), "The newer export, where the change first shows"),
+        Column("first_seen_on", pl.Date()),
+        Column(
+            "joined_industries",
+            pl.List(pl.String()),
+            "Industries (with their parents) the new employer is in and the old one was not",
+        ),
+        Column(
+            "left_industries",
+            pl.List(pl.String()),
+            "Industries the old employer was in and the new one is not",
+        ),
+        Column(
+            "target_move",
+            pl.String(),
+            "'into X' or 'out of X' for the target industries of seeker.toml",
+        ),
+        Column("summary", pl.String(), "In words, e.g. joined Moderna since your March export"),
+    ),
+)
+
 # Every table, in the order the build writes them.
 TABLES: tuple[Table, ...] = (
     SOURCE_RECORDS,
@@ -464,6 +560,9 @@ TABLES: tuple[Table, ...] = (
     INGEST_RUNS,
     OUTREACH_LOG,
     OUTREACH_SETTINGS,
+    CONTACT_EVIDENCE,
+    SEEKER_INTERESTS,
+    JOB_CHANGES,
     SCHEMA_VERSION,
 )
 CATALOGUE: dict[str, Table] = {t.name: t for t in TABLES}

@@ -17,28 +17,33 @@ import click
 
 from contract.errors import InputFileError
 from pipeline.cli_outreach import OUTREACH_COMMANDS
+from pipeline.cli_report import report_command
 from pipeline.csv_output import rows_as_csv
 from pipeline.discover import (
     DatabaseMissingError,
     OutreachQuery,
     PersonNotFoundError,
+    RankedList,
     explain_person,
     explanation_as_text,
+    has_locations,
     profile_industries,
-    ranked_outreach,
+    ranked_list,
 )
 from pipeline.industries import UnknownIndustryError
 from pipeline.outreach import hidden_from_outreach
 from pipeline.profile import ProfileError, load_profile
-from pipeline.refresh import RefreshError, refresh
+from pipeline.refresh import RefreshError, progress, refresh
 
 DEFAULT_DB = Path("data/contacts.duckdb")
 DEFAULT_INBOX = Path("data/sample/inbox")
+PACKAGE = "contact-discovery"  # its installed version is what --version prints
 TABLE_COLUMNS = ("rank", "full_name", "company", "title", "score", "channel", "reason")
 # Cells starting with these are formulas to a spreadsheet; a leading quote makes them text.
 
 
 @click.group(help="Find the few right people to ask for an informational interview.")
+@click.version_option(package_name=PACKAGE, message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
 def cli(verbose: bool) -> None:
     logging.basicConfig(
@@ -46,6 +51,17 @@ def cli(verbose: bool) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not verbose and sys.stderr.isatty():
+        show_progress()
+
+
+def show_progress() -> None:
+    """A refresh's stages as they start, one plain line each on stderr (a terminal's)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    progress.handlers[:] = [handler]
+    progress.setLevel(logging.INFO)
+    progress.propagate = False
 
 
 @cli.command("refresh", help="Rebuild the database from an inbox folder.")
@@ -127,6 +143,7 @@ def refresh_command(
 
 
 @click.command("discover", help="Print the ranked outreach list for an industry.")
+@click.version_option(package_name=PACKAGE, message="%(prog)s %(version)s")
 @click.option(
     "--industry",
     help="Target industry, e.g. pharma, biotech or 'Pharmaceutical Manufacturing' "
@@ -224,22 +241,52 @@ def discover(
         hidden, problems = hidden_from_outreach(db, include_contacted)
         for problem in problems:
             click.echo(f"warning: {problem}", err=True)
-        rows: list[dict[str, Any]] = []
+        lists: list[tuple[str, RankedList]] = []
         for wanted in industries:
             query = OutreachQuery.from_profile(seeker, wanted, limit, roles, locations)
-            rows += ranked_outreach(db, replace(query, hidden=tuple(hidden)))
+            lists.append((wanted, ranked_list(db, replace(query, hidden=tuple(hidden)))))
+        if query.locations and not has_locations(db):
+            click.echo(
+                f"warning: no one in {db} has a location, so the locations asked for "
+                f"({', '.join(query.locations)}) rank nobody higher — add a source that gives "
+                "locations (an alumni directory with a city column, a team page)",
+                err=True,
+            )
     except (UnknownIndustryError, DatabaseMissingError, ProfileError) as err:
         raise click.ClickException(str(err)) from err
+    rows = [row for _, ranked in lists for row in ranked.rows]
     if output_format == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
     elif output_format == "csv":
         click.echo(rows_as_csv(rows), nl=False)
     else:
-        click.echo(rows_as_table(rows, ", ".join(industries)))
+        click.echo(lists_as_tables(lists))
+    if output_format != "table":
+        for _, ranked in lists:
+            if ranked.cut:
+                click.echo(f"{ranked.industry}: {_cut_note(ranked)}", err=True)
+
+
+def lists_as_tables(lists: list[tuple[str, RankedList]]) -> str:
+    """One table per industry, each under its name when there are several, and a note under
+    a list that --limit cut short."""
+    blocks = []
+    for asked, ranked in lists:
+        block = rows_as_table(ranked.rows, asked)
+        if len(lists) > 1:
+            block = f"{ranked.industry}\n\n{block}"
+        if ranked.cut:
+            block += f"\n{_cut_note(ranked)}"
+        blocks.append(block)
+    return "\n\n".join(blocks)
+
+
+def _cut_note(ranked: RankedList) -> str:
+    return f"{len(ranked.rows)} of {ranked.listed} shown; --limit {ranked.listed} lists them all"
 
 
 cli.add_command(discover)
-for _command in OUTREACH_COMMANDS:
+for _command in [*OUTREACH_COMMANDS, report_command]:
     cli.add_command(_command)
 
 

@@ -25,6 +25,7 @@ from pipeline.discover import (
     OutreachQuery,
     PersonNotFoundError,
     find_person,
+    list_job_changes,
     ranked_outreach,
 )
 from pipeline.drafts import draft_facts, write_draft
@@ -202,6 +203,15 @@ def _items(loop: Loop) -> list[TodoItem]:
     return outreach_items(loop.log, loop.rules, loop.colleagues)
 
 
+def _loop_items(db: Path, profile: Path | None) -> list[TodoItem]:
+    """Every outreach item of the journal beside ``db``, its problems warned about."""
+    seeker = _profile(profile)
+    with _database(db) as con:
+        loop = load_loop(con, journal_path(db), seeker)
+    _warn(loop.log.problems)
+    return _items(loop)
+
+
 def todo_as_table(items: list[TodoItem], upcoming: list[TodoItem], today: dt.date) -> str:
     if not items:
         lines = [f"Nothing due on {today}."]
@@ -233,11 +243,7 @@ def todo_command(
     today: dt.datetime | None, profile: Path | None, db: Path, output_format: str
 ) -> None:
     day = _day(today)
-    seeker = _profile(profile)
-    with _database(db) as con:
-        loop = load_loop(con, journal_path(db), seeker)
-    _warn(loop.log.problems)
-    everything = _items(loop)
+    everything = _loop_items(db, profile)
     items = due_items(everything, day)
     upcoming = [item for item in everything if item.show_from > day]
     _emit(
@@ -433,11 +439,7 @@ def reminders_command(
     out: Path, all_day_events: bool, today: dt.datetime | None, profile: Path | None, db: Path
 ) -> None:
     day = _day(today)
-    seeker = _profile(profile)
-    with _database(db) as con:
-        loop = load_loop(con, journal_path(db), seeker)
-    _warn(loop.log.problems)
-    items = _items(loop)
+    items = _loop_items(db, profile)
     _write(out, reminders_calendar(items, day, all_day_events=all_day_events))
     kind = "all-day events" if all_day_events else "tasks with alarms"
     click.echo(f"{out}: {len(items)} reminders as {kind}")
@@ -524,6 +526,42 @@ def cards_command(
     click.echo(f"{out}: {len(cards)} vCard {vcard_version} cards")
 
 
+# contacts changes -------------------------------------------------------------------------------
+
+
+def changes_as_table(rows: list[dict[str, Any]], since: dt.date | None) -> str:
+    if not rows:
+        when = f" first seen on or after {since}" if since else ""
+        return (
+            f"No job changes{when}: they show when the inbox holds two or more LinkedIn "
+            "exports downloaded on different days."
+        )
+    return "\n".join(
+        f"{row['first_seen_on']}  {row['full_name']}: {row['summary']}"
+        + (f" — {row['target_move']}" if row["target_move"] else "")
+        for row in rows
+    )
+
+
+@click.command(
+    "changes",
+    help="Who changed jobs between your LinkedIn exports: new employer, new title, moved into "
+    "or out of a target industry, left, or no longer listed.",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Only changes first seen in an export downloaded on or after this day (YYYY-MM-DD).",
+)
+@db_option
+@format_option("table", "csv", "json")
+def changes_command(since: dt.datetime | None, db: Path, output_format: str) -> None:
+    day = since.date() if since else None
+    with _database(db) as con:
+        rows = list_job_changes(con, day)
+    _emit(rows, output_format, lambda: changes_as_table(rows, day))
+
+
 OUTREACH_COMMANDS: list[click.Command] = [
     log_command,
     todo_command,
@@ -532,4 +570,5 @@ OUTREACH_COMMANDS: list[click.Command] = [
     questions_command,
     reminders_command,
     cards_command,
+    changes_command,
 ]

@@ -5,8 +5,9 @@ first). A link joins two groups only when the result keeps every constraint:
 
 - at most one LinkedIn profile per person (two profiles are two people);
 - no two rows of one Connections.csv (an export lists each connection once);
-- no pair across the two groups that was scored a clear non-match (``cannot_link_below``) more
-  certain than the link is a match (its log-odds against at least the link's log-odds for).
+- no pair across the two groups that was scored a clear non-match (``cannot_link_below``),
+  unless the pairs across them, taken together, still reach the threshold's log-odds, or more
+  than half of them are links themselves.
   This is what stops chaining: "Bob Smith" may link weakly to two alumni records "Robert
   Smith", but if those two were compared and clearly differ (class of 1998 and class of 2015),
   only the stronger link is kept. A strong link still joins records that differ from each other
@@ -115,15 +116,19 @@ class ConstrainedClusters:
         if not (a.doubted and b.doubted):
             return None
         small, large = (a, b) if len(a.members) <= len(b.members) else (b, a)
-        contradicted, evidence = False, 0.0
+        contradicted, evidence, pairs, links = False, 0.0, 0, 0
         for member in small.members:
             for other, pair_weight in self.compared.get(member, {}).items():
                 if other in large.members:
                     evidence += pair_weight
                     contradicted = contradicted or pair_weight < 0
-        # A pair across the two groups says "different people", and all pairs across them
-        # taken together fall short of what a merge needs.
-        if contradicted and evidence < self.merge_weight:
+                    pairs += 1
+                    links += pair_weight >= self.merge_weight
+        # A pair across the two groups says "different people", all pairs across them taken
+        # together fall short of what a merge needs, and no more than half of them are links.
+        # (Noisy copies of one person each carry their own typos: most of their pairs still
+        # link, while a record that bridges two people links to one side only.)
+        if contradicted and evidence < self.merge_weight and 2 * links <= pairs:
             return "refused: the person would hold a clearer non-match"
         return None
 

@@ -9,6 +9,7 @@ locations, cap or seniority rank every person again through the macro.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ OUTREACH_COLUMNS = (
     "role_fit",
     "location_points",
     "reach",
+    # Points for having moved into this industry between two of the seeker's exports.
+    "joining_points",
     "channel",
     "seniority",
     "location",
@@ -104,8 +107,26 @@ def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+@dataclass(frozen=True)
+class RankedList:
+    """The top of one industry's ranked list, and how many people the whole list holds."""
+
+    industry: str  # LinkedIn's name for it
+    rows: list[dict[str, Any]]
+    listed: int  # everyone listed before --limit (hidden people left out)
+
+    @property
+    def cut(self) -> bool:
+        return self.listed > len(self.rows)
+
+
 def ranked_outreach(db: Path, query: OutreachQuery) -> list[dict[str, Any]]:
     """The top of the ranked list for one industry, as plain dicts in rank order."""
+    return ranked_list(db, query).rows
+
+
+def ranked_list(db: Path, query: OutreachQuery) -> RankedList:
+    """The top of the ranked list for one industry, with the size of the whole list."""
     industry = resolve_industry(query.industry)
     columns = ", ".join(OUTREACH_COLUMNS)
     parameters = (
@@ -120,18 +141,40 @@ def ranked_outreach(db: Path, query: OutreachQuery) -> list[dict[str, Any]]:
         if _is_stored_ranking(con, parameters):
             # The rank filter lets the scan skip row groups past the top as well; each hidden
             # person frees at most one place.
-            cursor = con.execute(
-                f"select {columns} from outreach where industry = ? and rank <= ? "
-                "and not list_contains(?, person_id) order by rank limit ?",
-                [industry.name, query.limit + len(hidden), hidden, query.limit],
+            rows = _rows(
+                con.execute(
+                    f"select {columns} from outreach where industry = ? and rank <= ? "
+                    "and not list_contains(?, person_id) order by rank limit ?",
+                    [industry.name, query.limit + len(hidden), hidden, query.limit],
+                )
             )
+            counted = con.execute(
+                "select count(*) from outreach where industry = ? "
+                "and not list_contains(?, person_id)",
+                [industry.name, hidden],
+            ).fetchone()
+            listed = counted[0] if counted else len(rows)
         else:
-            cursor = con.execute(
-                f"select {columns} from outreach_ranked(?, ?, ?, ?, ?, ?) "
-                "where not list_contains(?, person_id) order by rank limit ?",
-                [industry.name, *parameters, hidden, query.limit],
+            # The macro ranks everyone anyway: counting them in the same pass costs nothing.
+            rows = _rows(
+                con.execute(
+                    f"select {columns}, count(*) over () as listed "
+                    "from outreach_ranked(?, ?, ?, ?, ?, ?) "
+                    "where not list_contains(?, person_id) order by rank limit ?",
+                    [industry.name, *parameters, hidden, query.limit],
+                )
             )
-        return _rows(cursor)
+            listed = rows[0]["listed"] if rows else 0
+            for row in rows:
+                del row["listed"]
+        return RankedList(industry.name, rows, listed)
+
+
+def has_locations(db: Path) -> bool:
+    """Whether anyone in the database has a location (else --location ranks nobody higher)."""
+    with _connect(db) as con:
+        found = con.execute("select count(location) > 0 from persons").fetchone()
+        return bool(found and found[0])
 
 
 def _is_stored_ranking(con: duckdb.DuckDBPyConnection, asked: tuple[Any, ...]) -> bool:
@@ -166,11 +209,16 @@ class Explanation:
     # The learned weights of the levels those decisions used, and the merge threshold.
     match_weights: list[dict[str, Any]] = field(default_factory=list)
     match_model: dict[str, Any] = field(default_factory=dict)
+    # What the LinkedIn export says of them beyond Connections.csv, and their job changes.
+    contact_evidence: list[dict[str, Any]] = field(default_factory=list)
+    job_changes: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "person": self.person,
             "signals": self.signals,
+            "contact_evidence": self.contact_evidence,
+            "job_changes": self.job_changes,
             "industries": self.industries,
             "industry_evidence": self.industry_evidence,
             "sources": self.sources,
@@ -262,7 +310,48 @@ def explain_person(db: Path, asked: str) -> Explanation:
             match_evidence=[{k: row[k] for k in _DECISION_COLUMNS} for row in decisions],
             match_weights=_weights_used(con, decisions),
             match_model=_rows(con.execute("select threshold, prior_bits from match_model"))[0],
+            contact_evidence=_rows(
+                con.execute(
+                    'select kind, direction, detail, "on", source_file, source_row, matched_by '
+                    "from contact_evidence where person_id = ? "
+                    'order by kind, direction, "on", source_path, source_row',
+                    [person_id],
+                )
+            ),
+            job_changes=list_job_changes(con, person_id=person_id),
         )
+
+
+_CHANGE_COLUMNS = (
+    "first_seen_on",
+    "full_name",
+    "change",
+    "summary",
+    "from_company",
+    "from_title",
+    "to_company",
+    "to_title",
+    "target_move",
+    "since_export",
+    "first_seen_in",
+    "person_id",
+)
+_CHANGE_SELECT = ", ".join(_CHANGE_COLUMNS)
+
+
+def list_job_changes(
+    con: duckdb.DuckDBPyConnection, since: dt.date | None = None, person_id: str | None = None
+) -> list[dict[str, Any]]:
+    """``job_changes`` rows, newest export first: those first seen in an export dated ``since``
+    or later, of one person when ``person_id`` is given."""
+    return _rows(
+        con.execute(
+            f"select {_CHANGE_SELECT} from job_changes "
+            "where (? is null or first_seen_on >= ?) and (? is null or person_id = ?) "
+            "order by first_seen_on desc, full_name, person_id",
+            [since, since, person_id, person_id],
+        )
+    )
 
 
 _DECISION_COLUMNS = ("rule", "features", "match_score", "merged", "record_id_l", "record_id_r")
@@ -302,6 +391,19 @@ def explanation_as_text(explanation: Explanation) -> str:
         "",
         "Warmth and reach:",
         "  " + (_line(explanation.signals) or "none"),
+        "",
+        "LinkedIn evidence (invitations, recommendations, endorsements, your notes):",
+        *([f"  {_line(row)}" for row in explanation.contact_evidence] or ["  none in the export"]),
+        "",
+        "Job changes between your LinkedIn exports:",
+        *(
+            [
+                f"  {row['first_seen_on']}: {row['summary']}"
+                + (f" ({row['target_move']})" if row["target_move"] else "")
+                for row in explanation.job_changes
+            ]
+            or ["  none"]
+        ),
         "",
         "Industries (relevance, evidence):",
     ]

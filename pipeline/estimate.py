@@ -10,7 +10,10 @@
   beliefs, thousands of pairs override them. u stays fixed, which anchors the "different
   people" side of the mixture to what chance agreement really looks like.
 - The merge threshold: the posterior at which the F1 the model itself expects is highest
-  (expected true pairs = the sum of posteriors above it), so no ground truth is needed.
+  (expected true pairs = the sum of posteriors above it), so no ground truth is needed, with
+  its odds divided by ``MatchSettings.odds_understated``: the fitted model is too sure that
+  duplicates never disagree, so the pairs between its two modes are more often one person
+  than their posterior says.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ EM_MAX_ROUNDS = 60
 EM_TOLERANCE = 1e-5
 # Random pairs' worth of weight the believed chance agreement carries (``_believed_u``).
 U_PRIOR_PAIRS = 500
+# Candidate pairs' worth of weight an even threshold carries against the one the data choose,
+# and the candidate pairs at which EM has half overridden the beliefs (``choose_threshold``).
+THRESHOLD_PRIOR_PAIRS = 200
+LEARNED_PAIRS = 1000
 
 
 @dataclass(frozen=True)
@@ -136,9 +143,19 @@ def _sample_candidates(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.select("row_l", "row_r").sample(EM_PAIRS, seed=EM_SEED).sort("row_l", "row_r")
 
 
-def choose_threshold(scores: np.ndarray, total: float, settings: MatchSettings) -> float:
-    """The posterior at which expected F1 is highest: with pairs taken from the most probable
-    down, expected true pairs are the sum of their posteriors, expected real pairs ``total``."""
+def choose_threshold(
+    scores: np.ndarray, total: float, settings: MatchSettings, pairs: int
+) -> float:
+    """The posterior at which expected F1 is highest (with pairs taken from the most probable
+    down, expected true pairs are the sum of their posteriors, expected real pairs ``total``),
+    made steady and corrected for what EM learned from ``pairs`` candidate pairs, held to
+    ``settings.threshold_range``:
+
+    - a few dozen pairs make a jumpy F1 curve, so the choice counts as ``pairs`` against an even
+      threshold (0.5) worth ``THRESHOLD_PRIOR_PAIRS``;
+    - its odds are divided by ``settings.odds_understated`` as far as EM has overridden the
+      beliefs (half way at ``LEARNED_PAIRS``): the beliefs are not over-sure, a fitted model is.
+    """
     if settings.threshold is not None:
         return settings.threshold
     low, high = settings.threshold_range
@@ -147,8 +164,12 @@ def choose_threshold(scores: np.ndarray, total: float, settings: MatchSettings) 
     ordered = np.sort(scores)[::-1]
     expected_true = np.cumsum(ordered)
     f1 = 2 * expected_true / (np.arange(1, ordered.size + 1) + total)
-    best = int(np.argmax(f1))
-    return float(min(max(ordered[best], low), high))
+    optimum = min(max(float(ordered[int(np.argmax(f1))]), 1e-9), 1 - 1e-9)
+    bits = log2_odds(optimum) * pairs / (pairs + THRESHOLD_PRIOR_PAIRS)
+    learned = pairs / (pairs + LEARNED_PAIRS)
+    bits -= math.log2(1.0 + (settings.odds_understated - 1.0) * learned)
+    threshold = 1.0 / (1.0 + 2.0**-bits)
+    return float(min(max(threshold, low), high))
 
 
 def _prior(matches: float, all_pairs: float) -> float:

@@ -96,7 +96,7 @@ def read_inbox_cached(
             )
             continue
         frames.append(frame)
-        total.add(part)
+        total.absorb(part)
     if problems and not skip_bad_files:
         raise RefreshError(problems)
     unbalanced = [f for f in total.files if not f.balanced]

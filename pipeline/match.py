@@ -265,7 +265,7 @@ def match_people(
     parameters = estimate_parameters(comparer, rows, u_probabilities(comparer))
     step("estimate")
     kept, clear, expected = _score_all(comparer, parameters, rows)
-    threshold = choose_threshold(kept["match_score"].to_numpy(), expected, settings)
+    threshold = choose_threshold(kept["match_score"].to_numpy(), expected, settings, rows.height)
     parameters = replace(parameters, threshold=threshold)
     step("compare")
     links = kept.filter(pl.col("match_score") >= threshold)

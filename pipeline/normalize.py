@@ -8,9 +8,11 @@ initial and surname whether the source wrote "First M. Last" or "Last, First M."
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable
 from functools import cache, lru_cache
+from importlib import resources
 from typing import NamedTuple
 
 import polars as pl
@@ -182,12 +184,39 @@ def _nicknamer() -> NickNamer:
     return NickNamer()
 
 
+@cache
+def _diminutives() -> dict[str, frozenset[str]]:
+    """Diminutive -> its formal names, from the shipped ``data/given_name_diminutives.csv``:
+    the common ones of names the English nickname table does not hold (Kasia for Katarzyna,
+    Sasha for Aleksandr, Pepe for José, Hans for Johannes), written as name keys."""
+    text = resources.files("pipeline.data").joinpath("given_name_diminutives.csv").read_text(
+        "utf-8"
+    )
+    formal: dict[str, set[str]] = {}
+    for row in csv.DictReader(text.splitlines()):
+        formal.setdefault(row["diminutive"], set()).add(row["formal"])
+    return {short: frozenset(names) for short, names in formal.items()}
+
+
+@cache
+def _formal_diminutives() -> dict[str, frozenset[str]]:
+    """Formal name -> its diminutives in the shipped table."""
+    short: dict[str, set[str]] = {}
+    for diminutive, formal in _diminutives().items():
+        for name in formal:
+            short.setdefault(name, set()).add(diminutive)
+    return {name: frozenset(names) for name, names in short.items()}
+
+
 @lru_cache(maxsize=65_536)
 def given_name_relatives(first: str) -> tuple[str, ...]:
-    """Names the maintained nickname table relates to ``first`` directly, either way:
-    'bob' -> ('bert', 'bobby', 'rob', 'robert'); 'robert' -> ('bob', 'rob', ...)."""
+    """Names the maintained nickname table or the shipped diminutives relate to ``first``
+    directly, either way: 'bob' -> ('bert', 'bobby', 'rob', 'robert'); 'kasia' ->
+    ('katarzyna',)."""
     namer = _nicknamer()
-    return tuple(sorted((namer.nicknames_of(first) | namer.canonicals_of(first)) - {first}))
+    related = namer.nicknames_of(first) | namer.canonicals_of(first)
+    related |= _diminutives().get(first, frozenset()) | _formal_diminutives().get(first, set())
+    return tuple(sorted(related - {first}))
 
 
 @lru_cache(maxsize=65_536)
@@ -198,8 +227,10 @@ def given_name_blocking_forms(first: str) -> tuple[str, ...]:
     Only formal names longer than the name count: the table also lists 'william' under 'bill'
     and 'wilma' (both ways round), and a formal name is never shorter than its nickname; this
     keeps 'William' one blocking row, not five."""
-    formal = _nicknamer().canonicals_of(first)
-    return (first, *sorted(f for f in formal if len(f) > len(first)))
+    formal = {f for f in _nicknamer().canonicals_of(first) if len(f) > len(first)}
+    # The shipped diminutives are one way only (Pepe -> José), whatever their lengths.
+    formal |= _diminutives().get(first, frozenset())
+    return (first, *sorted(formal - {first}))
 
 
 def company_initials(key: str | None) -> str | None:

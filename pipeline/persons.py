@@ -45,7 +45,10 @@ def build_persons(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
         *[pl.col(f).sort_by(alumni_first).drop_nulls().first().alias(f) for f in ALUMNI_FIELDS],
         pl.col("connected_on").drop_nulls().min().alias("connected_on"),
         pl.col("last_message_on").drop_nulls().max().alias("last_message_on"),
+        # The same conversation counted by two exports: the fuller count holds.
         pl.col("message_count").max().alias("message_count"),
+        pl.col("messages_sent").max().alias("messages_sent"),
+        pl.col("messages_received").max().alias("messages_received"),
         (pl.col("source_kind") == SourceKind.LINKEDIN_CONNECTION.value)
         .any()
         .alias("is_connection"),

@@ -38,6 +38,7 @@ from pipeline.catalogue import RANKING_SETTINGS
 from pipeline.industries import UnknownIndustryError, resolve_industry
 from pipeline.outreach_rules import AboutMe, OutreachRules
 from pipeline.ranking_points import (
+    JOINED_INDUSTRY_POINTS,
     LOCATION_POINTS,
     OTHER_LEVEL_POINTS,
     ROLE_POINTS,
@@ -143,7 +144,11 @@ def load_profile(path: Path) -> SeekerProfile:
     try:
         return SeekerProfile.model_validate(data)
     except ValidationError as err:
-        raise ProfileError(source, [_problem(e) for e in err.errors()]) from err
+        problems = [_problem(e) for e in err.errors()]
+    # Raised outside the handler, so the error keeps no reference to pydantic's: that one holds
+    # a validator's exception whose traceback frames the garbage collector cannot see through,
+    # which kept every module those frames touch alive until exit.
+    raise ProfileError(source, problems)
 
 
 def _problem(error: ErrorDetails) -> str:
@@ -207,6 +212,7 @@ def ranking_settings(profile: SeekerProfile | None, schools: list[SeekerSchool])
                 "points_for_target_level": TARGET_LEVEL_POINTS,
                 "points_for_other_level": OTHER_LEVEL_POINTS,
                 "points_for_location": LOCATION_POINTS,
+                "points_for_joining": JOINED_INDUSTRY_POINTS,
             }
         ],
         schema=RANKING_SETTINGS.schema,

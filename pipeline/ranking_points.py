@@ -20,8 +20,21 @@ FIRST_DEGREE_POINTS = 60
 ALUMNI_POINTS = 30
 # An alumnus whose class year is within this many years of the seeker's gets these points more.
 CLASS_YEAR_POINTS: tuple[tuple[int, int], ...] = ((2, 5), (5, 3), (10, 1))
+# Messages in the last two years both ways (a conversation); one way only counts less.
 RECENT_MESSAGE_POINTS = 20
+ONE_WAY_MESSAGE_POINTS = 10
 INTRODUCTION_POINTS = 20
+# What a Complete LinkedIn export adds. A recommendation, either way, is as warm as a shared
+# school; the lighter touches add less than role fit, location and reach together.
+RECOMMENDATION_POINTS = 30
+INVITATION_NOTE_POINTS = 10
+ENDORSEMENT_POINTS = 5
+NOTE_POINTS = 5
+# The person works at an employer the seeker follows, saved a job at or applied to.
+INTEREST_POINTS = 10
+# Per industry (sql/100_outreach.sql reads it from ranking_settings): the person moved into
+# this industry between two of the seeker's exports, so is worth asking first.
+JOINED_INDUSTRY_POINTS = 20
 
 # Role fit: a title with one of the seeker's roles, and seniority (at the target level or up to
 # levels_above over it; below it or unknown; executives above that get none).
@@ -50,7 +63,15 @@ WARMTH_RULE = (
     f"1st-degree {FIRST_DEGREE_POINTS}, alumnus {ALUMNI_POINTS} "
     f"(+{_slashed([p for _, p in CLASS_YEAR_POINTS])} for a class year within "
     f"{_slashed([y for y, _ in CLASS_YEAR_POINTS])} of yours), messages in the last two years "
-    f"{RECENT_MESSAGE_POINTS}, a 1st-degree colleague who can introduce you {INTRODUCTION_POINTS}"
+    f"{RECENT_MESSAGE_POINTS} both ways or {ONE_WAY_MESSAGE_POINTS} one way, a 1st-degree "
+    f"colleague who can introduce you {INTRODUCTION_POINTS}, a recommendation either way "
+    f"{RECOMMENDATION_POINTS}, an invitation with a personal note {INVITATION_NOTE_POINTS}, "
+    f"endorsements {ENDORSEMENT_POINTS}, your own note on them {NOTE_POINTS}, an employer you "
+    f"follow, saved a job at or applied to {INTEREST_POINTS}"
+)
+JOINED_RULE = (
+    f"{JOINED_INDUSTRY_POINTS} when they moved into the listed industry between two of your "
+    "LinkedIn exports"
 )
 ROLE_RULE = (
     f"title has one of your roles {ROLE_POINTS}; seniority at your target or up to "

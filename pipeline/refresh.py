@@ -27,8 +27,10 @@ from pipeline.build import (
 )
 from pipeline.inbox import RefreshError as RefreshError
 from pipeline.inbox import read_inbox_cached
-from pipeline.industries import industries_frame
+from pipeline.industries import industries_frame, resolve_industry
+from pipeline.job_changes import job_changes, with_export_dates
 from pipeline.journal import JournalError, journal_path, read_journal
+from pipeline.linkedin_evidence import contact_evidence, seeker_interests, with_export_warmth
 from pipeline.match import match_people
 from pipeline.normalize import normalize_records
 from pipeline.outreach import outreach_tables, resolve_journal, with_referral_warmth
@@ -58,6 +60,8 @@ from pipeline.score import (
 )
 
 log = logging.getLogger(__name__)
+# One line as each stage starts, with what it works on: the CLI shows these on a terminal.
+progress = logging.getLogger(__name__ + ".progress")
 PERSON_ID_SCHEMA: dict[str, pl.DataType] = {"record_id": pl.String(), "person_id": pl.String()}
 
 
@@ -151,6 +155,7 @@ def _refresh_locked(
     previous = previous_runs(db)
     previous_ids = previous_table(db, "source_records", PERSON_ID_SCHEMA)
     cache = ParseCache(cache_folder(db)) if incremental else None
+    _progress(started, "read: the files in %s", inbox)
     with stage("read"):
         read = read_inbox_cached(inbox, skip_bad_files, cache)
     result, problems = read.result, read.problems
@@ -166,22 +171,51 @@ def _refresh_locked(
         )
     record_count = records.height
     today = reference_date(records)
+    _progress(
+        started,
+        "normalise: %s records from %s files (%s rows rejected, %s files unchanged)",
+        record_count,
+        len(result.files),
+        len(result.rejects),
+        len(read.reused_paths),
+    )
     with stage("normalise"):
         keyed = normalize_records(records)
         # ``keyed`` holds every record column too; two copies of a million records is waste.
         del records
+    _progress(started, "match: %s records", record_count)
     with stage("match"):
         matched = match_people(keyed, previous_ids=previous_ids)
+    _progress(
+        started,
+        "persons: %s records matched into %s people (%s candidate pairs)",
+        record_count,
+        matched.clusters["person_id"].n_unique(),
+        matched.candidate_pairs,
+    )
     with stage("persons"):
+        # An export without a date in its name is as new as its newest connection.
+        keyed = with_export_dates(keyed)
         persons = build_persons(keyed, matched.clusters)
+    _progress(started, "score: %s persons", persons.height)
     with stage("score"):
         evidence = industry_evidence(persons, team_page_companies(keyed, matched.clusters))
         industries = relevance_from_evidence(evidence)
         schools = seeker_schools(profile, result.seeker)
         signals = warmth_and_reach(persons, schools, today)
+        # A Complete LinkedIn export's evidence about contacts, and the seeker's employers.
+        identities = keyed.join(matched.clusters, on="record_id").select(
+            "person_id", "name_key", "profile_key"
+        )
+        linked = contact_evidence(result.signals, identities)
+        interests = seeker_interests(result.interests)
+        signals = with_export_warmth(signals, linked, interests, persons)
+        targets = [resolve_industry(i).name for i in profile.industries] if profile else []
+        changes = job_changes(keyed, matched.clusters, targets)
         # The user's outreach journal: read (never written), a referral counts as warmth.
         outreach = resolve_journal(read_journal(journal_path(db)), persons)
         signals = with_referral_warmth(signals, outreach)
+    _progress(started, "build: %s", db)
     with stage("build"):
         tables = database_tables(
             result, keyed, matched.clusters, matched.evidence, persons, industries, signals
@@ -192,6 +226,11 @@ def _refresh_locked(
             TableSpec(catalogue.MATCH_MODEL, matched.model),
         ]
         tables += outreach_tables(outreach, profile, result.seeker)
+        tables += [
+            TableSpec(catalogue.CONTACT_EVIDENCE, linked),
+            TableSpec(catalogue.SEEKER_INTERESTS, interests),
+            TableSpec(catalogue.JOB_CHANGES, changes),
+        ]
         run = this_run(
             next_run_id(previous),
             started_at,
@@ -223,6 +262,12 @@ def _refresh_locked(
         match_steps=matched.steps,
         outreach_problems=outreach.problems,
     )
+
+
+def _progress(started: float, message: str, *args: object) -> None:
+    """One progress line: seconds so far, the stage, its counts with thousands separated."""
+    shown = [f"{a:,}" if isinstance(a, int) else a for a in args]
+    progress.info("[%5.1fs] " + message, time.perf_counter() - started, *shown)
 
 
 def scoring_tables(evidence: pl.DataFrame, settings: pl.DataFrame) -> list[TableSpec]:

@@ -26,6 +26,7 @@ from pipeline.ranking_points import (
     EMAIL_REACH,
     FIRST_DEGREE_POINTS,
     INTRODUCTION_POINTS,
+    ONE_WAY_MESSAGE_POINTS,
     PROFILE_REACH,
     RECENT_MESSAGE_POINTS,
 )
@@ -457,6 +458,23 @@ def introducers(persons: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _messages_phrase(sent: pl.Expr, received: pl.Expr) -> pl.Expr:
+    """'3 messages (1 sent, 2 received), last Mar 2026'; one way: '2 messages sent, no reply,
+    last ...' or '1 message received, not answered, last ...'."""
+    count = pl.col("message_count")
+    noun = pl.when(count == 1).then(pl.lit("message")).otherwise(pl.lit("messages"))
+    last = pl.col("last_message_on").dt.strftime("%b %Y")
+    return (
+        pl.when(received == 0, sent > 0)
+        .then(pl.format("{} {} sent, no reply, last {}", count, noun, last))
+        .when(sent == 0, received > 0)
+        .then(pl.format("{} {} received, not answered, last {}", count, noun, last))
+        .when(sent > 0)
+        .then(pl.format("{} {} ({} sent, {} received), last {}", count, noun, sent, received, last))
+        .otherwise(pl.format("{} {}, last {}", count, noun, last))
+    )
+
+
 def warmth_and_reach(
     persons: pl.DataFrame, schools: Sequence[SeekerSchool], today: dt.date
 ) -> pl.DataFrame:
@@ -489,6 +507,9 @@ def warmth_and_reach(
         proximity = pl.when(gap <= within).then(points).otherwise(proximity)
     alumnus = pl.col("seeker_school").is_not_null()
     messaged = pl.col("last_message_on") >= recent
+    sent, received = pl.col("messages_sent"), pl.col("messages_received")
+    # Both ways is a conversation; an export that did not say who sent what counts as one.
+    both_ways = (sent > 0) & (received > 0) | (sent + received == 0)
     introduced = pl.col("introducer_id").is_not_null()
     year_label = pl.format(
         "{} '{}", "seeker_school", (pl.col("class_year") % 100).cast(pl.String).str.zfill(2)
@@ -499,7 +520,11 @@ def warmth_and_reach(
         (
             pl.when(pl.col("is_connection")).then(FIRST_DEGREE_POINTS).otherwise(0)
             + pl.when(alumnus).then(ALUMNI_POINTS + proximity.fill_null(0)).otherwise(0)
-            + pl.when(messaged).then(RECENT_MESSAGE_POINTS).otherwise(0)
+            + pl.when(messaged & both_ways)
+            .then(RECENT_MESSAGE_POINTS)
+            .when(messaged)
+            .then(ONE_WAY_MESSAGE_POINTS)
+            .otherwise(0)
             + pl.when(introduced).then(INTRODUCTION_POINTS).otherwise(0)
         )
         .cast(pl.Int32)
@@ -510,16 +535,7 @@ def warmth_and_reach(
             .then(year_label)
             .when(alumnus)
             .then(pl.format("{} alumnus", "seeker_school")),
-            pl.when(messaged).then(
-                pl.format(
-                    "{} {}, last {}",
-                    "message_count",
-                    pl.when(pl.col("message_count") == 1)
-                    .then(pl.lit("message"))
-                    .otherwise(pl.lit("messages")),
-                    pl.col("last_message_on").dt.strftime("%b %Y"),
-                )
-            ),
+            pl.when(messaged).then(_messages_phrase(sent, received)),
             pl.when(introduced).then(pl.format("ask {} for an introduction", "introducer_name")),
             separator=" · ",
             ignore_nulls=True,

@@ -14,6 +14,9 @@
 --     0 for executives above that (they rarely answer);
 --   * location: points_for_location when the location matches one of the seeker's locations;
 --   * reach: the points for an email on file or a LinkedIn profile (person_signals.reach).
+--   * joining: points_for_joining when the person moved into this industry between two of the
+--     seeker's LinkedIn exports (job_changes), and the reason says so ("joined Moderna since
+--     your March export"): someone new in the industry is worth asking first.
 --   Non-warmth parts add up to less than any one warm signal, so at equal relevance a warm
 --   contact always ranks above a cold one.
 --   * at most company_cap people per company (default 3), so one employer does not fill the list.
@@ -35,8 +38,18 @@ with settings as (
         ranking_settings.points_for_role,
         ranking_settings.points_for_target_level,
         ranking_settings.points_for_other_level,
-        ranking_settings.points_for_location
+        ranking_settings.points_for_location,
+        ranking_settings.points_for_joining
     from ranking_settings
+),
+moves as (
+    -- The newest move into each industry per person (joined_industries holds its parents too).
+    select person_id, industry, arg_max(summary, first_seen_on) as move_summary
+    from (
+        select person_id, unnest(joined_industries) as industry, summary, first_seen_on
+        from job_changes
+    )
+    group by person_id, industry
 ),
 relevant as (
     select person_industries.*
@@ -70,12 +83,15 @@ joined as (
         signals.channel,
         signals.seniority,
         signals.seniority_level,
+        moves.move_summary,
         regexp_replace(lower(coalesce(persons.title, '')), '[^a-z0-9]+', ' ', 'g') as title_text,
         lower(coalesce(persons.location, '')) as location_text,
         settings.*
     from relevant
     join persons using (person_id)
     join person_signals as signals using (person_id)
+    left join moves
+        on moves.person_id = relevant.person_id and moves.industry = relevant.industry
     cross join settings
 ),
 parts as (
@@ -97,19 +113,20 @@ parts as (
             when locations_pattern is not null and regexp_matches(location_text, locations_pattern)
                 then points_for_location
             else 0
-        end as location_points
+        end as location_points,
+        case when move_summary is not null then points_for_joining else 0 end as joining_points
     from joined
 ),
 scored as (
     select
         *,
         relevance_points + warmth + role_points + seniority_points + location_points + reach
-            as score,
+            + joining_points as score,
         row_number() over (
             partition by industry, coalesce(company_key, person_id)
             order by
                 relevance_points + warmth + role_points + seniority_points + location_points
-                    + reach desc,
+                    + reach + joining_points desc,
                 relevance desc, full_name, person_id
         ) as company_rank
     from parts
@@ -135,6 +152,7 @@ final as (
         role_points + seniority_points as role_fit,
         location_points,
         reach,
+        joining_points,
         channel,
         seniority,
         email,
@@ -143,6 +161,7 @@ final as (
         concat_ws(
             ' · ',
             warmth_evidence,
+            move_summary,
             nullif(concat_ws(', ', company, title), ''),
             case when location_points > 0 then 'in ' || location end,
             reach_evidence

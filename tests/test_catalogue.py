@@ -95,12 +95,18 @@ def test_readme_ranking_table_states_the_points_the_code_uses() -> None:
     assert readme_row("role fit") == points.ROLE_RULE
     assert readme_row("location") == points.LOCATION_RULE
     assert readme_row("reach").startswith(points.REACH_RULE + ";")
+    assert readme_row("joining").startswith(points.JOINED_RULE + " (")
     assert readme_row("relevance") == f"0-{points.RELEVANCE_POINTS}"
 
 
 def test_every_warm_signal_outweighs_every_other_part_together() -> None:
     # What the README promises: at equal relevance a warm contact ranks above a cold one.
-    warm = (points.INTRODUCTION_POINTS, points.RECENT_MESSAGE_POINTS, points.ALUMNI_POINTS)
+    warm = (
+        points.INTRODUCTION_POINTS,
+        points.RECENT_MESSAGE_POINTS,
+        points.ALUMNI_POINTS,
+        points.RECOMMENDATION_POINTS,
+    )
     assert min(warm) > points.NON_WARMTH_MAX
     best_alumnus = points.ALUMNI_POINTS + max(p for _, p in points.CLASS_YEAR_POINTS)
     assert best_alumnus + points.INTRODUCTION_POINTS < points.FIRST_DEGREE_POINTS

@@ -81,7 +81,8 @@ def test_discover_json_is_a_ranked_list_of_objects(tmp_path: Path) -> None:
         (2, "Zoë Müller", "Aldwych Therapeutics, Inc."),
     ]
     assert rows[0]["reason"] == (
-        "1st-degree connection · 2 messages, last Oct 2026 · Pfizer Inc., Sales Representative · "
+        "1st-degree connection · 2 messages (1 sent, 1 received), last Oct 2026 · "
+        "Pfizer Inc., Sales Representative · "
         "LinkedIn profile"
     )
 
@@ -108,8 +109,9 @@ def test_sample_refresh_then_discover_table(sample_db: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split()[:4] == ["rank", "full_name", "company", "title"]
-    assert [line.split()[0] for line in lines[2:]] == ["1", "2", "3", "4", "5"]
+    assert [line.split()[0] for line in lines[2:-1]] == ["1", "2", "3", "4", "5"]
     assert "1st-degree connection" in lines[2]
+    assert lines[-1] == "5 of 19 shown; --limit 19 lists them all"
 
 
 def test_sample_database_keeps_the_contract(sample_db: Path) -> None:

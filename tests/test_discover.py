@@ -200,7 +200,8 @@ def run(*args: str) -> click.testing.Result:
 def listed(db: Path, *args: str) -> list[tuple[Any, ...]]:
     result = run("--db", str(db), "--format", "json", *args)
     assert result.exit_code == 0, result.output
-    return [(r["rank"], r["full_name"], r["score"]) for r in json.loads(result.output)]
+    # stdout only: a list --limit cuts says so on stderr.
+    return [(r["rank"], r["full_name"], r["score"]) for r in json.loads(result.stdout)]
 
 
 def test_pharma_ranking_warm_first_with_cap(db: Path) -> None:

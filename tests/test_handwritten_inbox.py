@@ -90,3 +90,43 @@ def test_explain_finds_a_person_by_a_name_a_source_wrote_and_shows_the_weights(
     ambiguous = CliRunner().invoke(discover, ["--db", str(db), "--explain", "Robert Chen"])
     assert ambiguous.exit_code == 1
     assert "'Robert Chen' names 2 people" in ambiguous.output
+
+
+SECOND_INBOX = Path(__file__).parent / "fixtures" / "handwritten_two"
+
+
+def test_a_second_hand_written_inbox_merges_spellings_and_keeps_namesakes_apart(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "contacts.duckdb"
+    refresh(SECOND_INBOX, db)
+
+    assert persons_by_source(db) == {
+        # A nickname at the company's old name or its short form (GSK, Facebook, J&J).
+        ("Connections.csv:1 Jonathan Smith", "alumni-2019.csv:1 Jon Smith"),
+        ("Connections.csv:2 Elizabeth Nguyen", "alumni-2019.csv:2 Liz Nguyen"),
+        ("Connections.csv:3 José Álvarez", "alumni-2019.csv:3 Jose Alvarez"),
+        # One part of a double surname, at "Moderna" and "Moderna Therapeutics".
+        ("Connections.csv:4 Priya Raman-Patel", "alumni-2019.csv:4 Priya Raman"),
+        # Genentech is Roche's; the other Daniel Kim is an analyst at Goldman Sachs with a
+        # LinkedIn profile of his own.
+        ("Connections.csv:5 Daniel Kim", "alumni-2019.csv:5 Daniel Kim"),
+        ("Connections.csv:6 Daniel Kim",),
+        # A Polish diminutive the English nickname table lacks, at BMS.
+        ("Connections.csv:11 Katarzyna Nowak", "alumni-2019.csv:14 Kasia Nowak"),
+        # Titles and letters around a name, an apostrophe left out.
+        ("alumni-2019.csv:7 Sarah O'Connor, PhD", "alumni-2019.csv:8 Sarah OConnor"),
+        # A transliteration typed two ways, the same class, employer spelt apart.
+        ("alumni-2019.csv:9 Mohammed Al-Farsi", "alumni-2019.csv:10 Mohamed Alfarsi"),
+        # Chris Lee, VP Sales at Merck, class of 1998, is not the Microsoft engineer.
+        ("Connections.csv:7 Christopher Lee",),
+        ("alumni-2019.csv:6 Chris Lee",),
+        # Nothing but the name in common: a consultant at Deloitte, a manager at Biogen.
+        ("Connections.csv:9 Samantha Greene",),
+        ("alumni-2019.csv:11 Samantha Greene",),
+        # "J." is not Wei; the IBM engineer of 2003 is not the Gilead scientist.
+        ("Connections.csv:10 Wei Zhang",),
+        ("alumni-2019.csv:12 J. Zhang",),
+        ("alumni-2019.csv:13 Wei Zhang",),
+        ("Connections.csv:8 Anne Marie",),
+    }

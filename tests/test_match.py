@@ -19,7 +19,13 @@ import pytest
 from contract.records import SourceKind, SourceRecord, records_frame
 from pipeline.match import MatchResult, match_people
 from pipeline.match_keys import family_key
-from pipeline.normalize import company_key, normalize_records, parse_name
+from pipeline.normalize import (
+    company_key,
+    given_name_blocking_forms,
+    given_name_relatives,
+    normalize_records,
+    parse_name,
+)
 
 BACKGROUND_FIRST = ("Alan", "Brian", "Carl", "Diane", "Erin", "Frank", "Gary", "Helen", "Irene")
 BACKGROUND_LAST = ("Baker", "Carter", "Evans", "Foster", "Gray", "Hayes", "Irwin", "Kelly", "Lane")
@@ -196,6 +202,16 @@ def test_middle_initials_agree_or_count_against() -> None:
 def test_hyphenated_surname_shares_a_part() -> None:
     a = linkedin(1, "Maria", "Garcia-Quintero", company="Moderna", title="Biostatistician")
     b = listed(1, "Maria Quintero", company="Moderna, Inc.", title="Biostatistician")
+    result, _ = match(a, b)
+
+    assert pair_evidence(result, a, b)["last_level"] == "part"
+    assert same_person(result, a, b)
+
+
+def test_a_one_part_surname_meets_the_first_part_of_a_double_one() -> None:
+    # No shared employer key to block on: only the surname part brings them together.
+    a = linkedin(1, "Priya", "Raman-Patel", company="Moderna", title="Associate Director")
+    b = listed(1, "Priya Raman", company="Moderna Therapeutics", title="Assoc. Director")
     result, _ = match(a, b)
 
     assert pair_evidence(result, a, b)["last_level"] == "part"
@@ -481,6 +497,18 @@ def test_the_corporate_family_table_is_written_in_employer_keys() -> None:
     assert family_key("genentech") == "roche"
     assert family_key(company_key("Wyeth") or "") == "pfizer"
     assert family_key(company_key("Allergan") or "") == "abbott"
+
+
+def test_the_diminutives_table_is_written_in_name_keys() -> None:
+    table = Path(__file__).parent.parent / "pipeline" / "data" / "given_name_diminutives.csv"
+    with table.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for column in ("formal", "diminutive"):
+        assert [r for r in rows if parse_name(r[column], None, None).first != r[column]] == []
+    assert given_name_relatives("kasia") == ("katarzyna",)
+    assert "kasia" in given_name_relatives("katarzyna")
+    # One way for blocking: a diminutive carries its formal names, however short they are.
+    assert given_name_blocking_forms("pepe") == ("pepe", "jose")
 
 
 def test_names_that_agree_straight_are_not_read_as_swapped() -> None:

@@ -4,6 +4,7 @@ remembers its runs, skips unchanged files, keeps personal data private, and expo
 from __future__ import annotations
 
 import ast
+import copy
 import datetime as dt
 import errno
 import hashlib
@@ -121,7 +122,9 @@ def test_a_failure_mid_build_leaves_the_old_database_as_it_was(
 
     def failing(con: duckdb.DuckDBPyConnection, spec: pipeline.build.TableSpec) -> None:
         if spec.name == "match_evidence":
-            raise failure
+            # A fresh copy: the shared parameter would keep this traceback's frames (and the
+            # closed DuckDB connection in them) alive until the interpreter exits.
+            raise copy.copy(failure)
         original(con, spec)
 
     monkeypatch.setattr(pipeline.build, "_write_table", failing)

@@ -33,7 +33,12 @@ PERSONS_SCHEMA = {
 
 
 def persons_frame(rows: list[tuple[object, ...]]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=PERSONS_SCHEMA, orient="row")
+    """Persons from rows; of each one's messages, the seeker sent one, the rest came back."""
+    count = pl.col("message_count")
+    return pl.DataFrame(rows, schema=PERSONS_SCHEMA, orient="row").with_columns(
+        pl.min_horizontal(count, 1).alias("messages_sent"),
+        (count - pl.min_horizontal(count, 1)).alias("messages_received"),
+    )
 
 
 LI = "linkedin_connection"
@@ -285,7 +290,8 @@ def test_warmth_reach_and_seniority() -> None:
         (
             "p1",
             115,
-            "1st-degree connection · Northfield '12 · 3 messages, last Mar 2026",
+            "1st-degree connection · Northfield '12 · "
+            "3 messages (1 sent, 2 received), last Mar 2026",
             "email",
             3,
             "entry",

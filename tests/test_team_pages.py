@@ -686,3 +686,57 @@ def test_feature_boxes_that_read_like_names_are_not_people(tmp_path: Path) -> No
         ("Ann Lee", "Toxicologist"),
         ("Bo Chen", "Biostatistician"),
     ]
+
+
+def test_a_card_whose_name_reads_as_page_furniture_is_read_when_its_address_agrees() -> None:
+    # "Karen More" has only a name and a mailto link, and "more" is a word of page furniture
+    # ("Read more"): she was dropped without a reject. "Dana West" is the same with a profile
+    # link. The address names them, so each is a record; the enquiries card with an address
+    # and no name is a reject saying why; the hiring card without one is decoration.
+    result = read_fixture("corvane-people.html")
+    company = "Corvane Biosciences"
+    assert rows(result) == [
+        (
+            1,
+            "Priya Raman, PhD",
+            "Chief Scientific Officer",
+            company,
+            "praman@corvane.example",
+            "https://www.linkedin.com/in/priya-raman-phd",
+            None,
+            0.6,
+        ),
+        (
+            2,
+            "Tom Becker",
+            "Director, Clinical Operations",
+            company,
+            None,
+            "https://www.linkedin.com/in/tombecker",
+            None,
+            0.6,
+        ),
+        (3, "Karen More", None, company, "kmore@corvane.example", None, None, 0.6),
+        (
+            4,
+            "Dana West",
+            "Senior Scientist, Assay Development",
+            company,
+            None,
+            "https://www.linkedin.com/in/dana-west-4a1b2c",
+            None,
+            0.6,
+        ),
+    ]
+    karen = result.records[2]
+    assert karen.notes == "name confirmed by the card's email address or profile link"
+    assert [(r.source_row, r.reason, r.raw) for r in result.rejects] == [
+        (
+            5,
+            "a card in a list of people with an email address or profile link, but no line "
+            "that reads as a person's name (or one the address does not confirm) — add the "
+            "person to an alumni or contacts file by hand if they matter",
+            "General enquiries",
+        )
+    ]
+    assert_balanced(result, "team:html")

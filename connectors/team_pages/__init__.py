@@ -27,8 +27,10 @@ object or row (name, title, company, profile URL, location), recognised by their
 Their fields are labelled but second-hand (scraped, maybe stale): confidence 0.9.
 
 Rows: every person entry found is a record or a reject: a Person / h-card without a name, a
-JSON-LD block that is not valid JSON, a listing row without a name or not an object. A card with
-no name-like line is not a person and not a row. ``as_of`` is the date the page states
+JSON-LD block that is not valid JSON, a listing row without a name or not an object. A card in
+a list of people with no name-like line is decoration and not a row, unless it has a mail or
+LinkedIn link: then a line written like a name that the address confirms is the person ("Karen
+More", kmore@...), and otherwise the card is a reject. ``as_of`` is the date the page states
 (``article:modified_time``, a WebPage's ``dateModified``), never the file's mtime.
 
 The page is untrusted: nothing it references is fetched (no parser here resolves URLs or

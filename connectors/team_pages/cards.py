@@ -88,32 +88,37 @@ def looks_like_name(text: str) -> bool:
     each starting with a capital or in a caseless script, no digits or symbols, and no word of a
     job title or of page furniture ("Chief Science Officer", "Read More").
     """
+    words = _name_shaped_words(text)
+    return words is not None and not (len(words) > 1 and any(w in TITLE_WORDS for w in words))
+
+
+def _name_shaped_words(text: str) -> list[str] | None:
+    """The words of a line written the way names are (see ``looks_like_name``), lower-cased,
+    whatever the words mean; None for a line not shaped like a name."""
     text = _SPACES.sub(" ", text).strip()
     if not 2 <= len(text) <= 80 or any(ch.isdigit() for ch in text):
-        return False
+        return None
     if re.search(r"[@/\\|:;!?()\[\]{}<>=+*#%&\"]", text):
-        return False
+        return None
     head, _, tail = text.partition(",")
     if tail and not all(w.strip(".").lower() in POSTNOMINALS for w in tail.split()):
-        return False
+        return None
     words = head.split()
     while words and words[0].strip(".").lower() in HONORIFICS:
         words = words[1:]
     if len(words) == 1:
         word = words[0]
         caseless = all(ch.isalpha() and ch.lower() == ch.upper() for ch in word)
-        return caseless and 2 <= len(word) <= 4
+        return [word] if caseless and 2 <= len(word) <= 4 else None
     if not 2 <= len(words) <= 5:
-        return False
+        return None
     for word in words:
         bare = word.strip(".'’-")
         if not bare or not all(ch.isalpha() or ch in ".'’-" for ch in word):
-            return False
-        if bare.lower() in TITLE_WORDS:
-            return False
+            return None
         if bare[0].islower() and bare.lower() not in SURNAME_PARTICLES:
-            return False
-    return True
+            return None
+    return [w.strip(".'’-").lower() for w in words]
 
 
 def _text_segments(card: Any) -> list[tuple[str, str, bool]]:
@@ -176,29 +181,39 @@ def _card_groups(root: Any) -> list[list[Any]]:
     return groups
 
 
+def _card_lines(card: Any) -> list[tuple[str, str, bool]]:
+    """A card's text segments less the link labels ("Email", "LinkedIn", "Read more")."""
+    return [
+        s
+        for s in _text_segments(card)
+        if s[0].lower() not in _LINK_WORDS and not s[0].lower().startswith("mailto")
+    ]
+
+
 def _card_person(card: Any) -> tuple[PersonEntry | None, int]:
     """The person a card shows, and how many name-like lines it holds.
 
     The person is its first name-like line (headings first), the line after it as the title,
     and its mailto / LinkedIn links; None when no line reads as a name.
     """
-    segments = [
-        s
-        for s in _text_segments(card)
-        if s[0].lower() not in _LINK_WORDS and not s[0].lower().startswith("mailto")
-    ]
+    segments = _card_lines(card)
     names = [i for i, (text, _, _) in enumerate(segments) if looks_like_name(text)]
     if not names:
         return None, 0
     in_headings = [i for i in names if segments[i][2]]
-    at = (in_headings or names)[0]
+    return _person_at(card, segments, (in_headings or names)[0]), len(names)
+
+
+def _person_at(card: Any, segments: list[tuple[str, str, bool]], at: int) -> PersonEntry:
+    """The card's person named by line ``at``: the line after it as the title, and the
+    card's mailto / LinkedIn links."""
     # The line right after the name is the role; a bio paragraph there means no role is given.
     after = segments[at + 1][0] if at + 1 < len(segments) else None
     title = after if after and len(after) <= 120 else None
     notes: list[str] = []
     hrefs = [str(h) for h in card.xpath(".//a/@href")]
     mail = next((h for h in hrefs if h.lower().startswith("mailto:")), None)
-    person = PersonEntry(
+    return PersonEntry(
         full_name=segments[at][0],
         title=title if title and not looks_like_name(title) else None,
         email=_email(mail, notes),
@@ -208,7 +223,47 @@ def _card_person(card: Any) -> tuple[PersonEntry | None, int]:
         notes=notes,
         origin="card",
     )
-    return person, len(names)
+
+
+def _unnamed_card(card: Any) -> PersonEntry | None:
+    """A card in a list of people where no line reads as a name.
+
+    Without a mail or LinkedIn link it is decoration ("Open position / We are hiring"), not
+    a row. With one, a line written like a name whose words are not a role is the person when
+    the address names them too: "Karen More" with kmore@... ("more" is also page furniture,
+    as in "Read more"). Otherwise the card is a reject saying why, so a person with an
+    address never vanishes unseen.
+    """
+    hrefs = [str(h) for h in card.xpath(".//a/@href")]
+    mail = next((h for h in hrefs if h.lower().startswith("mailto:")), None)
+    profile = _linkedin(hrefs)
+    if mail is None and profile is None:
+        return None
+    segments = _card_lines(card)
+    address = " ".join(
+        [mail.removeprefix("mailto:").split("@")[0] if mail else "", profile or ""]
+    ).lower()
+    # Headings first, then the other lines in card order.
+    for at in sorted(range(len(segments)), key=lambda i: not segments[i][2]):
+        words = _name_shaped_words(segments[at][0])
+        if (
+            words
+            and len(words) > 1
+            and not any(w in ROLE_WORDS for w in words)
+            and not all(w in FURNITURE_WORDS for w in words)
+            and any(len(w) >= 3 and w in address for w in words)
+        ):
+            person = _person_at(card, segments, at)
+            person.notes.append("name confirmed by the card's email address or profile link")
+            return person
+    return PersonEntry(
+        full_name=None,
+        raw=" | ".join(text for text, _, _ in segments)[:500],
+        problem="a card in a list of people with an email address or profile link, but no "
+        "line that reads as a person's name (or one the address does not confirm) — add the "
+        "person to an alumni or contacts file by hand if they matter",
+        origin="card",
+    )
 
 
 def _shows_a_role_or_contact(person: PersonEntry) -> bool:
@@ -229,11 +284,12 @@ def _card_entries(root: Any) -> list[PersonEntry]:
     way to reach the person (mailto or LinkedIn link): "Patient Stories" / "Rare Diseases"
     feature boxes read like names but show neither. Blocks that hold several names are lists
     of cards themselves, and their inner groups are read instead. Blocks without a name-like
-    line are decoration, not people.
+    line are decoration, not people, unless they carry an address (see ``_unnamed_card``).
     """
     accepted: list[tuple[Any, PersonEntry]] = []
     for group in _card_groups(root):
         persons: list[tuple[Any, PersonEntry]] = []
+        unnamed: list[Any] = []
         single = evidence = 0
         for card in group:
             person, count = _card_person(card)
@@ -241,8 +297,12 @@ def _card_entries(root: Any) -> list[PersonEntry]:
                 persons.append((card, person))
                 single += count == 1
                 evidence += _shows_a_role_or_contact(person)
+            else:
+                unnamed.append(card)
         if single >= 2 and single * 2 >= len(persons) and evidence * 2 >= len(persons):
             accepted.extend((card, p) for card, p in persons)
+            # Same-shaped blocks among people without a name-like line: most are decoration.
+            accepted.extend((card, p) for card in unnamed if (p := _unnamed_card(card)))
     # A card inside another accepted card: the inner one is the person, the outer a container.
     cards = {card for card, _ in accepted}
     innermost = [
