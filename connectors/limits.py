@@ -7,7 +7,9 @@ file itself claims), so a ZIP that lies about its sizes is caught all the same.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -28,6 +30,10 @@ MAX_PAGE_BYTES = 20 * 1024 * 1024
 # The HTML parser (libxml2, without its huge-tree option) follows tags this deep and no deeper.
 MAX_PAGE_DEPTH = 256
 READ_CHUNK_BYTES = 1024 * 1024
+# inbox.toml, seeker.toml and column mappings: a few KB each when written by hand.
+MAX_SETTINGS_BYTES = 1024 * 1024
+# Folders inside the inbox (or inside an unpacked export): real ones nest a few levels.
+MAX_FOLDER_DEPTH = 40
 
 # Leading bytes of file types that turn up in an inbox under the wrong name.
 _MAGIC: tuple[tuple[bytes, str, str], ...] = (
@@ -96,20 +102,44 @@ def looks_binary(head: bytes) -> bool:
     return (controls + undecodable) * 3 > len(head)
 
 
-def read_capped(path: Path, source: str, limit: int | None = None) -> bytes:
-    """The file's bytes, refusing before reading anything when it is larger than ``limit``
-    (default ``MAX_TEXT_FILE_BYTES``)."""
+# What a real file of a kind weighs, and what to do about one far larger.
+SizeHint = tuple[str, str]
+EXPORT_SIZE: SizeHint = (
+    "a real export is a few MB",
+    "check that this is the right file; split a genuine directory into smaller files",
+)
+SETTINGS_SIZE: SizeHint = (
+    "settings take a few KB",
+    "check that this is the right file, and keep only the settings in it",
+)
+
+
+def read_capped(
+    path: Path, source: str, limit: int | None = None, hint: SizeHint = EXPORT_SIZE
+) -> bytes:
+    """The bytes of the regular file ``path``, refusing before reading anything when it is
+    larger than ``limit`` (default ``MAX_TEXT_FILE_BYTES``; ``hint``: what a real one weighs,
+    and the fix) or is not a regular file: a FIFO would block forever, a device never ends."""
     limit = MAX_TEXT_FILE_BYTES if limit is None else limit
-    size = path.stat().st_size
-    if size > limit:
-        raise InputFileError(
-            source,
-            f"the file is {_size(size)}, more than the {_size(limit)} this tool reads "
-            "(a real export is a few MB)",
-            "check that this is the right file; split a genuine directory into smaller files",
-        )
-    with path.open("rb") as handle:
-        # Read at most one byte past the cap: the file may have grown since stat().
+    # Non-blocking: opening a FIFO must not wait for a writer; reads of a file are unaffected.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with open(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputFileError(
+                source,
+                f"this is {_file_type(info.st_mode)}, not a file",
+                "put a plain file there (a copy, not a pipe or a device)",
+            )
+        if info.st_size > limit:
+            typical, fix = hint
+            raise InputFileError(
+                source,
+                f"the file is {_size(info.st_size)}, more than the {_size(limit)} this tool "
+                f"reads ({typical})",
+                fix,
+            )
+        # Read at most one byte past the cap: the file may have grown since it was opened.
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise InputFileError(
@@ -118,6 +148,48 @@ def read_capped(path: Path, source: str, limit: int | None = None) -> bytes:
             "wait until the file is completely copied, then refresh again",
         )
     return data
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def files_under(folder: Path, source: str) -> list[Path]:
+    """Every regular file under ``folder``, sorted, as ``Path.rglob`` would list them (links
+    to folders are not followed), without recursion: folders nested deeper than
+    ``MAX_FOLDER_DEPTH`` are an error naming ``source``, never a crash."""
+    files: list[Path] = []
+    pending: list[tuple[Path, int]] = [(folder, 0)]
+    while pending:
+        current, depth = pending.pop()
+        with os.scandir(current) as entries:
+            for entry in entries:
+                path = Path(entry.path)
+                if entry.is_dir(follow_symlinks=False):
+                    if depth + 1 > MAX_FOLDER_DEPTH:
+                        raise too_deep(source)
+                    pending.append((path, depth + 1))
+                elif entry.is_file():
+                    files.append(path)
+    return sorted(files)
+
+
+TOO_DEEP = (
+    f"its folders are nested more than {MAX_FOLDER_DEPTH} levels deep",
+    "move the files you want read nearer the top of the inbox",
+)
+
+
+def too_deep(source: str) -> InputFileError:
+    return InputFileError(source, *TOO_DEEP)
 
 
 def is_safe_member_name(name: str) -> bool:

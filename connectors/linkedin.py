@@ -29,6 +29,7 @@ import polars as pl
 from connectors.limits import (
     MAX_ZIP_MEMBERS,
     ZipBudget,
+    files_under,
     is_safe_member_name,
     printable_name,
     read_capped,
@@ -142,7 +143,7 @@ class Export:
 def sniff_linkedin_export(path: Path) -> int:
     """How sure we are that ``path`` is a LinkedIn export (0 = not at all, 100 = certain)."""
     if path.is_dir():
-        has = any(member_key(p.name) == CONNECTIONS for p in path.rglob("*") if p.is_file())
+        has = any(member_key(p.name) == CONNECTIONS for p in files_under(path, path.name))
         return 100 if has else 0
     if zipfile.is_zipfile(path):
         try:
@@ -282,9 +283,8 @@ def _date_exports(exports: list[ConnectorResult], unit: str) -> None:
 def _members(path: Path, context: ReadContext) -> list[Member]:
     base = context.display(path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file())
         members = []
-        for p in files:
+        for p in files_under(path, base):
             if member_key(p.name) in MEMBER_KEYS:
                 inner = PurePosixPath(p.relative_to(path).as_posix())
                 member_path = f"{base}/{inner}"

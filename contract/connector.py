@@ -19,11 +19,27 @@ class ReadContext:
     options: dict[str, str] = field(default_factory=dict)
 
     def display(self, path: Path) -> str:
-        """The path as users see it in messages and in the database: relative to the inbox."""
+        """The path as users see it in messages and in the database: relative to the inbox,
+        always valid text (see ``printable_path``)."""
         try:
-            return path.relative_to(self.inbox).as_posix()
+            return printable_path(path.relative_to(self.inbox).as_posix())
         except ValueError:
-            return path.name
+            return printable_path(path.name)
+
+
+def printable_path(name: str) -> str:
+    """``name`` as valid, one-line text: bytes of a file name that are not UTF-8 (which Python
+    keeps as lone surrogates) and control characters become escapes like ``\\xe9``."""
+    if not any(_unprintable(c) for c in name):
+        return name
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(ascii(c)[1:-1] if _unprintable(c) else c for c in text)
+
+
+def _unprintable(char: str) -> bool:
+    """A control character, or a byte that was not UTF-8 (kept as a lone surrogate)."""
+    code = ord(char)
+    return code < 0x20 or 0x7F <= code < 0xA0 or 0xDC80 <= code <= 0xDCFF
 
 
 class Connector(Protocol):

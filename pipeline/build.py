@@ -3,7 +3,9 @@
 Readers see the old database or the new one, never half of one: the new file is built beside the
 target under a temporary name, checked, and moved over the target with one ``os.replace``. A reader
 that has the old file open keeps reading the old file (its inode) until it reconnects. Refreshes of
-one database take turns through an exclusive lock on ``<db>.lock``.
+one database take turns through an exclusive lock on ``<db>.lock``. What the system refuses
+(no permission, a full disk, a file where a folder should be) is a DatabaseWriteError naming the
+path and the fix.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -55,6 +58,11 @@ class DatabaseBusyError(Exception):
     """Another refresh holds the database's lock and did not finish within the timeout."""
 
 
+class DatabaseWriteError(Exception):
+    """The database, its folder or its lock cannot be written; the message names the path and
+    the fix. The previous database is untouched."""
+
+
 class BuildCheckError(Exception):
     """The new database failed a check before the swap; the old one is untouched."""
 
@@ -63,8 +71,78 @@ class BuildCheckError(Exception):
         super().__init__("\n".join(problems))
 
 
+# What to do when the system refuses a write, by error number.
+_WRITE_FIXES: dict[int, str] = {
+    errno.EACCES: "choose a --db in a folder you can write to, or give yourself write "
+    "permission there",
+    errno.EROFS: "the disk is read-only: choose a --db on a disk you can write to",
+    errno.ENOSPC: "the disk is full: free some space (a refresh needs room for a second copy of "
+    "the database), or choose a --db on another disk",
+    errno.EDQUOT: "your disk quota is used up: free some space, or choose a --db on another disk",
+    errno.EFBIG: "the file grew past the largest this system allows you (see ulimit -f): lift "
+    "the limit, or choose a --db on another disk",
+    errno.ENOTDIR: "a part of that path is a file, not a folder: choose another --db",
+    errno.EISDIR: "that is a folder: name a file inside it, e.g. --db folder/contacts.duckdb",
+}
+_WRITE_FIXES[errno.EPERM] = _WRITE_FIXES[errno.EACCES]
+
+
+def write_problem(path: Path | str, err: OSError) -> str:
+    """One line: which path the system refused to write, why, and the fix."""
+    where = err.filename if err.filename is not None else path
+    fix = _WRITE_FIXES.get(err.errno or 0, "check the path given to --db")
+    return f"{where}: cannot write it ({err.strerror or type(err).__name__}) — {fix}"
+
+
+def _duckdb_write_problem(target: Path, err: duckdb.Error) -> str | None:
+    """One line for an error DuckDB met writing the new database when the system refused it
+    (DuckDB quotes the system's reason) or memory ran out; None for any other error."""
+    message = str(err)
+    text = (message.splitlines() or [type(err).__name__])[0][:200]
+    if isinstance(err, duckdb.OutOfMemoryException):
+        return (
+            f"{target}: ran out of memory writing the new database ({text}) — close other "
+            "programs and refresh again"
+        )
+    for code, fix in _WRITE_FIXES.items():
+        if os.strerror(code) in message:
+            return f"{target}: cannot write the new database ({os.strerror(code)}) — {fix}"
+    if isinstance(err, duckdb.IOException):
+        return f"{target}: cannot write the new database ({text}) — check the disk"
+    return None
+
+
 def lock_path(target: Path) -> Path:
     return target.with_name(target.name + ".lock")
+
+
+def make_private_folder(folder: Path) -> None:
+    """Create ``folder`` and any missing parents, each readable by its owner only (0700,
+    whatever the umask): they hold personal data. Raises DatabaseWriteError naming a part of
+    the path that is a file, or a folder that cannot be written."""
+    missing: list[Path] = []
+    current = folder
+    while not current.is_dir():
+        if current.exists() or current.is_symlink():
+            raise DatabaseWriteError(
+                f"{current} is a file, not a folder, so the database cannot go in it — "
+                "choose another --db, or move that file away"
+            )
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for part in reversed(missing):
+        try:
+            os.mkdir(part, 0o700)
+        except FileExistsError:
+            continue
+        except OSError as err:
+            raise DatabaseWriteError(write_problem(part, err)) from err
+
+
+# What a lock file of ours holds: the holder's process id, or nothing between refreshes.
+_LOCK_CONTENT = re.compile(rb"[0-9]{0,10}\n?")
 
 
 @contextlib.contextmanager
@@ -72,11 +150,13 @@ def database_lock(target: Path, timeout: float = 60.0) -> Iterator[None]:
     """Hold the exclusive refresh lock for ``target``, waiting up to ``timeout`` seconds.
 
     The lock is an ``flock`` on ``<db>.lock``: the kernel releases it when the holder exits,
-    however it exits, so a killed refresh never leaves the database locked.
+    however it exits, so a killed refresh never leaves the database locked. The lock file is
+    never opened through a symbolic link, and a file there that is not a lock this tool made
+    is refused, never truncated.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(target.parent)
     path = lock_path(target)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _open_lock_file(path)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -87,18 +167,59 @@ def database_lock(target: Path, timeout: float = 60.0) -> Iterator[None]:
                 if err.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                     raise
                 if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
                     raise DatabaseBusyError(
-                        f"{target}: another refresh (process {holder}) is still building it; "
+                        f"{target}: another refresh{_holder(fd)} is still building it; "
                         f"waited {timeout:g}s — let it finish and run the refresh again, or wait "
                         "longer with --lock-timeout"
                     ) from err
                 time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-        yield
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        except OSError as err:
+            raise DatabaseWriteError(write_problem(path, err)) from err
+        try:
+            yield
+        finally:
+            # No process id stays behind to be mistaken for a holder later.
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _open_lock_file(path: Path) -> int:
+    """A descriptor of ``path``, created if missing; never through a link, never a file that
+    is not a lock of ours (a name clash must not cost someone their file)."""
+    flags = os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+    try:
+        try:
+            return os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            fd = os.open(path, flags)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise DatabaseWriteError(
+                f"{path} is a symbolic link; the refresh lock must be a plain file — remove "
+                "the link and refresh again"
+            ) from err
+        raise DatabaseWriteError(write_problem(path, err)) from err
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or not _LOCK_CONTENT.fullmatch(os.pread(fd, 16, 0)):
+        os.close(fd)
+        raise DatabaseWriteError(
+            f"{path} is not a lock file this tool made (it holds something else), and the "
+            "refresh would overwrite it — move it away, or choose another --db"
+        )
+    return fd
+
+
+def _holder(fd: int) -> str:
+    """' (process N)' when the lock file names a process that is still running, else ''."""
+    written = os.pread(fd, 16, 0).strip()
+    if not written.isdigit() or not _process_alive(int(written)):
+        return ""
+    return f" (process {int(written)})"
 
 
 def quote_identifier(name: str) -> str:
@@ -168,68 +289,88 @@ def build_database(
     tables: list[TableSpec],
     sql_dir: Path = SQL_DIR,
     checks: Sequence[BuildCheck] = (),
+    before_swap: Callable[[], None] | None = None,
 ) -> None:
     """Write ``tables`` and the views in ``sql_dir`` to ``target``, replacing it atomically.
 
     The frames must be the catalogue's tables, each in its schema (else BuildCheckError before
     anything is written). Before the swap the new file is checked (every table and view
-    readable, row counts as written, then each of ``checks``); any failure, crash or interrupt
-    leaves ``target`` as it was.
+    readable, row counts as written, then each of ``checks``), and ``before_swap`` is called:
+    it raises to stop the swap (e.g. when ``target`` changed meanwhile). Any failure, crash or
+    interrupt leaves ``target`` as it was; what the system refuses is a DatabaseWriteError.
     Call it holding ``database_lock(target)`` when other refreshes may run.
     """
     tables = [*tables, schema_version_table()]
     mismatches = catalogue_problems(tables)
     if mismatches:
         raise BuildCheckError(mismatches)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(target.parent)
     remove_stale_builds(target)
     temporary = target.with_name(f".{target.name}.building-{os.getpid()}")
     spill = temporary.with_name(temporary.name + ".spill")
     try:
-        # Personal data: readable by its owner only, from the moment the file exists.
-        old_umask = os.umask(0o077)
-        try:
-            con = duckdb.connect(
-                str(temporary), config={"storage_compatibility_version": STORAGE_VERSION}
-            )
-        finally:
-            os.umask(old_umask)
-        try:
-            # No progress bar: DuckDB draws it on stdout, terminal or not.
-            con.execute("set enable_progress_bar = false")
-            # The frames being written already hold the data in this process; DuckDB's own
-            # working memory stays bounded (it spills to disk past this) so the peak does not
-            # grow by a second copy of everything.
-            con.execute("set memory_limit = '512MB'")
-            # Spilled pages hold personal data too: in a private folder beside the new file,
-            # removed with it (the umask alone does not reach folders DuckDB makes later).
-            spill.mkdir(mode=0o700, exist_ok=True)
-            con.execute("set temp_directory = ?", [str(spill)])
-            con.execute("begin transaction")
-            for spec in tables:
-                _write_table(con, spec)
-            for path in sql_files(sql_dir):
-                con.execute(path.read_text(encoding="utf-8"))
-            con.execute("commit")
-            con.execute("checkpoint")
-            problems = verify_tables(con, tables)
-            for check in checks:
-                problems.extend(check(con))
-            if problems:
-                raise BuildCheckError(problems)
-        finally:
-            con.close()
-        os.chmod(temporary, 0o600)
+        _write_new_database(temporary, spill, tables, sql_dir, checks)
+        if before_swap is not None:
+            before_swap()
         # A write-ahead log left by the old file must not be replayed onto the new one.
         _remove(target.with_name(target.name + ".wal"))
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as err:
         _remove(temporary)
         _remove(temporary.with_name(temporary.name + ".wal"))
-        raise
-    finally:
         shutil.rmtree(spill, ignore_errors=True)
+        problem = _duckdb_write_problem(target, err) if isinstance(err, duckdb.Error) else None
+        if problem is not None:
+            raise DatabaseWriteError(problem) from err
+        if isinstance(err, OSError):
+            raise DatabaseWriteError(write_problem(target, err)) from err
+        raise
     log.info("wrote %s", target)
+
+
+def _write_new_database(
+    temporary: Path,
+    spill: Path,
+    tables: list[TableSpec],
+    sql_dir: Path,
+    checks: Sequence[BuildCheck],
+) -> None:
+    """The new database, complete and checked, in ``temporary`` (its spill folder removed)."""
+    # Personal data: readable by its owner only, from the moment the file exists.
+    old_umask = os.umask(0o077)
+    try:
+        con = duckdb.connect(
+            str(temporary), config={"storage_compatibility_version": STORAGE_VERSION}
+        )
+    finally:
+        os.umask(old_umask)
+    try:
+        # No progress bar: DuckDB draws it on stdout, terminal or not.
+        con.execute("set enable_progress_bar = false")
+        # The frames being written already hold the data in this process; DuckDB's own
+        # working memory stays bounded (it spills to disk past this) so the peak does not
+        # grow by a second copy of everything.
+        con.execute("set memory_limit = '512MB'")
+        # Spilled pages hold personal data too: in a private folder beside the new file,
+        # removed with it (the umask alone does not reach folders DuckDB makes later).
+        spill.mkdir(mode=0o700, exist_ok=True)
+        con.execute("set temp_directory = ?", [str(spill)])
+        con.execute("begin transaction")
+        for spec in tables:
+            _write_table(con, spec)
+        for path in sql_files(sql_dir):
+            con.execute(path.read_text(encoding="utf-8"))
+        con.execute("commit")
+        con.execute("checkpoint")
+        problems = verify_tables(con, tables)
+        for check in checks:
+            problems.extend(check(con))
+        if problems:
+            raise BuildCheckError(problems)
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+    os.chmod(temporary, 0o600)
 
 
 def verify_tables(con: duckdb.DuckDBPyConnection, tables: list[TableSpec]) -> list[str]:
@@ -258,9 +399,12 @@ def verify_tables(con: duckdb.DuckDBPyConnection, tables: list[TableSpec]) -> li
 
 def remove_stale_builds(target: Path) -> None:
     """Delete temporary files left by builds that were killed (their process no longer runs)."""
-    for stale in target.parent.glob(f".{target.name}.building-*"):
+    prefix = f".{target.name}.building-"
+    for stale in target.parent.iterdir():
+        if not stale.name.startswith(prefix):
+            continue
         # The file itself, its .wal, or DuckDB's .tmp spill folder: all named after the pid.
-        pid = re.match(r"\d+", stale.name.rsplit(".building-", 1)[-1])
+        pid = re.match(r"\d+", stale.name.removeprefix(prefix))
         if pid and int(pid.group()) != os.getpid() and _process_alive(int(pid.group())):
             continue
         log.info("removing %s, left by an interrupted refresh", stale.name)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -110,14 +114,20 @@ def refresh_command(
     profile: Path | None,
 ) -> None:
     try:
-        summary = refresh(
-            inbox,
-            db,
-            skip_bad_files=skip_bad_files,
-            profile=load_profile(profile) if profile else None,
-            incremental=not full,
-            lock_timeout=lock_timeout,
-        )
+        with _sigterm_interrupts():
+            summary = refresh(
+                inbox,
+                db,
+                skip_bad_files=skip_bad_files,
+                profile=load_profile(profile) if profile else None,
+                incremental=not full,
+                lock_timeout=lock_timeout,
+            )
+    except KeyboardInterrupt as err:
+        raise click.ClickException(
+            f"refresh stopped before it finished; the previous database is unchanged: {db} — "
+            "run the refresh again"
+        ) from err
     except ProfileError as err:
         raise click.ClickException(
             f"refresh failed; the previous database is unchanged: {err}"
@@ -140,6 +150,24 @@ def refresh_command(
         f"in {summary.seconds:.1f}s",
         err=True,
     )
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Within: SIGTERM (a shutdown, `kill`) stops the work like Ctrl-C does, so the refresh
+    cleans up after itself (its half-built file, its lock) and says so, instead of vanishing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.command("discover", help="Print the ranked outreach list for an industry.")

@@ -8,6 +8,7 @@ rejects + evidence rows, per file) before the refresh goes on.
 from __future__ import annotations
 
 import gc
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,11 +37,13 @@ class RefreshError(Exception):
 
 @dataclass
 class InboxRead:
-    """What reading the inbox gave: the merged result, whole-file problems, and which files'
-    parses came from the cache (by source path) under which cache keys."""
+    """What reading the inbox gave: the merged result, whole-file problems, what the walk
+    skipped (links to what was read already, pipes), and which files' parses came from the
+    cache (by source path) under which cache keys."""
 
     result: ConnectorResult
     problems: list[str]
+    skipped: list[str] = field(default_factory=list)
     reused_paths: set[str] = field(default_factory=set)
     cache_keys: set[str] = field(default_factory=set)
     # The records, one frame per file (``result.columns`` stays empty).
@@ -54,22 +57,27 @@ class InboxRead:
 
 
 def read_inbox_cached(
-    inbox: Path, skip_bad_files: bool = False, cache: ParseCache | None = None
+    inbox: Path,
+    skip_bad_files: bool = False,
+    cache: ParseCache | None = None,
+    own_files: Collection[Path] = (),
 ) -> InboxRead:
     """Read every unit in the inbox, reusing the parse of every file whose checksum, connector
     and connector code are unchanged since it was cached in ``cache`` (parsing is the slow part
     of a refresh). Problems with whole files are collected and raised together, unless
     ``skip_bad_files``: then each such file is one reject, and its message is kept in
-    ``problems``."""
+    ``problems``. ``own_files`` (the database's own files) are never read as inputs."""
     total = ConnectorResult()
     problems: list[str] = []
     reused: set[str] = set()
     keys: set[str] = set()
     frames: list[pl.DataFrame] = []
-    items = plan_inbox(inbox)
-    for item in items:
-        checksum = sha256_of(item.path) if cache is not None else None
+    plan = plan_inbox(inbox, own_files)
+    for item in plan.items:
+        checksum = None
         try:
+            if cache is not None and item.problem is None:
+                checksum = sha256_of(item.path)
             key = _cache_key(cache, item, inbox, checksum)
             cached = cache.get(key) if cache is not None and key else None
             if cached is not None:
@@ -81,19 +89,12 @@ def read_inbox_cached(
                     cache.put(key, part, frame)
             if key:
                 keys.add(key)
+        except OSError as err:
+            failure = InputFileError.from_os_error(ReadContext(inbox).display(item.path), err)
+            _count_unreadable(total, problems, item, inbox, checksum, failure)
+            continue
         except InputFileError as err:
-            problems.append(str(err))
-            report = unreadable_report(item.path, inbox, checksum)
-            report.rows_read = report.rejects = 1
-            total.files.append(report)
-            total.rejects.append(
-                Reject(
-                    source_file=report.source_file,
-                    source_path=report.source_path,
-                    source_row=0,
-                    reason=f"{err.problem} — {err.fix}",
-                )
-            )
+            _count_unreadable(total, problems, item, inbox, checksum, err)
             continue
         frames.append(frame)
         total.absorb(part)
@@ -108,7 +109,30 @@ def read_inbox_cached(
                 for f in unbalanced
             ]
         )
-    return InboxRead(total, problems, reused, keys, frames)
+    return InboxRead(total, problems, plan.skipped, reused, keys, frames)
+
+
+def _count_unreadable(
+    total: ConnectorResult,
+    problems: list[str],
+    item: InboxItem,
+    inbox: Path,
+    checksum: str | None,
+    err: InputFileError,
+) -> None:
+    """A unit that could not be read at all: its problem, and one reject that stands for it."""
+    problems.append(str(err))
+    report = unreadable_report(item.path, inbox, checksum)
+    report.rows_read = report.rejects = 1
+    total.files.append(report)
+    total.rejects.append(
+        Reject(
+            source_file=report.source_file,
+            source_path=report.source_path,
+            source_row=0,
+            reason=f"{err.problem} — {err.fix}",
+        )
+    )
 
 
 def parse_item(item: InboxItem, inbox: Path) -> tuple[ConnectorResult, pl.DataFrame]:

@@ -34,6 +34,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pipeline.build import DatabaseWriteError, make_private_folder
+
 JOURNAL_SUFFIX = ".outreach.jsonl"
 
 
@@ -157,7 +159,10 @@ def _locked(fd: int, operation: int, path: Path, timeout: float) -> Iterator[Non
 def append_entry(path: Path, entry: JournalEntry, timeout: float = 10.0) -> int:
     """Append ``entry`` as one line and flush it to disk; return its line number."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_folder(path.parent)
+    except DatabaseWriteError as err:
+        raise JournalError(str(err)) from err
+    try:
         # Personal data: the owner's only. O_APPEND puts every write at the end, whoever writes.
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     except OSError as err:

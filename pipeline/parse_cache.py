@@ -3,7 +3,8 @@
 An entry is keyed by everything that decides a parse: the file's place in the inbox, its
 checksum, the connector that reads it with its options, and a fingerprint of the connector code.
 Change any of them and the file is parsed again. Entries hold personal data, so the folder is
-the owner's only, like the database.
+the owner's only, like the database. The cache touches only its own entries (by their exact
+names) in a folder of its own: never through a symbolic link, never anything else in it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import hashlib
 import json
 import logging
 import os
+import re
+import stat
 from pathlib import Path
 
 import polars as pl
@@ -77,12 +80,36 @@ def cache_folder(db: Path) -> Path:
     return db.with_name(db.name + ".cache")
 
 
+# An entry's two halves, named by its key; and the staged files a write leaves if it is killed.
+ENTRY_NAME = re.compile(r"[0-9a-f]{64}\.(json|parquet)")
+STAGED_NAME = re.compile(r"\.[0-9a-f]{64}\.[0-9]+\.(parquet|tmp)")
+
+
+class CacheFolderError(Exception):
+    """``<db>.cache`` is not a folder this tool can use as its cache (a link, or a file)."""
+
+
 class ParseCache:
     """Parsed results of input files: per key, the records as Parquet (fast to load at a million
-    rows) and the rest (rejects, accounting, seeker facts) as JSON, each written atomically."""
+    rows) and the rest (rejects, accounting, seeker facts) as JSON, each written atomically.
+
+    Raises CacheFolderError when ``folder`` exists but is a symbolic link or not a folder: the
+    cache deletes old entries, and must never do so in a folder it did not make.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        try:
+            mode = folder.lstat().st_mode
+        except FileNotFoundError:
+            return
+        if not stat.S_ISDIR(mode):
+            what = "a symbolic link" if stat.S_ISLNK(mode) else "not a folder"
+            raise CacheFolderError(
+                f"{folder} is {what}; the parse cache must be a folder of its own, since the "
+                "refresh deletes old entries in it — move it away, or refresh with --full "
+                "(no cache)"
+            )
 
     def key(self, display_path: str, sha256: str, kind: str, options: dict[str, str]) -> str:
         material = json.dumps([display_path, sha256, kind, sorted(options.items()), code_version()])
@@ -109,30 +136,74 @@ class ParseCache:
         if records.schema != pl.Schema(RECORD_SCHEMA):
             log.warning("ignoring damaged parse cache entry %s (columns)", path.name)
             return None
+        if not _counts_agree(result, records):
+            log.warning("ignoring damaged parse cache entry %s (counts)", path.name)
+            return None
         return result, records
 
     def put(self, key: str, result: ConnectorResult, records: pl.DataFrame) -> None:
-        """Keep ``result`` (its records as the ``records`` frame, the rest as JSON)."""
-        old_umask = os.umask(0o077)
+        """Keep ``result`` (its records as the ``records`` frame, the rest as JSON). A cache
+        that cannot be written (no space, no permission) only costs the next refresh time:
+        it is logged, never an error."""
+        staged = self.folder / f".{key}.{os.getpid()}.parquet"
+        temporary = self.folder / f".{key}.{os.getpid()}.tmp"
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            # Records first: an entry counts only once its JSON half is in place.
-            staged = self.folder / f".{key}.{os.getpid()}.parquet"
-            records.write_parquet(staged)
-            os.replace(staged, self._records(key))
-            temporary = self.folder / f".{key}.{os.getpid()}.tmp"
-            # The JSON half leaves the records out (``ConnectorResult.columns`` is not dumped).
-            temporary.write_text(result.model_dump_json(), encoding="utf-8")
-            os.replace(temporary, self._entry(key))
-        finally:
-            os.umask(old_umask)
+            with contextlib.suppress(FileExistsError):
+                self.folder.mkdir(mode=0o700)
+            old_umask = os.umask(0o077)
+            try:
+                # Records first: an entry counts only once its JSON half is in place.
+                records.write_parquet(staged)
+                os.replace(staged, self._records(key))
+                # The JSON half leaves the records out (``ConnectorResult.columns`` is not dumped).
+                temporary.write_text(result.model_dump_json(), encoding="utf-8")
+                os.replace(temporary, self._entry(key))
+            finally:
+                os.umask(old_umask)
+        except (OSError, pl.exceptions.PolarsError) as err:
+            log.warning("could not keep a parse cache entry in %s (%s)", self.folder, err)
+            for leftover in (staged, temporary):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
 
     def prune(self, keep: set[str]) -> None:
-        """Forget entries not used by the latest refresh (files removed or changed since)."""
-        if not self.folder.is_dir():
+        """Forget entries not used by the latest refresh (files removed or changed since), and
+        writes a killed refresh left half done. Only names the cache gives its own files are
+        touched; the folder is opened without following a link; a failure is logged only."""
+        try:
+            fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except FileNotFoundError:
             return
-        for path in self.folder.iterdir():
-            if path.suffix in {".json", ".parquet"} and path.stem in keep:
-                continue
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+        except OSError as err:
+            log.warning("not cleaning the parse cache %s (%s)", self.folder, err.strerror)
+            return
+        try:
+            with os.scandir(fd) as entries:
+                names = [
+                    e.name
+                    for e in entries
+                    if not e.is_dir(follow_symlinks=False) and _stale(e.name, keep)
+                ]
+            for name in names:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(name, dir_fd=fd)
+        except OSError as err:
+            log.warning("could not clean the parse cache %s (%s)", self.folder, err.strerror)
+        finally:
+            os.close(fd)
+
+
+def _stale(name: str, keep: set[str]) -> bool:
+    """An entry of the cache not in ``keep``, or a staged write left behind."""
+    if ENTRY_NAME.fullmatch(name):
+        return name.split(".", 1)[0] not in keep
+    return STAGED_NAME.fullmatch(name) is not None
+
+
+def _counts_agree(result: ConnectorResult, records: pl.DataFrame) -> bool:
+    """Whether a cached result accounts for its rows as a fresh parse would."""
+    return (
+        all(f.balanced for f in result.files)
+        and records.height == sum(f.records for f in result.files)
+        and len(result.rejects) == sum(f.rejects for f in result.files)
+    )

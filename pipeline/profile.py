@@ -26,12 +26,14 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
+from connectors.limits import MAX_SETTINGS_BYTES, SETTINGS_SIZE, read_capped
+from contract.errors import InputFileError
 from contract.records import SeekerFacts, SeekerSchool
 from contract.rules import ascii_words
 from pipeline.catalogue import RANKING_SETTINGS
@@ -55,6 +57,9 @@ SENIORITY_LEVELS: dict[str, int] = {
     "vp": 5,
     "executive": 6,
 }
+# A role, a place, an industry or a school: a few words, never a page of text (it becomes part
+# of a search pattern).
+Phrase = Annotated[str, Field(max_length=200)]
 SeniorityName = Literal["intern", "entry", "professional", "manager", "director", "vp", "executive"]
 
 
@@ -72,7 +77,7 @@ class ProfileSchool(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     class_year: int | None = Field(default=None, ge=1900, le=2100)
 
 
@@ -95,10 +100,10 @@ class SeekerProfile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    industries: list[str] = Field(default_factory=list)
-    roles: list[str] = Field(default_factory=list)
-    locations: list[str] = Field(default_factory=list)
-    schools: list[ProfileSchool | str] = Field(default_factory=list)
+    industries: list[Phrase] = Field(default_factory=list)
+    roles: list[Phrase] = Field(default_factory=list)
+    locations: list[Phrase] = Field(default_factory=list)
+    schools: list[ProfileSchool | Phrase] = Field(default_factory=list)
     company_cap: int = Field(default=3, ge=1, le=100)
     seniority: SeniorityPreference = Field(default_factory=SeniorityPreference)
     outreach: OutreachRules = Field(default_factory=OutreachRules)
@@ -129,12 +134,20 @@ class SeekerProfile(BaseModel):
 
 
 def load_profile(path: Path) -> SeekerProfile:
-    """Read and validate ``path``; raise ``ProfileError`` naming every problem and its fix."""
+    """Read and validate ``path``; raise ``ProfileError`` naming every problem and its fix.
+    Only a plain file of at most ``MAX_SETTINGS_BYTES`` is read: a pipe or a device is
+    refused at once, never waited on or read without end."""
     source = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = read_capped(path, source, MAX_SETTINGS_BYTES, SETTINGS_SIZE)
+        data = tomllib.loads(text.decode("utf-8"))
     except FileNotFoundError as err:
         raise ProfileError(source, ["file not found — check the path given to --profile"]) from err
+    except OSError as err:
+        failed = InputFileError.from_os_error(source, err)
+        raise ProfileError(source, [f"{failed.problem} — {failed.fix}"]) from err
+    except InputFileError as err:
+        raise ProfileError(source, [f"{err.problem} — {err.fix}"]) from err
     except UnicodeDecodeError as err:
         raise ProfileError(source, ["not UTF-8 text — save it as UTF-8"]) from err
     except tomllib.TOMLDecodeError as err:
@@ -175,7 +188,7 @@ def seeker_schools(profile: SeekerProfile | None, facts: SeekerFacts) -> list[Se
 def find_profile(inbox: Path) -> SeekerProfile | None:
     """The inbox's ``seeker.toml``, validated, or None when there is none."""
     path = inbox / PROFILE_NAME
-    return load_profile(path) if path.is_file() else None
+    return load_profile(path) if path.exists() else None
 
 
 MIN_RELEVANCE = 0.5

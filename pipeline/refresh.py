@@ -9,7 +9,9 @@ import contextlib
 import datetime as dt
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +23,12 @@ from pipeline import catalogue
 from pipeline.build import (
     BuildCheckError,
     DatabaseBusyError,
+    DatabaseWriteError,
     TableSpec,
     build_database,
     database_lock,
+    lock_path,
+    write_problem,
 )
 from pipeline.inbox import RefreshError as RefreshError
 from pipeline.inbox import read_inbox_cached
@@ -34,7 +39,7 @@ from pipeline.linkedin_evidence import contact_evidence, seeker_interests, with_
 from pipeline.match import match_people
 from pipeline.normalize import normalize_records
 from pipeline.outreach import outreach_tables, resolve_journal, with_referral_warmth
-from pipeline.parse_cache import ParseCache, cache_folder
+from pipeline.parse_cache import CacheFolderError, ParseCache, cache_folder
 from pipeline.persons import build_persons
 from pipeline.profile import (
     ProfileError,
@@ -44,11 +49,12 @@ from pipeline.profile import (
     seeker_schools,
 )
 from pipeline.runlog import (
+    RUNS_SCHEMA,
+    RUNS_TABLE,
     PreviousDatabaseError,
     accounting_problems,
     next_run_id,
-    previous_runs,
-    previous_table,
+    read_previous,
     runs_table,
     this_run,
 )
@@ -136,10 +142,40 @@ def refresh(
                 started,
                 stage_timer or _untimed,
             )
-    except (DatabaseBusyError, PreviousDatabaseError, JournalError) as err:
+    except (
+        DatabaseBusyError,
+        DatabaseWriteError,
+        PreviousDatabaseError,
+        CacheFolderError,
+        JournalError,
+    ) as err:
         raise RefreshError([str(err)]) from err
     except BuildCheckError as err:
         raise RefreshError([f"{db}: the new database failed its checks", *err.problems]) from err
+    except (MemoryError, BrokenProcessPool) as err:
+        # A parsing child killed by the system for its memory breaks its pool.
+        raise RefreshError(
+            [
+                f"{db}: the refresh ran out of memory — close other programs and refresh again; "
+                "if it keeps happening, refresh on a machine with more memory"
+            ]
+        ) from err
+    except OSError as err:
+        # Inputs' errors are each file's problem (pipeline.inbox); what is left is on the
+        # database's side: its folder, its lock, the disk.
+        raise RefreshError([write_problem(db, err)]) from err
+
+
+def own_files(db: Path) -> list[Path]:
+    """The files a refresh of ``db`` makes or reads beside it: never inputs, even when ``db``
+    sits in the inbox."""
+    return [
+        db,
+        db.with_name(db.name + ".wal"),
+        lock_path(db),
+        cache_folder(db),
+        journal_path(db),
+    ]
 
 
 def _refresh_locked(
@@ -152,23 +188,21 @@ def _refresh_locked(
     started: float,
     stage: StageTimer,
 ) -> RefreshSummary:
-    previous = previous_runs(db)
-    previous_ids = previous_table(db, "source_records", PERSON_ID_SCHEMA)
+    old = read_previous(db, {RUNS_TABLE: RUNS_SCHEMA, "source_records": PERSON_ID_SCHEMA})
+    previous, previous_ids = old.tables[RUNS_TABLE], old.tables["source_records"]
     cache = ParseCache(cache_folder(db)) if incremental else None
     _progress(started, "read: the files in %s", inbox)
     with stage("read"):
-        read = read_inbox_cached(inbox, skip_bad_files, cache)
+        read = read_inbox_cached(inbox, skip_bad_files, cache, own_files=own_files(db))
     result, problems = read.result, read.problems
+    if cache is not None:
+        # Now, not after the swap: nothing that can fail may follow a finished refresh.
+        cache.prune(read.cache_keys)
     with stage("frame"):
         records = read.records()
         read.record_frames.clear()
     if records.is_empty():
-        raise RefreshError(
-            [
-                f"{inbox}: no person records found in {len(result.files)} file(s) — "
-                "add a LinkedIn export, an alumni directory or a team page to the inbox"
-            ]
-        )
+        raise RefreshError(why_no_records(inbox, result))
     record_count = records.height
     today = reference_date(records)
     _progress(
@@ -239,9 +273,7 @@ def _refresh_locked(
             read.reused_paths,
         )
         tables.append(runs_table(previous, run))
-        build_database(db, tables, checks=[accounting_problems])
-    if cache is not None:
-        cache.prune(read.cache_keys)
+        build_database(db, tables, checks=[accounting_problems], before_swap=old.check_unchanged)
     log.info(
         "refresh: %d files (%d reused), %d records, %d rejects, %d persons",
         len(result.files),
@@ -256,7 +288,7 @@ def _refresh_locked(
         rejects=len(result.rejects),
         persons=persons.height,
         seconds=time.perf_counter() - started,
-        skipped=problems,
+        skipped=read.skipped + problems,
         reused=len(read.reused_paths),
         candidate_pairs=matched.candidate_pairs,
         match_steps=matched.steps,
@@ -268,6 +300,36 @@ def _progress(started: float, message: str, *args: object) -> None:
     """One progress line: seconds so far, the stage, its counts with thousands separated."""
     shown = [f"{a:,}" if isinstance(a, int) else a for a in args]
     progress.info("[%5.1fs] " + message, time.perf_counter() - started, *shown)
+
+
+def why_no_records(inbox: Path, result: ConnectorResult) -> list[str]:
+    """Why no input gave a single person record: the fix, then each file and what became of
+    its rows (the commonest reasons its rows were rejected)."""
+    if not result.files:
+        return [
+            f"{inbox}: no input files found — add a LinkedIn export, an alumni directory or a "
+            "team page to the inbox"
+        ]
+    reasons: dict[str, Counter[str]] = {}
+    for reject in result.rejects:
+        reasons.setdefault(reject.source_path, Counter())[reject.reason] += 1
+    lines = [
+        f"{inbox}: no person records found in {len(result.files)} file(s) — fix the files "
+        "below, or add a LinkedIn export, an alumni directory or a team page to the inbox"
+    ]
+    for report in sorted(result.files, key=lambda f: f.source_path):
+        if report.rejects:
+            common = reasons.get(report.source_path, Counter()).most_common(2)
+            why = "; ".join(f"{reason} ({n} of {report.rows_read} rows)" for reason, n in common)
+            lines.append(f"{report.source_path}: no row became a person record — {why}")
+        elif report.evidence_rows:
+            lines.append(
+                f"{report.source_path}: holds no people, only {report.evidence_rows} rows of "
+                "messages or profile details"
+            )
+        else:
+            lines.append(f"{report.source_path}: holds no rows")
+    return lines
 
 
 def scoring_tables(evidence: pl.DataFrame, settings: pl.DataFrame) -> list[TableSpec]:

@@ -6,6 +6,9 @@ numbers do not add up.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -13,7 +16,7 @@ import polars as pl
 
 from contract.records import FileReport
 from pipeline.build import TableSpec, quote_identifier
-from pipeline.catalogue import INGEST_RUNS
+from pipeline.catalogue import CATALOGUE, INGEST_RUNS
 
 RUNS_TABLE = INGEST_RUNS.name
 RUNS = quote_identifier(RUNS_TABLE)
@@ -21,24 +24,62 @@ RUNS_SCHEMA = INGEST_RUNS.schema
 
 
 class PreviousDatabaseError(Exception):
-    """The database being replaced cannot be opened read-only (held by a writer, or not ours)."""
+    """The database being replaced cannot be read or replaced: held by a writer, not a database
+    of ours, or changed by another program while the refresh ran."""
 
 
-def previous_runs(db: Path) -> pl.DataFrame:
-    """The run log of the database about to be replaced; empty when there is none yet."""
-    return previous_table(db, RUNS_TABLE, RUNS_SCHEMA)
+# A file's identity and contents as stat sees them; None when it does not exist.
+FileState = tuple[int, int, int, int] | None
 
 
-def previous_table(db: Path, table: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """``table`` of the database about to be replaced, in ``schema``; empty when there is none.
+@dataclass(frozen=True)
+class PreviousDatabase:
+    """The database a refresh is about to replace: the tables it carries over (each empty when
+    there is no database yet), and the state of its files when they were read, so that the
+    swap can be stopped if another program wrote to it meanwhile."""
 
-    The old file is attached read-only by a parameter (never by formatting its path into SQL),
-    in a fresh in-memory connection, so readers elsewhere are not disturbed. Columns added since
-    the old file was built come back empty, so history survives a schema change.
+    path: Path
+    tables: dict[str, pl.DataFrame]
+    state: tuple[FileState, FileState]
+
+    def check_unchanged(self) -> None:
+        """Raise PreviousDatabaseError when another program changed the database since it was
+        read, or has it open for writing now: replacing it would lose what that program wrote."""
+        fix = (
+            "it was not replaced, so nothing that program wrote is lost; close that program "
+            "and refresh again"
+        )
+        if _database_state(self.path) != self.state:
+            raise PreviousDatabaseError(
+                f"{self.path} was changed by another program during the refresh — {fix}"
+            )
+        if self.state[0] is None:
+            return
+        with duckdb.connect(":memory:") as con:
+            try:
+                con.execute("attach ? as previous (read_only)", [str(self.path)])
+            except duckdb.Error as err:
+                raise PreviousDatabaseError(
+                    f"{self.path} was opened for writing by another program during the refresh "
+                    f"— {fix}"
+                ) from err
+
+
+def read_previous(db: Path, wanted: dict[str, dict[str, pl.DataType]]) -> PreviousDatabase:
+    """The ``wanted`` tables (name: schema) of the database about to be replaced, read through
+    one read-only attach (by a parameter, never by formatting its path into SQL) in a fresh
+    in-memory connection, so readers elsewhere are not disturbed. Columns added since the old
+    file was built come back empty, so history survives a schema change.
+
+    Raises PreviousDatabaseError when ``db`` is not something a refresh may replace: a folder,
+    a device, a file that is not a DuckDB database, a DuckDB database of another program (none
+    of this tool's tables), or one another program has open for writing.
     """
-    empty = pl.DataFrame(schema=schema)
+    state = _database_state(db)
+    tables = {name: pl.DataFrame(schema=schema) for name, schema in wanted.items()}
     if not db.exists():
-        return empty
+        return PreviousDatabase(db, tables, state)
+    _check_replaceable_file(db)
     with duckdb.connect(":memory:") as con:
         try:
             con.execute("attach ? as previous (read_only)", [str(db)])
@@ -48,24 +89,87 @@ def previous_table(db: Path, table: str, schema: dict[str, pl.DataType]) -> pl.D
                 "it open for writing, close it or reopen it read-only (duckdb -readonly); if it "
                 "is not a database this tool built, choose another --db"
             ) from err
-        present = {
-            name
-            for (name,) in con.execute(
-                "select column_name from duckdb_columns() where database_name = 'previous' "
-                "and schema_name = 'main' and table_name = ?",
-                [table],
-            ).fetchall()
-        }
-        if not present:
-            return empty
-        columns = ", ".join(
-            quote_identifier(c) if c in present else f"null as {quote_identifier(c)}"
-            for c in schema
-        )
-        rows = con.execute(
-            f"select {columns} from previous.main.{quote_identifier(table)}"
-        ).fetchall()
+        columns_of: dict[str, set[str]] = {}
+        for table, column in con.execute(
+            "select table_name, column_name from duckdb_columns() "
+            "where database_name = 'previous' and schema_name = 'main'"
+        ).fetchall():
+            columns_of.setdefault(table, set()).add(column)
+        _check_ours(db, set(columns_of))
+        for name, schema in wanted.items():
+            if name in columns_of:
+                tables[name] = _table_as(con, name, schema, columns_of[name])
+    return PreviousDatabase(db, tables, state)
+
+
+def _table_as(
+    con: duckdb.DuckDBPyConnection, table: str, schema: dict[str, pl.DataType], present: set[str]
+) -> pl.DataFrame:
+    columns = ", ".join(
+        quote_identifier(c) if c in present else f"null as {quote_identifier(c)}" for c in schema
+    )
+    rows = con.execute(f"select {columns} from previous.main.{quote_identifier(table)}").fetchall()
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+# The first bytes of every DuckDB file: an 8-byte checksum, then this.
+DUCKDB_MAGIC = b"DUCK"
+
+
+def _check_replaceable_file(db: Path) -> None:
+    """Refuse, before anything is built, a ``db`` that a refresh must not replace."""
+    try:
+        fd = os.open(db, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            mode = os.fstat(fd).st_mode
+            head = os.pread(fd, 12, 0) if stat.S_ISREG(mode) else b""
+        finally:
+            os.close(fd)
+    except IsADirectoryError:
+        mode, head = stat.S_IFDIR, b""
+    except OSError as err:
+        raise PreviousDatabaseError(
+            f"{db}: cannot read the database to be replaced ({err.strerror}) — give yourself "
+            "read permission on it, or choose another --db"
+        ) from err
+    if stat.S_ISDIR(mode):
+        raise PreviousDatabaseError(
+            f"{db} is a folder, not a database file — name a file inside it, e.g. "
+            f"--db {db / 'contacts.duckdb'}"
+        )
+    if not stat.S_ISREG(mode):
+        raise PreviousDatabaseError(
+            f"{db} is not a regular file (a device or a pipe), and a refresh replaces the file "
+            "it is given — choose another --db"
+        )
+    if head and head[8:12] != DUCKDB_MAGIC:
+        raise PreviousDatabaseError(
+            f"{db} is not a DuckDB database, and a refresh replaces the file it is given — "
+            "choose another --db, or move that file away"
+        )
+
+
+def _check_ours(db: Path, tables: set[str]) -> None:
+    """Refuse a DuckDB database that holds tables but none of this tool's: another program's."""
+    if tables and not tables & set(CATALOGUE):
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise PreviousDatabaseError(
+            f"{db} is a DuckDB database of another program (its tables: {shown}; none of this "
+            "tool's), and a refresh replaces the whole file — choose another --db"
+        )
+
+
+def _database_state(db: Path) -> tuple[FileState, FileState]:
+    """The state of ``db`` and of its write-ahead log, where a writer's commits go first."""
+    return _file_state(db), _file_state(db.with_name(db.name + ".wal"))
+
+
+def _file_state(path: Path) -> FileState:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def this_run(

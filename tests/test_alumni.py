@@ -444,7 +444,7 @@ def test_linkedin_files_stay_linkedin(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert sniff_alumni_directory(outlook / "Connections.csv") == 45
-    plans = plan_inbox(outlook)
+    plans = plan_inbox(outlook).items
     assert [(i.path.name, i.connector.kind if i.connector else None) for i in plans] == [
         ("Connections.csv", "linkedin")
     ]
@@ -457,7 +457,7 @@ def test_inbox_manifest_nested_columns_reach_the_connector(tmp_path: Path) -> No
         '[files."given-family.csv".columns]\nfirst_name = "Given"\nlast_name = "Family"\n',
         encoding="utf-8",
     )
-    (item,) = plan_inbox(tmp_path)
+    (item,) = plan_inbox(tmp_path).items
     assert item.connector is not None and item.connector.kind == "alumni"
     assert item.options == {
         "school": "Brandt Institute",

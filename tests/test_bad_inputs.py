@@ -4,11 +4,13 @@ the fix, and none of them can exhaust memory or escape the inbox."""
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import tracemalloc
 import zipfile
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -18,6 +20,9 @@ from connectors.registry import plan_inbox, read_item
 from contract.errors import InputFileError
 from pipeline.cli import cli
 from pipeline.inbox import RefreshError, read_inbox_cached
+from pipeline.journal import journal_path
+from pipeline.refresh import refresh
+from tests.faults import assert_fails_clearly, run_contacts, without_root_override
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 SAMPLE_ZIP = (
@@ -95,6 +100,21 @@ def test_header_only_member_of_a_zip_names_the_member(tmp_path: Path) -> None:
     assert problem_of(inbox).startswith(
         "Basic_LinkedInDataExport_11-20-2026.zip/Connections.csv: Connections.csv has a header"
     )
+
+
+def test_a_file_whose_rows_are_all_rejected_is_named_with_the_reasons(tmp_path: Path) -> None:
+    anonymous = ",,,,Pfizer,Medical Science Liaison,03 Feb 2024\r\n"
+    inbox = inbox_with(tmp_path, "Connections.csv", (HEADER + anonymous * 2).encode())
+    (inbox / "alumni.csv").write_text("Name,Class Year,Employer\n,2010,Pfizer\n", encoding="utf-8")
+    with pytest.raises(RefreshError) as caught:
+        refresh(inbox, tmp_path / "contacts.duckdb")
+    assert caught.value.problems == [
+        f"{inbox}: no person records found in 2 file(s) — fix the files below, or add a "
+        "LinkedIn export, an alumni directory or a team page to the inbox",
+        "Connections.csv: no row became a person record — anonymised connection: LinkedIn "
+        "gives no name for this member (2 of 2 rows)",
+        "alumni.csv: no row became a person record — no name in this row (1 of 1 rows)",
+    ]
 
 
 # Wrong file types ------------------------------------------------------------------------------
@@ -320,7 +340,7 @@ def test_a_2_gb_csv_is_refused_before_it_is_read(tmp_path: Path) -> None:
     with huge.open("wb") as handle:
         handle.write((HEADER + ROW).encode())
         handle.truncate(2 * 1024**3)  # sparse: 2 GB long, no 2 GB written to the disk
-    (item,) = plan_inbox(inbox)
+    (item,) = plan_inbox(inbox).items
     tracemalloc.start()
     try:
         with pytest.raises(InputFileError) as caught:
@@ -359,6 +379,168 @@ def test_a_file_over_the_cap_fails_the_refresh_with_bounded_memory(
 
 
 # HTML ------------------------------------------------------------------------------------------
+
+
+# The inbox folder: links, pipes, names, depth, the database inside it ---------------------------
+
+
+def input_paths(db: Path) -> list[str]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return [
+            p for (p,) in con.execute("select source_path from input_files order by 1").fetchall()
+        ]
+
+
+def test_links_to_what_was_read_already_are_read_once_and_said(tmp_path: Path) -> None:
+    inbox = inbox_with(tmp_path, "Connections.csv", (HEADER + ROW).encode())
+    (inbox / "again.csv").symlink_to("Connections.csv")
+    (inbox / "gone.csv").symlink_to("nowhere.csv")
+    (inbox / "sub").mkdir()
+    (inbox / "sub" / "up").symlink_to("..")  # a loop: sub/up/sub/up/... is the inbox again
+    (inbox / "sub" / "self.csv").symlink_to("self.csv")
+    db = tmp_path / "contacts.duckdb"
+    outcome = CliRunner().invoke(cli, ["refresh", "--inbox", str(inbox), "--db", str(db)])
+    assert outcome.exit_code == 0, outcome.output
+    assert sorted(line for line in outcome.output.splitlines() if "skipped" in line) == [
+        "skipped: again.csv: the same file as Connections.csv, read once",
+        "skipped: gone.csv: a link to nothing (No such file or directory)",
+        "skipped: sub/self.csv: a link to itself (Too many levels of symbolic links)",
+        "skipped: sub/up: the same folder as the inbox, read once",
+    ]
+    assert input_paths(db) == ["Connections.csv"]
+
+
+def test_the_database_inside_the_inbox_is_never_read_as_input(tmp_path: Path) -> None:
+    inbox = inbox_with(tmp_path, "Connections.csv", (HEADER + ROW).encode())
+    db = inbox / "contacts.db"  # not named .duckdb: found by what it is, not by its name
+    runner = CliRunner()
+    refresh_db = ["refresh", "--inbox", str(inbox), "--db", str(db)]
+    for _ in range(2):  # the second one finds the database, its lock and its cache there
+        outcome = runner.invoke(cli, refresh_db)
+        assert outcome.exit_code == 0, outcome.output
+    outcome = runner.invoke(cli, ["log", "Priya Raman", "asked", "--db", str(db)])
+    assert outcome.exit_code == 0, outcome.output
+    assert journal_path(db).parent == inbox
+    outcome = runner.invoke(cli, refresh_db)
+    assert outcome.exit_code == 0, outcome.output
+    assert input_paths(db) == ["Connections.csv"]
+
+
+DELETE_AFTER_PLANNING = """
+import pipeline.inbox
+_plan_inbox = pipeline.inbox.plan_inbox
+def _planned_then_deleted(inbox, *args, **kwargs):
+    plan = _plan_inbox(inbox, *args, **kwargs)
+    (inbox / "gone.csv").unlink()
+    return plan
+pipeline.inbox.plan_inbox = _planned_then_deleted
+"""
+
+
+def nest(top: Path, depth: int) -> Path:
+    """``top/d/d/...`` ``depth`` folders deep, made one by one (no recursion); the deepest."""
+    folder = top
+    for _ in range(depth):
+        folder.mkdir()
+        folder = folder / "d"
+    return folder.parent
+
+
+def test_units_that_cannot_be_read_are_each_one_line_and_all_reported(tmp_path: Path) -> None:
+    inbox = inbox_with(tmp_path, "Connections.csv", (HEADER + ROW).encode())
+    (inbox / "locked.csv").write_bytes((HEADER + ROW).encode())
+    (inbox / "locked.csv").chmod(0)
+    (inbox / "gone.csv").write_bytes((HEADER + ROW).encode())  # deleted mid-refresh
+    (inbox / os.fsdecode(b"caf\xe9.csv")).write_bytes((HEADER + ROW).encode())
+    export = inbox / "export"
+    export.mkdir()
+    (export / "Connections.csv").write_bytes((HEADER + ROW).encode())
+    chains = [nest(inbox / "deep", 1500), nest(export / "deep", 1500)]
+    db = tmp_path / "contacts.duckdb"
+    try:
+        outcome = run_contacts(
+            "refresh",
+            "--inbox",
+            inbox,
+            "--db",
+            db,
+            fault=DELETE_AFTER_PLANNING,
+            prefix=without_root_override(),
+        )
+        assert_fails_clearly(outcome, "locked.csv: you have no permission to read it", "chmod")
+        assert_fails_clearly(outcome, "gone.csv: the file disappeared", "run the refresh again")
+        assert_fails_clearly(outcome, "caf\\xe9.csv: the file name is not valid UTF-8", "rename")
+        assert_fails_clearly(outcome, "deep/d/d", "nested more than 40 levels", "nearer the top")
+        assert_fails_clearly(outcome, "export: its folders are nested more than 40 levels")
+        (inbox / "locked.csv").unlink()
+        refresh(inbox, db, skip_bad_files=True)
+        assert input_paths(db) == [
+            "Connections.csv",
+            "caf\\xe9.csv",
+            "deep/" + "d/" * 39 + "d",
+            "export",
+        ]
+    finally:
+        for deepest in chains:  # bottom up: a recursive delete would exceed Python's stack
+            while deepest.name == "d" or deepest.name == "deep":
+                deepest.rmdir()
+                deepest = deepest.parent
+
+
+@pytest.mark.parametrize(
+    ("name", "start"),
+    [("inbox.toml", '[files."Connections.csv"]\nschool = "'), ("seeker.toml", 'roles = ["')],
+)
+def test_a_settings_file_of_10_mb_is_refused_before_it_is_read(
+    tmp_path: Path, name: str, start: str
+) -> None:
+    inbox = inbox_with(tmp_path, "Connections.csv", (HEADER + ROW).encode())
+    end = '"\n' if name == "inbox.toml" else '"]\n'
+    (inbox / name).write_text(start + "x" * 10 * 1024 * 1024 + end, encoding="utf-8")
+    outcome = run_contacts("refresh", "--inbox", inbox, "--db", tmp_path / "contacts.duckdb")
+    assert_fails_clearly(outcome, f"{name}: the file is 10.0 MB, more than the 1.0 MB")
+
+
+def test_a_long_option_in_the_manifest_is_refused(tmp_path: Path) -> None:
+    inbox = inbox_with(tmp_path, "Connections.csv", (HEADER + ROW).encode())
+    manifest = f'[files."Connections.csv"]\nschool = "{"x" * 5000}"\n'
+    (inbox / "inbox.toml").write_text(manifest, encoding="utf-8")
+    with pytest.raises(InputFileError) as caught:
+        plan_inbox(inbox)
+    assert str(caught.value) == (
+        'inbox.toml: files."Connections.csv".school is 5,000 characters long, more than the '
+        "1,000 an option may be — an option is a name or a short setting: shorten it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("setup", "fragment"),
+    [
+        (lambda inbox: os.mkfifo(inbox / "inbox.toml"), "inbox.toml: this is a named pipe"),
+        (lambda inbox: os.mkfifo(inbox / "seeker.toml"), "seeker.toml: this is a named pipe"),
+        (
+            lambda inbox: (inbox / "inbox.toml").symlink_to("/dev/zero"),
+            "inbox.toml: this is a device",
+        ),
+        (lambda inbox: os.mkfifo(inbox.parent / "me.toml"), "me.toml: this is a named pipe"),
+        (lambda inbox: None, "/dev/zero: this is a device"),
+    ],
+    ids=["inbox.toml FIFO", "seeker.toml FIFO", "inbox.toml /dev/zero", "--profile FIFO", "zero"],
+)
+def test_settings_that_are_pipes_or_devices_are_refused_at_once(
+    tmp_path: Path, setup: object, fragment: str
+) -> None:
+    inbox = inbox_with(tmp_path, "Connections.csv", (HEADER + ROW).encode())
+    setup(inbox)  # type: ignore[operator]
+    profile = {
+        "me.toml": ["--profile", tmp_path / "me.toml"],
+        "/dev/zero": ["--profile", "/dev/zero"],
+    }
+    extra = next((args for key, args in profile.items() if fragment.startswith(key)), [])
+    outcome = run_contacts(
+        "refresh", "--inbox", inbox, "--db", tmp_path / "contacts.duckdb", *extra, timeout=30
+    )
+    assert_fails_clearly(outcome, fragment, "put a plain file there")
 
 
 # The CLI ---------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from click.testing import CliRunner, Result
 from pipeline.cli import cli, discover
 from pipeline.journal import journal_path
 from pipeline.outreach_rules import BusinessCalendar
+from tests.faults import start_refresh_paused
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_INBOX = ROOT / "data" / "sample" / "inbox"
@@ -282,35 +283,12 @@ def test_a_refresh_never_changes_the_journal(db: Path, inbox: Path) -> None:
     assert todo(db, "2026-11-27") == ["thank Zoë Müller: you met yesterday"]
 
 
-KILLED_REFRESH = """
-import sys, time
-from pathlib import Path
-import pipeline.build as build
-original = build._write_table
-def slow(con, spec):
-    if spec.name == "outreach_log":
-        print("building", flush=True)
-        time.sleep(120)
-    original(con, spec)
-build._write_table = slow
-from pipeline.refresh import refresh
-refresh(Path(sys.argv[1]), Path(sys.argv[2]))
-"""
-
-
 def test_a_killed_refresh_never_changes_the_journal(db: Path, inbox: Path) -> None:
     run(db, "log", DAVID, "asked", "--on", "2026-11-25", "--note", "via the alumni list")
     journal = journal_path(db)
     before, stamp = journal.read_bytes(), journal.stat().st_mtime_ns
-    child = subprocess.Popen(
-        [PYTHON, "-c", KILLED_REFRESH, str(inbox), str(db)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    child = start_refresh_paused(inbox, db, "outreach_log")
     try:
-        assert child.stdout is not None
-        assert child.stdout.readline() == "building\n"
         # A second writer while the refresh is mid-way: appending does not wait for it.
         run(db, "log", DAVID, "followed_up", "--on", "2026-12-07")
         grown = journal.read_bytes()

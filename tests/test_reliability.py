@@ -7,9 +7,12 @@ import ast
 import copy
 import datetime as dt
 import errno
+import fcntl
 import hashlib
+import json
 import logging
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -35,6 +38,13 @@ from pipeline.cli import cli
 from pipeline.csv_output import rows_as_csv, safe_cell
 from pipeline.parse_cache import cache_folder
 from pipeline.refresh import RefreshError, refresh
+from tests.faults import (
+    assert_fails_clearly,
+    file_size_limit,
+    run_contacts,
+    start_refresh_paused,
+    without_root_override,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 # A generated export (37 connections, messages, profile), kept fixed so counts below hold.
@@ -106,7 +116,12 @@ def leftovers(folder: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "failure", [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()]
+    ("failure", "raised"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), RefreshError),
+        (MemoryError(), RefreshError),
+        (KeyboardInterrupt(), KeyboardInterrupt),
+    ],
 )
 def test_a_failure_mid_build_leaves_the_old_database_as_it_was(
     tmp_path: Path,
@@ -114,6 +129,7 @@ def test_a_failure_mid_build_leaves_the_old_database_as_it_was(
     small_inbox: Path,
     monkeypatch: pytest.MonkeyPatch,
     failure: BaseException,
+    raised: type[BaseException],
 ) -> None:
     db = tmp_path / "contacts.duckdb"
     refresh(sample_inbox, db)
@@ -128,27 +144,16 @@ def test_a_failure_mid_build_leaves_the_old_database_as_it_was(
         original(con, spec)
 
     monkeypatch.setattr(pipeline.build, "_write_table", failing)
-    with pytest.raises(type(failure)):
+    with pytest.raises(raised) as caught:
         refresh(small_inbox, db)
+    if raised is RefreshError:
+        assert isinstance(caught.value, RefreshError)
+        (problem,) = caught.value.problems
+        assert problem.startswith(str(db))
+        assert ("the disk is full" in problem) or ("ran out of memory" in problem)
     assert db.read_bytes() == before_bytes
     assert snapshot(db) == before
     assert leftovers(tmp_path) == []
-
-
-FAULT_SCRIPT = """
-import sys, time
-from pathlib import Path
-import pipeline.build as build
-original = build._write_table
-def slow(con, spec):
-    if spec.name == "persons":
-        print("building", flush=True)
-        time.sleep(120)
-    original(con, spec)
-build._write_table = slow
-from pipeline.refresh import refresh
-refresh(Path(sys.argv[1]), Path(sys.argv[2]))
-"""
 
 
 def test_killing_a_refresh_midway_leaves_the_old_database_intact(
@@ -157,15 +162,8 @@ def test_killing_a_refresh_midway_leaves_the_old_database_intact(
     db = tmp_path / "contacts.duckdb"
     refresh(sample_inbox, db)
     before_bytes, before = db.read_bytes(), snapshot(db)
-    child = subprocess.Popen(
-        [PYTHON, "-c", FAULT_SCRIPT, str(small_inbox), str(db)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    child = start_refresh_paused(small_inbox, db, "persons")
     try:
-        assert child.stdout is not None
-        assert child.stdout.readline() == "building\n"
         assert f".contacts.duckdb.building-{child.pid}" in leftovers(tmp_path)
         child.send_signal(signal.SIGKILL)
         assert child.wait(timeout=30) == -signal.SIGKILL
@@ -183,6 +181,158 @@ def test_killing_a_refresh_midway_leaves_the_old_database_intact(
     refresh(small_inbox, db, lock_timeout=5)
     assert leftovers(tmp_path) == []
     assert counts(db) == (2, 2, 2)
+
+
+def test_sigterm_stops_a_refresh_cleanly_and_says_so(
+    tmp_path: Path, sample_inbox: Path, small_inbox: Path
+) -> None:
+    db = tmp_path / "contacts.duckdb"
+    refresh(sample_inbox, db)
+    before = db.read_bytes()
+    child = start_refresh_paused(small_inbox, db, "persons")
+    try:
+        child.send_signal(signal.SIGTERM)
+        _, errors = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    outcome = subprocess.CompletedProcess(child.args, child.returncode, "", errors)
+    assert_fails_clearly(outcome, "refresh stopped before it finished", str(db))
+    assert db.read_bytes() == before
+    assert leftovers(tmp_path) == []  # its half-built file is gone, not left for later
+    assert lock_path(db).read_text() == ""  # released, naming no process
+    with database_lock(db, timeout=0):
+        pass
+
+
+def mount_small_disk(folder: Path, size: int) -> bool:
+    """Mount a ``size``-byte tmpfs on ``folder``; False where this user cannot (not root)."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return False
+    command = ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)]
+    return subprocess.run(command, capture_output=True).returncode == 0
+
+
+def test_a_full_disk_fails_in_one_line_and_keeps_the_old_database(
+    tmp_path: Path, small_inbox: Path
+) -> None:
+    built = tmp_path / "built.duckdb"
+    refresh(small_inbox, built)
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    # Room for the database, not for the second copy a refresh builds beside it; where no disk
+    # can be mounted, a file size limit stands in for it (the system says EFBIG, not ENOSPC).
+    size = built.stat().st_size * 3 // 2 + 64 * 1024
+    mounted = mount_small_disk(disk, size)
+    try:
+        db = disk / "contacts.duckdb"
+        db.write_bytes(built.read_bytes())
+        outcome = run_contacts(
+            "refresh",
+            "--inbox",
+            small_inbox,
+            "--db",
+            db,
+            "--full",
+            preexec_fn=None if mounted else file_size_limit(256 * 1024),
+        )
+        if mounted:
+            assert_fails_clearly(outcome, str(db), "No space left on device", "free some space")
+        else:
+            assert_fails_clearly(outcome, str(db), "File too large", "ulimit -f")
+        assert db.read_bytes() == built.read_bytes()
+        assert leftovers(disk) == []
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(disk)], check=True)
+
+
+OUT_OF_MEMORY = """
+import pipeline.refresh
+def _no_memory(*args, **kwargs):
+    raise MemoryError
+pipeline.refresh.match_people = _no_memory
+"""
+
+
+def test_running_out_of_memory_fails_in_one_line(tmp_path: Path, small_inbox: Path) -> None:
+    db = tmp_path / "contacts.duckdb"
+    refresh(small_inbox, db)
+    before = db.read_bytes()
+    outcome = run_contacts("refresh", "--inbox", small_inbox, "--db", db, fault=OUT_OF_MEMORY)
+    assert_fails_clearly(outcome, str(db), "ran out of memory", "close other programs")
+    assert db.read_bytes() == before
+
+
+# Where the database goes -----------------------------------------------------------------------
+
+
+def another_programs_database(path: Path) -> None:
+    with duckdb.connect(str(path)) as con:
+        con.execute("create table invoices as select 42 as amount")
+
+
+@pytest.mark.parametrize(
+    ("where", "setup", "fragments"),
+    [
+        (
+            "afile/contacts.duckdb",
+            lambda db: db.parent.write_text("not a folder"),
+            ["afile is a file, not a folder", "choose another --db"],
+        ),
+        (
+            "notes.duckdb",
+            lambda db: db.write_text("my own notes, not a database\n" * 100),
+            ["notes.duckdb is not a DuckDB database", "choose another --db"],
+        ),
+        (
+            "folder.duckdb",
+            lambda db: (db.mkdir(), (db / "keep.txt").write_text("mine")),
+            ["folder.duckdb is a folder, not a database file", "name a file inside it"],
+        ),
+        (
+            "accounts.duckdb",
+            another_programs_database,
+            ["accounts.duckdb is a DuckDB database of another program", "invoices"],
+        ),
+    ],
+    ids=["parent is a file", "a text file", "a folder", "another program's database"],
+)
+def test_a_db_path_that_is_not_ours_is_refused_and_left_alone(
+    tmp_path: Path,
+    small_inbox: Path,
+    where: str,
+    setup: Any,
+    fragments: list[str],
+) -> None:
+    db = tmp_path / where
+    setup(db)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    outcome = run_contacts("refresh", "--inbox", small_inbox, "--db", db)
+    assert_fails_clearly(outcome, *fragments)
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_a_folder_that_cannot_be_written_fails_in_one_line(
+    tmp_path: Path, small_inbox: Path
+) -> None:
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        outcome = run_contacts(
+            "refresh",
+            "--inbox",
+            small_inbox,
+            "--db",
+            folder / "contacts.duckdb",
+            prefix=without_root_override(),
+        )
+    finally:
+        folder.chmod(0o755)
+    assert_fails_clearly(outcome, str(folder), "Permission denied", "a folder you can write to")
+    assert list(folder.iterdir()) == []
 
 
 # Readers ---------------------------------------------------------------------------------------
@@ -345,6 +495,72 @@ def test_two_refreshes_started_at_once_both_complete_one_after_the_other(
         assert con.execute(
             "select run_id, count(*) from ingest_runs group by run_id order by run_id"
         ).fetchall() in ([(1, 5), (2, 1)], [(1, 1), (2, 5)])
+
+
+def test_a_lock_held_by_a_process_that_ended_names_no_process(
+    tmp_path: Path, small_inbox: Path
+) -> None:
+    db = tmp_path / "contacts.duckdb"
+    ended = subprocess.Popen([PYTHON, "-c", "pass"])
+    ended.wait()
+    lock_path(db).write_text(f"{ended.pid}\n")
+    # The lock is held (by this process), but the file names a process that is gone.
+    fd = os.open(lock_path(db), os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        outcome = run_contacts(
+            "refresh", "--inbox", small_inbox, "--db", db, "--lock-timeout", "0.1"
+        )
+    finally:
+        os.close(fd)
+    line = assert_fails_clearly(outcome, "another refresh is still building it", "--lock-timeout")
+    assert str(ended.pid) not in line
+
+
+def test_the_lock_is_never_opened_through_a_link(tmp_path: Path, small_inbox: Path) -> None:
+    db = tmp_path / "contacts.duckdb"
+    victim = tmp_path / "precious.txt"
+    victim.write_text("do not truncate me\n")
+    lock_path(db).symlink_to(victim)
+    outcome = run_contacts("refresh", "--inbox", small_inbox, "--db", db)
+    assert_fails_clearly(outcome, f"{lock_path(db)} is a symbolic link", "remove the link")
+    assert victim.read_text() == "do not truncate me\n"
+    assert not db.exists()
+
+
+def test_a_file_of_someone_else_named_like_the_lock_is_not_truncated(
+    tmp_path: Path, small_inbox: Path
+) -> None:
+    db = tmp_path / "contacts.duckdb"
+    lock_path(db).write_text("notes I happened to name this way\n")
+    outcome = run_contacts("refresh", "--inbox", small_inbox, "--db", db)
+    assert_fails_clearly(outcome, f"{lock_path(db)} is not a lock file this tool made")
+    assert lock_path(db).read_text() == "notes I happened to name this way\n"
+
+
+@pytest.mark.parametrize("writer_stays_open", [False, True], ids=["wrote and left", "still open"])
+def test_a_writer_during_the_refresh_stops_the_swap_and_keeps_what_it_wrote(
+    tmp_path: Path, small_inbox: Path, writer_stays_open: bool
+) -> None:
+    db = tmp_path / "contacts.duckdb"
+    refresh(small_inbox, db)
+    child = start_refresh_paused(small_inbox, db, "persons")
+    writer = duckdb.connect(str(db))
+    try:
+        writer.execute("create table my_notes as select 'call Priya on Monday' as note")
+        if not writer_stays_open:
+            writer.close()
+        _, errors = child.communicate("\n", timeout=60)
+    finally:
+        writer.close()
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    outcome = subprocess.CompletedProcess(child.args, child.returncode, "", errors)
+    assert_fails_clearly(outcome, str(db), "by another program during the refresh", "close that")
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select note from my_notes").fetchall() == [("call Priya on Monday",)]
+    assert leftovers(tmp_path) == []
 
 
 # Accounting and the run log --------------------------------------------------------------------
@@ -532,6 +748,81 @@ def test_a_damaged_cache_entry_is_parsed_again(
     assert f"ignoring damaged parse cache entry {entry.name}" in caplog.text
 
 
+def test_a_cache_entry_whose_counts_disagree_is_parsed_again(
+    tmp_path: Path, small_inbox: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "contacts.duckdb"
+    refresh(small_inbox, db)
+    first = snapshot(db)
+    (entry,) = cache_folder(db).glob("*.json")
+    cached = json.loads(entry.read_text(encoding="utf-8"))
+    cached["files"][0]["rows_read"] += 1
+    entry.write_text(json.dumps(cached), encoding="utf-8")
+    assert refresh(small_inbox, db).reused == 0
+    assert snapshot(db) == first
+    assert f"ignoring damaged parse cache entry {entry.name} (counts)" in caplog.text
+    assert refresh(small_inbox, db).reused == 1  # written again, whole
+
+
+ENTRY = "0" * 64
+
+
+def test_the_cache_clean_up_deletes_only_its_own_entries(
+    tmp_path: Path, sample_inbox: Path, small_inbox: Path
+) -> None:
+    db = tmp_path / "contacts.duckdb"
+    refresh(sample_inbox, db)
+    folder = cache_folder(db)
+    (folder / "kept by hand").mkdir()
+    (folder / "kept by hand" / "notes.txt").write_text("mine")
+    (folder / "README.txt").write_text("mine")
+    (folder / f"{ENTRY}.json").mkdir()  # named like an entry, but a folder: not ours
+    (folder / f".{ENTRY}.999999.tmp").write_text("{")  # a write a killed refresh left
+    refresh(small_inbox, db)  # the sample export's entry is no longer used
+    names = sorted(p.name for p in folder.iterdir())
+    assert [n for n in names if not n.startswith(("README", "kept", ENTRY))] == [
+        n for n in names if n.endswith((".json", ".parquet")) and n[:64] != ENTRY
+    ]
+    assert {"README.txt", "kept by hand", f"{ENTRY}.json"} <= set(names)
+    assert len([n for n in names if n.endswith(".parquet")]) == 1
+    assert (folder / "kept by hand" / "notes.txt").read_text() == "mine"
+
+
+def test_a_cache_that_cannot_be_written_does_not_fail_the_refresh(
+    tmp_path: Path, sample_inbox: Path, small_inbox: Path
+) -> None:
+    db = tmp_path / "contacts.duckdb"
+    refresh(sample_inbox, db)
+    folder = cache_folder(db)
+    entries = sorted(folder.iterdir())
+    folder.chmod(0o500)
+    try:
+        outcome = run_contacts(
+            "refresh", "--inbox", small_inbox, "--db", db, prefix=without_root_override()
+        )
+    finally:
+        folder.chmod(0o700)
+    assert outcome.returncode == 0, outcome.stderr
+    assert "could not keep a parse cache entry" in outcome.stderr
+    assert "could not clean the parse cache" in outcome.stderr
+    assert counts(db) == (2, 2, 2)
+    assert sorted(folder.iterdir()) == entries
+
+
+def test_the_cache_never_follows_a_link(tmp_path: Path, small_inbox: Path) -> None:
+    db = tmp_path / "contacts.duckdb"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_text("mine")
+    (elsewhere / f"{ENTRY}.json").write_text("{}")
+    cache_folder(db).symlink_to(elsewhere)
+    outcome = run_contacts("refresh", "--inbox", small_inbox, "--db", db)
+    assert_fails_clearly(outcome, f"{cache_folder(db)} is a symbolic link", "--full")
+    assert run_contacts("refresh", "--inbox", small_inbox, "--db", db, "--full").returncode == 0
+    assert sorted(p.name for p in elsewhere.iterdir()) == [f"{ENTRY}.json", "notes.txt"]
+    assert (elsewhere / "notes.txt").read_text() == "mine"
+
+
 # Privacy ---------------------------------------------------------------------------------------
 
 
@@ -552,6 +843,20 @@ def test_database_lock_and_cache_are_readable_by_the_owner_only(
     assert mode(lock_path(db)) == 0o600
     assert mode(cache_folder(db)) == 0o700
     assert {mode(p) for p in cache_folder(db).iterdir()} == {0o600}
+
+
+def test_folders_the_refresh_creates_are_the_owners_only_under_any_umask(
+    tmp_path: Path, small_inbox: Path
+) -> None:
+    db = tmp_path / "new" / "deeper" / "contacts.duckdb"
+    previous = os.umask(0)
+    try:
+        refresh(small_inbox, db)
+    finally:
+        os.umask(previous)
+    modes = [stat.S_IMODE(p.stat().st_mode) for p in (db.parent.parent, db.parent)]
+    assert modes == [0o700, 0o700]
+    assert stat.S_IMODE(cache_folder(db).stat().st_mode) == 0o700
 
 
 def personal_values() -> set[str]:
@@ -744,7 +1049,7 @@ def test_records_frame_survives_the_cache_round_trip(sample_inbox: Path, tmp_pat
     from connectors.registry import plan_inbox, read_item
     from pipeline.parse_cache import ParseCache
 
-    (item,) = plan_inbox(sample_inbox)
+    (item,) = plan_inbox(sample_inbox).items
     result = read_item(item, sample_inbox)
     cache = ParseCache(tmp_path / "cache")
     cache.put("key", result, result.columns.frame)

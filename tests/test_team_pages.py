@@ -490,9 +490,8 @@ def test_sniff_leaves_directories_and_linkedin_exports_to_their_connectors(
         "settings.json": 0,
         "notes.txt": 0,
     }
-    kinds = {
-        item.path.name: item.connector and item.connector.kind for item in plan_inbox(tmp_path)
-    }
+    items = plan_inbox(tmp_path).items
+    kinds = {item.path.name: item.connector and item.connector.kind for item in items}
     assert kinds["Connections.csv"] == "linkedin"
     assert kinds["team.html"] == "team"
     assert kinds["scrape.csv"] == "team"
