@@ -1,17 +1,21 @@
 """Property and fuzz tests: no input makes a connector or a normaliser crash or hang, and every
-row read is a record or a reject."""
+row read is a record or a reject; no inbox (random bytes, CSV shapes, folders and links) makes the
+real refresh crash, lose count of a row, or write outside the database's folder."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import os
 import re
 import tempfile
 import zipfile
 from pathlib import Path
 
+import duckdb
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +26,7 @@ from contract.connector import ReadContext
 from contract.errors import InputFileError
 from contract.records import ConnectorResult, SourceKind, SourceRecord, records_frame
 from contract.rules import email_key, profile_key
+from pipeline.cli import cli
 from pipeline.normalize import company_key, name_key, normalize_records
 
 # Modest and deterministic: fast in `make test`, and the same examples on every run.
@@ -208,3 +213,146 @@ def test_binary_sniffing_never_crashes(data: bytes) -> None:
 def test_text_in_any_real_language_is_not_called_binary(text: str) -> None:
     assert not looks_binary(text.encode("utf-8"))
     assert not looks_binary(text.encode("cp1252"))
+
+
+# The real refresh on random inboxes -------------------------------------------------------------
+
+# Each example is a whole refresh (a few tenths of a second): few, deterministic examples.
+REFRESHES = settings(
+    max_examples=14,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+FOLDERS = ["", "sub/", "sub/deeper/", "export/"]
+FILE_NAMES = ["Connections.csv", "alumni.csv", "staff.html", "team.json", "notes.txt", "x.csv"]
+HEADERS = [
+    HEADER,
+    ["Name", "Class Year", "Employer", "Title", "Email"],
+    ["name", "title", "company", "linkedin_url"],
+]
+ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "cp1252"]
+# Where a link points: a file of the tree, the inbox itself (a loop), the link itself, nothing,
+# a file outside the inbox, or the database's own folder.
+LINK_TARGETS = st.one_of(
+    st.sampled_from(["inbox", "self", "missing", "outside", "database folder"]),
+    st.tuples(st.sampled_from(FOLDERS), st.sampled_from(FILE_NAMES)).map("".join),
+)
+
+
+@st.composite
+def csv_shapes(draw: st.DrawFn) -> bytes:
+    """A CSV of a known or random header and rows of any width, well or badly quoted, in an
+    encoding a person might save it in."""
+    header = draw(st.one_of(st.sampled_from(HEADERS), st.lists(CELL, min_size=1, max_size=6)))
+    rows = draw(st.lists(st.lists(CELL, max_size=9), max_size=8))
+    buffer = io.StringIO()
+    if draw(st.booleans()):
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    else:  # joined by hand: quotes and commas inside cells break the rows
+        buffer.write("\n".join(",".join(row) for row in [header, *rows]))
+    encoding = draw(st.sampled_from(ENCODINGS))
+    return buffer.getvalue().encode(encoding, errors="replace")
+
+
+FILE_CONTENT = st.one_of(csv_shapes(), st.binary(max_size=400))
+TREE = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("file"), st.sampled_from(FOLDERS), st.sampled_from(FILE_NAMES), FILE_CONTENT
+        ),
+        st.tuples(
+            st.just("link"),
+            st.sampled_from(FOLDERS),
+            st.sampled_from(["link.csv", "up"]),
+            LINK_TARGETS,
+        ),
+    ),
+    min_size=1,
+    max_size=7,
+)
+
+
+GOOD_CONNECTIONS = (
+    "First Name,Last Name,URL,Email Address,Company,Position,Connected On\r\n"
+    "Priya,Raman,,,Pfizer,Medical Science Liaison,03 Feb 2024\r\n"
+)
+
+
+def build_tree(root: Path, tree: list[tuple[str, str, str, object]]) -> Path:
+    """``root/inbox`` holding one good export and ``tree``, beside ``root/outside`` (a file
+    links may lead to) and the database's folder ``root/out``."""
+    inbox = root / "inbox"
+    inbox.mkdir()
+    (inbox / "good.csv").write_text(GOOD_CONNECTIONS, encoding="utf-8")
+    (root / "out").mkdir()
+    (root / "outside").mkdir()
+    (root / "outside" / "secret.csv").write_bytes(b"First Name,Last Name\r\nNot,Mine\r\n")
+    targets = {
+        "inbox": inbox,
+        "missing": inbox / "missing.csv",
+        "outside": root / "outside" / "secret.csv",
+        "database folder": root / "out",
+    }
+    for kind, folder, name, value in tree:
+        path = inbox / folder / name
+        if path.exists() or path.is_symlink():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "file":
+            assert isinstance(value, bytes)
+            path.write_bytes(value)
+        else:
+            assert isinstance(value, str)
+            target = path if value == "self" else targets.get(value, inbox / value)
+            path.symlink_to(os.path.relpath(target, path.parent))
+    return inbox
+
+
+def state_outside(root: Path, database_folder: Path) -> dict[str, tuple[object, ...]]:
+    """Every path under ``root`` but the database's folder: its type, size, time and link."""
+    found: dict[str, tuple[object, ...]] = {}
+    for folder, folders, files in os.walk(root):
+        folders[:] = [f for f in folders if Path(folder, f) != database_folder]
+        for name in folders + files:
+            path = os.path.join(folder, name)
+            info = os.lstat(path)
+            link = os.readlink(path) if os.path.islink(path) else None
+            found[path] = (info.st_mode, info.st_size, info.st_mtime_ns, link)
+    return found
+
+
+@REFRESHES
+@given(TREE, st.sampled_from([True, True, False]))
+def test_any_inbox_refreshes_or_fails_in_lines_accounting_for_every_row(
+    tree: list[tuple[str, str, str, object]], skip_bad_files: bool
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        inbox = build_tree(root, tree)
+        db = root / "out" / "contacts.duckdb"
+        before = state_outside(root, db.parent)
+        args = ["refresh", "--inbox", str(inbox), "--db", str(db)]
+        outcome = CliRunner().invoke(cli, args + (["--skip-bad-files"] if skip_bad_files else []))
+        # A clean exit either way: no exception escaped to become a traceback.
+        assert outcome.exit_code in (0, 1), outcome.output
+        assert outcome.exception is None or isinstance(outcome.exception, SystemExit), (
+            outcome.exception
+        )
+        if outcome.exit_code == 1:
+            assert outcome.output.startswith("Error: refresh failed"), outcome.output
+        else:
+            with duckdb.connect(str(db), read_only=True) as con:
+                unbalanced = con.execute(
+                    "select source_path from input_files "
+                    "where rows_read <> records + rejects + evidence_rows"
+                ).fetchall()
+                paths = con.execute("select source_path from input_files").fetchall()
+            assert unbalanced == []
+            # No file read twice, whatever links lead to it.
+            files = [os.path.realpath(inbox / path) for (path,) in paths]
+            assert len(files) == len(set(files)), paths
+        assert state_outside(root, db.parent) == before
