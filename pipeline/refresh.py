@@ -11,7 +11,6 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,8 +151,7 @@ def refresh(
         raise RefreshError([str(err)]) from err
     except BuildCheckError as err:
         raise RefreshError([f"{db}: the new database failed its checks", *err.problems]) from err
-    except (MemoryError, BrokenProcessPool) as err:
-        # A parsing child killed by the system for its memory breaks its pool.
+    except MemoryError as err:
         raise RefreshError(
             [
                 f"{db}: the refresh ran out of memory — close other programs and refresh again; "
