@@ -133,8 +133,10 @@ def refresh_command(
             f"refresh failed; the previous database is unchanged: {err}"
         ) from err
     except RefreshError as err:
+        # One problem is one line; several are listed under the header, one a line.
+        joined = err.problems[0] if len(err.problems) == 1 else "\n  " + "\n  ".join(err.problems)
         raise click.ClickException(
-            "refresh failed; the previous database is unchanged:\n  " + "\n  ".join(err.problems)
+            f"refresh failed; the previous database is unchanged: {joined}"
         ) from err
     except InputFileError as err:
         raise click.ClickException(

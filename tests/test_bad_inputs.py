@@ -558,7 +558,7 @@ def test_cli_refresh_reports_the_bad_file_and_keeps_the_old_database(tmp_path: P
     outcome = runner.invoke(cli, ["refresh", "--inbox", str(bad), "--db", str(db)])
     assert outcome.exit_code == 1
     assert outcome.output.startswith(
-        "Error: refresh failed; the previous database is unchanged:\n"
-        "  Connections.csv, row 2: a quote in the row starting on line 6"
+        "Error: refresh failed; the previous database is unchanged: "
+        "Connections.csv, row 2: a quote in the row starting on line 6"
     )
     assert db.read_bytes() == before

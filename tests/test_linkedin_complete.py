@@ -484,8 +484,8 @@ def test_a_zip_with_two_connections_files_stops_the_refresh_with_one_line(tmp_pa
     )
     assert result.exit_code == 1
     assert result.output == (
-        "Error: refresh failed; the previous database is unchanged:\n"
-        f"  {JUNE_ZIP}: one export holds Connections.csv twice ({JUNE_ZIP}/Connections.csv and "
+        "Error: refresh failed; the previous database is unchanged: "
+        f"{JUNE_ZIP}: one export holds Connections.csv twice ({JUNE_ZIP}/Connections.csv and "
         f"{JUNE_ZIP}/Connections.csv); reading one would silently drop the other — keep one of "
         "them, or put each export in its own folder or ZIP\n"
     )
