@@ -8,7 +8,7 @@ DB ?= data/contacts.duckdb
 INDUSTRY ?= pharma
 
 .DEFAULT_GOAL := help
-.PHONY: help install refresh discover sample test lint typecheck check bench bench-quick bench-match bench-rank clean
+.PHONY: help install install-spark refresh discover sample test lint typecheck check bench bench-quick bench-match bench-rank bench-spark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -20,6 +20,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the project (done on first use by other targets)
+
+install-spark: $(STAMP) ## Add the spark extra (pyspark; needs Java 17+) for refresh --engine spark
+	$(BIN)/pip install --quiet -e '.[spark]'
 
 refresh: $(STAMP) ## Build $(DB) from $(INBOX) (override with INBOX=dir DB=file)
 	$(BIN)/contacts refresh --inbox "$(INBOX)" --db "$(DB)"
@@ -50,6 +53,10 @@ bench-quick: $(STAMP) ## Benchmark smoke run on a tiny world, no reference (seco
 bench-match: $(STAMP) ## Ours beside Splink: FEBRL1-4 and worlds clean/today/heavy (bench/out/match_quality.json)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.match_quality
+
+bench-spark: $(STAMP) ## Matching on Spark (local[2]) beside embedded: time, memory of the process tree, F1 (SIZES=100k)
+	$(BIN)/pip install --quiet -e '.[spark]'
+	$(BIN)/python -m bench.spark_bench --sizes $(or $(SIZES),100k)
 
 bench-rank: $(STAMP) ## Ranking quality on a generated world: precision@50, duplicates, warm>cold
 	$(BIN)/python bench/rank_quality.py --people 1000 --seed 11 --top 50

@@ -373,13 +373,16 @@ def relevance_from_evidence(evidence: pl.DataFrame, tax: Taxonomy | None = None)
         )
     )
     scored = (
-        best.sort(["person_id", "target_id", "strength"], descending=[False, False, True])
-        .group_by("person_id", "target_id")
+        best.group_by("person_id", "target_id")
         # Noisy-OR as a sum of logs: the sum is a fast aggregation, a product is not.
         .agg(
             (-pl.col("strength").clip(0.0, 0.999)).log1p().sum().alias("log_miss"),
-            "evidence",
-            "kind",
+            # Strongest first, the text breaking ties: the order a group's rows arrive in
+            # changed from run to run, and so did the listed evidence.
+            *(
+                pl.col(column).sort_by(["strength", "evidence"], descending=[True, False])
+                for column in ("evidence", "kind")
+            ),
         )
         .with_columns(
             # The epsilon undoes log/exp float error so 0.9875 rounds as written, to 0.988.
