@@ -310,8 +310,15 @@ def industry_evidence(
 ) -> pl.DataFrame:
     """Every piece of industry evidence for every person (INDUSTRY_EVIDENCE), for --explain and
     the ``industry_evidence`` table: one row per (person, industry, kind of evidence)."""
+    # Kind and text break ties: the strongest of equal pieces (a known employer and a team
+    # page, both 0.95) is the first one here, and the order of ties changed from run to run.
     return _person_evidence(persons, team_pages, tax or taxonomy()).sort(
-        "person_id", "strength", "industry_id", descending=[False, True, False]
+        "person_id",
+        "strength",
+        "industry_id",
+        "kind",
+        "evidence",
+        descending=[False, True, False, False, False],
     )
 
 

@@ -85,6 +85,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PAIR_COLUMNS = ("row_l", "row_r", "rule_order")
+# Links clustered per Python call on a worker (whole components, so exactly as one call).
+LINKS_PER_CALL = 50_000
 _KEY_SCHEMA = "rule_order int, row long, block_key long, differ_key long, " + ", ".join(
     f"split_{i} long" for i in range(len(SPLIT_KEYS))
 )
@@ -229,8 +231,8 @@ def _chunk_sum(table: pa.Table) -> pa.Table:
 
 
 def _cluster_component(table: pa.Table, needed: float) -> pa.Table:
-    """One link component through ``cluster.cluster_links``: each joined row's root and each
-    link's decision."""
+    """Whole link components through ``cluster.cluster_links``: each joined row's root and
+    each link's decision."""
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)  # a table is always a frame
     members = frame.filter(pl.col("kind") == 2)
@@ -639,7 +641,9 @@ def match_people_spark(
     apart = spark.createDataFrame([], "row_l long, row_r long, match_weight double")
     if weakest is not None:
         components = link_components_spark(links).localCheckpoint()
-        apart, outcome = _cluster(records, scored, links, components, needed)
+        link_count = int((kept_scores["match_score"] >= threshold).sum())
+        buckets = max(1, link_count // LINKS_PER_CALL + 1)
+        apart, outcome = _cluster(records, scored, links, components, needed, buckets)
         root_rows = outcome.filter(pl.col("kind") == "root")
         roots[root_rows["row_l"].to_numpy()] = root_rows["row_r"].to_numpy()
         decided = outcome.filter(pl.col("kind") == "decision").select(
@@ -691,10 +695,13 @@ def _cluster(
     links: DataFrame,
     components: DataFrame,
     needed: float,
+    buckets: int,
 ) -> tuple[DataFrame, pl.DataFrame]:
     """The clear non-matches inside link components (``cluster.held_apart``), and each
     component clustered by ``cluster.cluster_links``: rows ``kind`` root (row_l's root is
-    row_r) and decision (the link row_l, row_r and its decision)."""
+    row_r) and decision (the link row_l, row_r and its decision). Components go to the
+    workers ``buckets`` at a time, whole (one call per component would cost a Python call
+    and a frame per person); within a call each keeps its own links in their order."""
     from pyspark.sql import functions as F
 
     left = components.select(F.col("row").alias("row_l"), F.col("component"))
@@ -726,7 +733,8 @@ def _cluster(
             )
         )
     )  # fmt: skip
-    outcome = grouped.groupBy("component").applyInArrow(
+    bucket = F.pmod(F.col("component"), F.lit(buckets)).alias("bucket")
+    outcome = grouped.groupBy(bucket).applyInArrow(
         lambda table: _cluster_component(table, needed),
         "kind string, row_l long, row_r long, decision string",
     )
