@@ -231,3 +231,30 @@ def test_pyspark_python_is_this_interpreter(spark: SparkSession) -> None:
 
     assert os.environ["PYSPARK_PYTHON"] == sys.executable
     assert spark.conf.get("spark.ui.showConsoleProgress") == "false"
+
+
+def test_spark_matches_inboxes_of_one_and_two_records(spark: SparkSession) -> None:
+    from contract.records import SourceKind, SourceRecord, records_frame
+    from pipeline.spark.match import match_people_spark
+
+    def listed(row: int, name: str, email: str | None = None) -> SourceRecord:
+        return SourceRecord(
+            source_kind=SourceKind.ALUMNI_DIRECTORY, source_file="alumni.csv",
+            source_path="alumni.csv", source_row=row, full_name=name, email=email,
+        )  # fmt: skip
+
+    inboxes = (
+        [listed(1, "Ana Ruiz")],  # no pair to compare at all
+        [listed(1, "Ana Ruiz"), listed(2, "Bo Li")],  # no candidate pair
+        [
+            listed(1, "Ana Ruiz", "ana.ruiz@pfizer.com"),
+            listed(2, "Ana Ruiz", "ana.ruiz@pfizer.com"),
+        ],
+    )
+    persons = []
+    for records in inboxes:
+        keyed = normalize_records(records_frame(records))
+        embedded = match_people(keyed)
+        _assert_same(embedded, match_people_spark(keyed, spark))
+        persons.append(embedded.clusters["person_id"].n_unique())
+    assert persons == [1, 2, 1]
