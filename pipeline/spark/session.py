@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+from importlib import resources
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -75,6 +76,13 @@ def spark_session(
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )
+    # Spark's own log lines: errors only (Java options are split on spaces: a path with one
+    # keeps Spark's default).
+    logging_config = str(resources.files("pipeline.spark").joinpath("log4j2.properties"))
+    if " " not in logging_config:
+        builder = builder.config(
+            "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{logging_config}"
+        )
     if master.startswith("local"):
         builder = builder.config("spark.ui.enabled", "false").config(
             "spark.sql.shuffle.partitions", str(shuffle_partitions)
