@@ -7,7 +7,7 @@ for everything else:
 - blocking: each record's keys per rule come from ``blocking.rule_keys`` on a batch of records
   (mapInArrow); blocks are formed, capped and split by Spark windows and self-joins, the same
   limits read from the same rules;
-- term frequencies: the value counts ``compare.with_term_frequencies`` takes, as window counts;
+- term frequencies: ``compare.with_term_frequencies`` on the driver, which holds the records;
 - u: the same random record pairs (``estimate.random_pair_rows``) compared by
   ``compare.pair_levels``; their level counts and the value counts go to
   ``estimate.u_from_counts`` on the driver;
@@ -308,40 +308,6 @@ class _Steps:
         self.clock = now
 
 
-def spark_attributes(records: DataFrame, settings: MatchSettings) -> DataFrame:
-    """``compare.with_term_frequencies`` of the records (row, record_id, the attributes), its
-    value counts taken by Spark windows: how many records hold each record's value, and for a
-    value built from the name, the share of the records with that name holding it."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    frame = records.select("row", "record_id", *ATTRIBUTES)
-    name = Window.partitionBy("first_key", "last_fold")
-    for feature in settings.features:
-        column = feature.tf_column
-        if column is None:
-            continue
-        value = F.col(column)
-        holding = F.count(F.lit(1)).over(Window.partitionBy(column))
-        frame = frame.withColumn(f"{column}_n", F.when(value.isNotNull(), holding).cast("int"))
-        if feature.built_from_name:
-            named = (
-                value.isNotNull() & F.col("first_key").isNotNull() & F.col("last_fold").isNotNull()
-            )
-            with_name = F.count(F.lit(1)).over(name)
-            local = F.count(F.lit(1)).over(
-                Window.partitionBy("first_key", "last_fold", "email_local")
-            )
-            frame = frame.withColumn(
-                f"{column}_name_tf",
-                F.when(named, F.least(holding / with_name, F.lit(1.0))),
-            ).withColumn(
-                f"{column}_local_name_tf",
-                F.when(named & F.col("email_local").isNotNull(), local / with_name),
-            )  # fmt: skip
-    return frame
-
-
 def _with_attributes(pairs: DataFrame, attributes: DataFrame) -> DataFrame:
     """``pairs`` with both records' attributes, suffixed _l and _r (as ``compare._pair_frame``)."""
     from pyspark.sql import functions as F
@@ -587,11 +553,18 @@ def match_people_spark(
     candidates = numbered.count()
     steps("block")
 
-    attributes = spark_attributes(records, settings).localCheckpoint()
-    attribute_schema = {
-        "row": pl.Int64(),
-        **with_term_frequencies(comparison_attributes(keyed.head(0)), settings).schema,
-    }
+    # The attributes with their term frequencies come from the embedded engine's own function:
+    # the driver holds the records anyway, and a copy of its rules in Spark would drift.
+    compared = with_term_frequencies(comparison_attributes(keyed), settings)
+    attribute_schema = {"row": pl.Int64(), **compared.schema}
+    attributes = spark.createDataFrame(
+        pa.Table.from_batches(
+            _arrow_batches(
+                compared.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
+            )
+        )
+    ).localCheckpoint()
+    del compared
     pair_schema = {
         "row_l": pl.UInt32(),
         "row_r": pl.UInt32(),
