@@ -8,7 +8,7 @@ DB ?= data/contacts.duckdb
 INDUSTRY ?= pharma
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-browser refresh discover sample test lint typecheck check bench bench-quick bench-match bench-rank report-screenshots clean
+.PHONY: help install install-browser refresh discover sample test lint typecheck check bench bench-quick bench-match bench-rank report-screenshots clean install-spark bench-spark
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,8 @@ install-browser: ## Install chromium for the browser test (as root with apt; nev
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \
 	  || echo "could not install chromium: the report's browser test will be skipped"; \
 	else echo "chromium is not installed and this is not root with apt: the report's browser test will be skipped (sudo apt-get install chromium)"; fi
+install-spark: $(STAMP) ## Add the spark extra (pyspark; needs Java 17+) for refresh --engine spark
+	$(BIN)/pip install --quiet -e '.[spark]'
 
 refresh: $(STAMP) ## Build $(DB) from $(INBOX) (override with INBOX=dir DB=file)
 	$(BIN)/contacts refresh --inbox "$(INBOX)" --db "$(DB)"
@@ -59,6 +61,10 @@ bench-quick: $(STAMP) ## Benchmark smoke run on a tiny world, no reference (seco
 bench-match: $(STAMP) ## Ours beside Splink: FEBRL1-4 and worlds clean/today/heavy (bench/out/match_quality.json)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.match_quality
+
+bench-spark: $(STAMP) ## Matching on Spark (local[2]) beside embedded: time, memory of the process tree, F1 (SIZES=100k)
+	$(BIN)/pip install --quiet -e '.[spark]'
+	$(BIN)/python -m bench.spark_bench --sizes $(or $(SIZES),100k)
 
 bench-rank: $(STAMP) ## Ranking quality on a generated world: precision@50, duplicates, warm>cold
 	$(BIN)/python bench/rank_quality.py --people 1000 --seed 11 --top 50

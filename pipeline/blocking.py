@@ -177,9 +177,15 @@ def _pairs_within(keys: pl.LazyFrame, limit: int, differ: bool) -> pl.LazyFrame:
     return pairs
 
 
-def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.LazyFrame:
-    """Pairs of row numbers (left < right) sharing this rule's key, oversized blocks split."""
-    differ = rule.differ_on is not None
+def split_key(split: str) -> pl.Expr:
+    """The key of a sub-block of an oversized block: the block's key hash with ``split``'s value."""
+    return pl.struct("block_key", split).hash(seed=1).alias("block_key")
+
+
+def rule_keys(exploded: pl.LazyFrame, rule: BlockingRule) -> pl.LazyFrame:
+    """One row per record (``row``) and key of this rule: ``block_key`` (a 64-bit hash of the
+    key), ``differ_key`` (what the rule tolerates, hashed; the row where it is missing) and the
+    split keys. Both engines key records with this; blocks are formed from it."""
     # A missing value differs from everything ("Madonna" has no surname for the earlier rules).
     tolerated = pl.col(rule.differ_on or "row")
     differ_key = (
@@ -193,12 +199,18 @@ def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.La
     keys = exploded.select("row", rule.key.alias("block_key"), differ_key, *SPLIT_KEYS)
     if rule.each_of:
         keys = keys.explode("block_key")
-    keys = (
+    return (
         keys.filter(pl.col("block_key").is_not_null() & (pl.col("block_key") != ""))
         # Joining on a 64-bit hash of the key is much cheaper than on the string.
         .with_columns(pl.col("block_key").hash(seed=0))
         .unique(subset=["row", "block_key"])
     )
+
+
+def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.LazyFrame:
+    """Pairs of row numbers (left < right) sharing this rule's key, oversized blocks split."""
+    differ = rule.differ_on is not None
+    keys = rule_keys(exploded, rule)
     if differ:
         # A block whose records all agree on what the rule tolerates has nothing new.
         keys = keys.filter(pl.col("differ_key").n_unique().over("block_key") > 1)
@@ -209,11 +221,7 @@ def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.La
         for split in SPLIT_KEYS:
             sub = (
                 large.filter(pl.col(split).is_not_null())
-                .select(
-                    "row",
-                    pl.struct("block_key", split).hash(seed=1).alias("block_key"),
-                    "differ_key",
-                )
+                .select("row", split_key(split), "differ_key")
                 .unique()
             )
             parts.append(_pairs_within(sub, limit, differ))
@@ -222,35 +230,44 @@ def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.La
     )
 
 
+# The record columns blocking reads (beside record_id, which orders the rows).
+BLOCKING_COLUMNS = (
+    "name_key",
+    "first_key",
+    "middle_key",
+    "last_key",
+    "last_fold",
+    "company_key",
+    "email_key",
+    "profile_key",
+    "email_local",
+    "city_key",
+    "region_key",
+    "postcode_key",
+    "class_year",
+)
+
+
 def _blocking_frames(keyed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Every column the rules and split keys read: one row per record (in record_id order,
-    numbered ``row``), and one row per record, given-name form and surname part."""
-    ordered = (
-        keyed.select(
-            "name_key",
-            "first_key",
-            "middle_key",
-            "last_key",
-            "last_fold",
-            "company_key",
-            "email_key",
-            "profile_key",
-            "email_local",
-            "city_key",
-            "region_key",
-            "postcode_key",
-            pl.when(pl.col("first_key") < pl.col("last_fold"))
-            .then(_keyed(pl.col("first_key"), pl.col("last_fold")))
-            .otherwise(_keyed(pl.col("last_fold"), pl.col("first_key")))
-            .alias("name_pair"),
-            pl.col("class_year").cast(pl.String),
-            pl.col("middle_key").str.head(1).alias("middle_initial"),
-            pl.col("email_key").str.split("@").list.last().alias("email_domain"),
-            sort_key=pl.col("record_id"),
-        )
-        .sort("sort_key")
-        .drop("sort_key")
-        .with_row_index("row")
+    """``blocking_frames`` of the records numbered in record_id order."""
+    rows = keyed.select("record_id", *BLOCKING_COLUMNS).sort("record_id").with_row_index("row")
+    return blocking_frames(rows.drop("record_id"))
+
+
+def blocking_frames(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every column the rules and split keys read, from ``records`` (``row`` and
+    ``BLOCKING_COLUMNS``; any subset of the records: each row's keys depend on that row alone):
+    one row per record, and one row per record, given-name form and surname part."""
+    ordered = records.select(
+        "row",
+        *BLOCKING_COLUMNS[:-1],
+        pl.when(pl.col("first_key") < pl.col("last_fold"))
+        .then(_keyed(pl.col("first_key"), pl.col("last_fold")))
+        .otherwise(_keyed(pl.col("last_fold"), pl.col("first_key")))
+        .alias("name_pair"),
+        pl.col("class_year").cast(pl.String),
+        pl.col("middle_key").str.head(1).alias("middle_initial"),
+        pl.col("email_key").str.split("@").list.last().alias("email_domain"),
     )
     # Surname keys and given-name forms computed once per distinct value, not once per record.
     surnames = ordered.select("last_fold", "last_key").drop_nulls().unique()

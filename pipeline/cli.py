@@ -22,6 +22,7 @@ import click
 from contract.errors import InputFileError
 from pipeline.cli_outreach import OUTREACH_COMMANDS
 from pipeline.cli_report import report_command
+from pipeline.cli_spark import SPARK_MASTER_HELP, check_spark, match_spark
 from pipeline.csv_output import rows_as_csv
 from pipeline.discover import (
     DatabaseMissingError,
@@ -38,6 +39,7 @@ from pipeline.industries import UnknownIndustryError
 from pipeline.outreach import hidden_from_outreach
 from pipeline.profile import ProfileError, load_profile
 from pipeline.refresh import RefreshError, progress, refresh
+from pipeline.spark import DEFAULT_MASTER, SparkUnavailableError, spark_matcher
 
 DEFAULT_DB = Path("data/contacts.duckdb")
 DEFAULT_INBOX = Path("data/sample/inbox")
@@ -105,6 +107,16 @@ def show_progress() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Seeker profile TOML (schools, ranking defaults); default: seeker.toml in the inbox.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["embedded", "spark"]),
+    default="embedded",
+    show_default=True,
+    help="Where matching runs: here (polars), or on Apache Spark (the spark extra).",
+)
+@click.option(
+    "--spark-master", help=SPARK_MASTER_HELP + " Default: local[*]. Needs --engine spark."
+)
 def refresh_command(
     inbox: Path,
     db: Path,
@@ -112,7 +124,15 @@ def refresh_command(
     full: bool,
     lock_timeout: float,
     profile: Path | None,
+    engine: str,
+    spark_master: str | None,
 ) -> None:
+    if spark_master and engine != "spark":
+        raise click.UsageError("--spark-master needs --engine spark")
+    matcher = None
+    if engine == "spark":
+        check_spark()
+        matcher = spark_matcher(spark_master or DEFAULT_MASTER)
     try:
         with _sigterm_interrupts():
             summary = refresh(
@@ -122,6 +142,7 @@ def refresh_command(
                 profile=load_profile(profile) if profile else None,
                 incremental=not full,
                 lock_timeout=lock_timeout,
+                matcher=matcher,
             )
     except KeyboardInterrupt as err:
         raise click.ClickException(
@@ -138,7 +159,7 @@ def refresh_command(
         raise click.ClickException(
             f"refresh failed; the previous database is unchanged: {joined}"
         ) from err
-    except InputFileError as err:
+    except (InputFileError, SparkUnavailableError) as err:
         raise click.ClickException(
             f"refresh failed; the previous database is unchanged: {err}"
         ) from err
@@ -316,6 +337,7 @@ def _cut_note(ranked: RankedList) -> str:
 
 
 cli.add_command(discover)
+cli.add_command(match_spark)
 for _command in [*OUTREACH_COMMANDS, report_command]:
     cli.add_command(_command)
 

@@ -20,6 +20,7 @@ ever stop a merge, so only those are held (``held_apart``); the rest are never l
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import polars as pl
@@ -35,6 +36,12 @@ class _Group:
 
 
 _NONE: frozenset[str] = frozenset()
+
+
+class RowValues(Protocol):
+    """A value per record row: a list over every row, or a mapping holding some rows."""
+
+    def __getitem__(self, row: int, /) -> str | None: ...
 
 
 def link_components(records: int, links: pl.DataFrame) -> np.ndarray:
@@ -72,8 +79,8 @@ class ConstrainedClusters:
 
     def __init__(
         self,
-        profiles: list[str | None],
-        connection_files: list[str | None],
+        profiles: RowValues,
+        connection_files: RowValues,
         compared: dict[int, dict[int, float]],
         merge_weight: float,
         doubted: set[int],
@@ -166,6 +173,23 @@ def cluster_rows(
     (``held_apart``); ``merge_weight``: the log2 odds a merge needs (the threshold's).
     Returns the root row per row (the smallest row of its person) and, per link, the decision.
     """
+    joined, decided = cluster_links(profiles, connection_files, links, apart, merge_weight)
+    roots = np.arange(len(profiles), dtype=np.int64)
+    for row, root in joined.items():
+        roots[row] = root
+    return roots, decided
+
+
+def cluster_links(
+    profiles: RowValues,
+    connection_files: RowValues,
+    links: pl.DataFrame,
+    apart: pl.DataFrame,
+    merge_weight: float = 0.0,
+) -> tuple[dict[int, int], pl.DataFrame]:
+    """``cluster_rows`` for any set of whole link components (``profiles`` and
+    ``connection_files`` need only hold their rows): the root of each row some link joined,
+    and each link's decision. Components never interact, so each can be clustered apart."""
     # Every scored pair that can matter: the links and the clear non-matches they connect.
     compared: dict[int, dict[int, float]] = {}
     for frame in (links, apart):
@@ -187,7 +211,4 @@ def cluster_rows(
             dtype=pl.String,
         ),
     )
-    roots = np.arange(len(profiles), dtype=np.int64)
-    for row in list(clusters.parent):
-        roots[row] = clusters.find(row)
-    return roots, decided
+    return {row: clusters.find(row) for row in list(clusters.parent)}, decided

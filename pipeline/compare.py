@@ -401,7 +401,13 @@ def comparison_levels(
     """``pairs`` (row_l, row_r into ``attributes``, ...) with both records' attributes and one
     ``<feature>_level`` column per feature. ``nicknames`` is the ``nickname_relation`` of the
     given names."""
-    frame = _pair_frame(pairs, attributes)
+    return pair_levels(_pair_frame(pairs, attributes), nicknames)
+
+
+def pair_levels(frame: pl.DataFrame, nicknames: pl.DataFrame) -> pl.DataFrame:
+    """``comparison_levels`` of pairs that already hold both records' attributes (suffixed _l
+    and _r). ``nicknames`` need only relate the given names these pairs hold: whether two names
+    are related depends on the two alone."""
     distance, similar = DamerauLevenshtein.distance, JaroWinkler.normalized_similarity
     frame = _with_cpdist(frame, "first_key", {"first_dl": distance, "first_jw": similar})
     frame = _with_cpdist(frame, "last_key", {"last_jw": similar, "last_key_dl": distance})

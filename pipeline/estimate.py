@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipeline.compare import Comparer, MatchSettings, feature_weights, log2_odds
+from pipeline.compare import Chances, Comparer, MatchSettings, feature_weights, log2_odds
 
 log = logging.getLogger(__name__)
 # Random record pairs drawn (with a fixed seed) to measure how often levels occur by chance.
@@ -104,6 +104,11 @@ def _believed_u(levels: tuple[str, ...]) -> dict[str, float]:
     return believed
 
 
+def random_pair_rows(records: int) -> pl.DataFrame:
+    """The random record pairs u is measured on (row_l < row_r), the same for any engine."""
+    return _sample_rows(records, min(SAMPLE_PAIRS, records * (records - 1)), SAMPLE_SEED)
+
+
 def u_probabilities(comparer: Comparer) -> dict[str, dict[str, float]]:
     """Per feature and level: its share among random pairs where both values are present;
     for exact agreement on a term-frequency column, the chance two random values agree
@@ -112,12 +117,30 @@ def u_probabilities(comparer: Comparer) -> dict[str, dict[str, float]]:
     n = attributes.height
     if n < 2:
         return {f.name: dict.fromkeys(f.levels, 0.5) for f in settings.features}
-    sample = comparer.levels(_sample_rows(n, min(SAMPLE_PAIRS, n * (n - 1)), SAMPLE_SEED))
+    sample = comparer.levels(random_pair_rows(n))
+    level_counts = {
+        f.name: dict(sample.get_column(f"{f.name}_level").drop_nulls().value_counts().iter_rows())
+        for f in settings.features
+    }
+    value_counts = {
+        f.tf_column: attributes.get_column(f.tf_column).drop_nulls().value_counts()["count"]
+        for f in settings.features
+        if f.tf_column is not None
+    }
+    return u_from_counts(settings, level_counts, value_counts)
+
+
+def u_from_counts(
+    settings: MatchSettings,
+    level_counts: dict[str, dict[str, int]],
+    value_counts: dict[str, pl.Series],
+) -> dict[str, dict[str, float]]:
+    """``u_probabilities`` from how many random pairs landed in each feature's level and how
+    many records hold each value of each term-frequency column (any order)."""
     result: dict[str, dict[str, float]] = {}
     for feature in settings.features:
-        levels = sample.get_column(f"{feature.name}_level").drop_nulls()
-        counts = dict(levels.value_counts().iter_rows())
-        total = max(levels.len(), 1)
+        counts = level_counts[feature.name]
+        total = max(sum(counts.values()), 1)
         # A few hundred pairs' worth of belief: a tiny inbox's random pairs are mostly its own
         # duplicates (Bob and Robert Chen), which would make near agreement look common.
         believed = _believed_u(feature.levels)
@@ -127,20 +150,28 @@ def u_probabilities(comparer: Comparer) -> dict[str, dict[str, float]]:
             for level in feature.levels
         }
         if feature.tf_column is not None:
-            values = attributes.get_column(feature.tf_column).drop_nulls()
-            if values.len():
-                counts_of = np.sort(values.value_counts()["count"].to_numpy())
+            held = value_counts[feature.tf_column]
+            if held.len():
+                counts_of = np.sort(held.to_numpy())
                 # Summed in a fixed order, so the same records give the same bits.
-                frequency = counts_of.astype(np.float64) / values.len()
+                frequency = counts_of.astype(np.float64) / int(counts_of.sum())
                 shares[feature.tf_level] = max(float(np.sum(frequency**2)), 1e-9)
         result[feature.name] = shares
     return result
 
 
+def em_sample_positions(candidates: int) -> np.ndarray | None:
+    """Positions (in (row_l, row_r) order) of the candidate pairs EM looks at; None: all."""
+    if candidates <= EM_PAIRS:
+        return None
+    return pl.int_range(0, candidates, eager=True).sample(EM_PAIRS, seed=EM_SEED).to_numpy()
+
+
 def _sample_candidates(rows: pl.DataFrame) -> pl.DataFrame:
-    if rows.height <= EM_PAIRS:
+    positions = em_sample_positions(rows.height)
+    if positions is None:
         return rows.select("row_l", "row_r")
-    return rows.select("row_l", "row_r").sample(EM_PAIRS, seed=EM_SEED).sort("row_l", "row_r")
+    return rows.select("row_l", "row_r")[positions].sort("row_l", "row_r")
 
 
 def choose_threshold(
@@ -182,17 +213,30 @@ def estimate_parameters(
 ) -> Parameters:
     """m and the prior by expectation-maximisation over ``candidates`` (row_l, row_r), with u
     fixed; the threshold is chosen later, from every pair's posterior (``choose_threshold``)."""
-    settings = comparer.settings
-    records = comparer.attributes.height
+    sample = _sample_candidates(candidates)
+    chances = comparer.chances(comparer.levels(sample), u) if sample.height else None
+    return estimate_from_chances(
+        comparer.settings, comparer.attributes.height, candidates.height, chances, u
+    )
+
+
+def estimate_from_chances(
+    settings: MatchSettings,
+    records: int,
+    candidates: int,
+    chances: Chances | None,
+    u: dict[str, dict[str, float]],
+) -> Parameters:
+    """``estimate_parameters`` from the ``Chances`` of the EM sample (in (row_l, row_r) order;
+    None when there are no candidate pairs) of ``candidates`` pairs among ``records``."""
     all_pairs = max(records * (records - 1) / 2, 1.0)
     m = {f.name: dict(f.m) for f in settings.features}
     # Start from one expected duplicate per record.
     believed = matches = max(records / 2, 1.0)
-    sample = _sample_candidates(candidates)
-    if sample.height == 0:
+    if chances is None:
         return Parameters(m, u, _prior(matches, all_pairs), 0.5, matches, 0, 0, True)
-    scale = candidates.height / sample.height
-    chances = comparer.chances(comparer.levels(sample), u)
+    sampled = len(next(iter(chances.level.values())))
+    scale = candidates / sampled
     kappa = settings.prior_strength
     rounds, converged = 0, False
     prior = _prior(matches, all_pairs)
@@ -221,7 +265,7 @@ def estimate_parameters(
         # The starting belief counts as ``prior_strength`` pairs here too, so that a handful
         # of candidate pairs cannot talk the share of duplicates down to nothing.
         observed_matches = float(posterior.sum()) * scale
-        matches = (observed_matches * sample.height + kappa * believed) / (sample.height + kappa)
+        matches = (observed_matches * sampled + kappa * believed) / (sampled + kappa)
         new_prior = _prior(matches, all_pairs)
         change = max(change, abs(new_prior - prior) / 10)
         prior = new_prior
@@ -230,10 +274,10 @@ def estimate_parameters(
             break
     log.info(
         "estimate: %d candidate pairs (%d in EM), %.0f expected matches, %d rounds%s",
-        candidates.height,
-        sample.height,
+        candidates,
+        sampled,
         matches,
         rounds,
         "" if converged else " (not converged)",
     )
-    return Parameters(m, u, prior, 0.5, matches, sample.height, rounds, converged)
+    return Parameters(m, u, prior, 0.5, matches, sampled, rounds, converged)

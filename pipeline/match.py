@@ -28,12 +28,15 @@ only on file path and row), so the same inputs give the same ids from scratch to
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import math
+import operator
 import time
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import polars as pl
 
 from contract.records import SourceKind
@@ -169,7 +172,7 @@ def _keep_previous_ids(
     ).drop("old_id")
 
 
-def _scored_columns(features: tuple[str, ...]) -> list[str]:
+def scored_columns(features: tuple[str, ...]) -> list[str]:
     return [
         "row_l",
         "row_r",
@@ -182,7 +185,7 @@ def _scored_columns(features: tuple[str, ...]) -> list[str]:
     ]
 
 
-def _worth_keeping() -> pl.Expr:
+def worth_keeping() -> pl.Expr:
     """The evidence rule of the module docstring, for a scored pair (held-apart pairs aside)."""
     vetoed = pl.col("profile_level") == "different"
     weight = pl.col("match_weight") - pl.when(vetoed).then(VETO_WEIGHT).otherwise(0.0)
@@ -194,15 +197,21 @@ def _worth_keeping() -> pl.Expr:
 def score_pairs(comparer: Comparer, parameters: Parameters, pairs: pl.DataFrame) -> pl.DataFrame:
     """``pairs`` (row_l, row_r, ...) with each feature's level and weight (``w_<feature>``,
     bits), the prior, ``match_weight`` (their sum) and ``match_score`` (the posterior)."""
+    return score_levels(comparer, parameters, comparer.levels(pairs))
+
+
+def score_levels(comparer: Comparer, parameters: Parameters, frame: pl.DataFrame) -> pl.DataFrame:
+    """``score_pairs`` of pairs already compared (``Comparer.levels`` or ``pair_levels``)."""
     settings = comparer.settings
-    frame = comparer.levels(pairs)
     weights = feature_weights(comparer.chances(frame, parameters.u), parameters.m, settings)
     frame = frame.with_columns(
         *[pl.Series(f"w_{name}", values, dtype=pl.Float64) for name, values in weights.items()],
         pl.lit(parameters.prior).alias("prior_weight"),
     )
-    total = pl.sum_horizontal(
-        pl.col("prior_weight"), *[pl.col(f"w_{f.name}") for f in settings.features]
+    # Added left to right: a horizontal sum may add in another order from run to run, and a
+    # last bit of difference would make the same inputs give different weights.
+    total = functools.reduce(
+        operator.add, [pl.col(f"w_{f.name}") for f in settings.features], pl.col("prior_weight")
     )
     return frame.with_columns(total.alias("match_weight")).with_columns(
         (1.0 / (1.0 + pl.lit(2.0).pow(-pl.col("match_weight")))).alias("match_score")
@@ -217,7 +226,7 @@ def _score_all(
     rule_order, match_weight) that can hold a merge apart, and the sum of every pair's
     posterior (the expected number of true pairs among the candidates)."""
     settings = comparer.settings
-    columns = _scored_columns(tuple(f.name for f in settings.features))
+    columns = scored_columns(tuple(f.name for f in settings.features))
     kept: list[pl.DataFrame] = []
     clear: list[pl.DataFrame] = []
     expected = 0.0
@@ -225,13 +234,33 @@ def _score_all(
         # Only the columns kept go on: filtering the wide frame would copy every column.
         scored = score_pairs(comparer, parameters, rows.slice(start, CHUNK_PAIRS)).select(columns)
         expected += float(scored["match_score"].sum() or 0.0)
-        kept.append(scored.filter(_worth_keeping()))
+        kept.append(scored.filter(worth_keeping()))
         clear.append(
             scored.select("row_l", "row_r", "rule_order", "match_weight").filter(
                 scored["match_score"] < settings.cannot_link_below
             )
         )
     return pl.concat(kept), pl.concat(clear), expected
+
+
+def merge_weight(threshold: float, weakest_link: float | None) -> float:
+    """The log2 odds a merge needs (``cluster_rows``): the threshold's, or the weakest link's
+    weight where that is a hair below it. A link's score at the threshold can come from a
+    weight a last bit under ``log2_odds(threshold)``; it met the threshold, so it must be
+    able to merge on its own."""
+    needed = log2_odds(threshold)
+    return needed if weakest_link is None else min(needed, weakest_link)
+
+
+def record_meta(keyed: pl.DataFrame) -> pl.DataFrame:
+    """record_id, profile_key and connection_file (the Connections.csv a record came from),
+    in record_id order: row numbers everywhere in matching index this frame."""
+    connection_file = pl.when(pl.col("source_kind") == SourceKind.LINKEDIN_CONNECTION.value).then(
+        pl.col("source_path")
+    )
+    return keyed.select("record_id", "profile_key", connection_file.alias("connection_file")).sort(
+        "record_id"
+    )
 
 
 def match_people(
@@ -241,15 +270,7 @@ def match_people(
 ) -> MatchResult:
     """Cluster normalised records into persons; see the module docstring for how.
     ``previous_ids`` (record_id, person_id) from the database being replaced keeps ids stable."""
-    features = tuple(f.name for f in settings.features)
-    connection_file = pl.when(pl.col("source_kind") == SourceKind.LINKEDIN_CONNECTION.value).then(
-        pl.col("source_path")
-    )
-    # Row numbers everywhere below index this frame (records in record_id order).
-    meta = keyed.select("record_id", "profile_key", connection_file.alias("connection_file")).sort(
-        "record_id"
-    )
-    ids = meta.get_column("record_id")
+    meta = record_meta(keyed)
     clock = time.perf_counter()
     steps: dict[str, float] = {}
 
@@ -271,7 +292,9 @@ def match_people(
     links = kept.filter(pl.col("match_score") >= threshold)
     apart = held_apart(clear, link_components(meta.height, links))
     profiles, files = meta["profile_key"].to_list(), meta["connection_file"].to_list()
-    roots, decided = cluster_rows(profiles, files, links, apart, log2_odds(threshold))
+    weakest = links["match_weight"].min()
+    needed = merge_weight(threshold, weakest if isinstance(weakest, float) else None)
+    roots, decided = cluster_rows(profiles, files, links, apart, needed)
     step("cluster")
     # The held-apart pairs not already kept are scored again for their evidence (few).
     extra = apart.join(kept.select("row_l", "row_r"), on=["row_l", "row_r"], how="anti")
@@ -279,6 +302,36 @@ def match_people(
     if extra.height:
         rescored = score_pairs(comparer, parameters, extra).select(kept.columns)
         kept = pl.concat([kept, rescored]).sort("row_l", "row_r")
+    result = matched(
+        keyed, meta, kept, roots, decided, parameters, settings, previous_ids, rows.height
+    )
+    step("evidence")
+    result.steps = steps
+    log.info(
+        "match: %d records, %d candidate pairs, %d evidence rows; %s",
+        keyed.height,
+        rows.height,
+        result.evidence.height,
+        ", ".join(f"{name} {seconds:.2f} s" for name, seconds in steps.items()),
+    )
+    return result
+
+
+def matched(
+    keyed: pl.DataFrame,
+    meta: pl.DataFrame,
+    kept: pl.DataFrame,
+    roots: np.ndarray,
+    decided: pl.DataFrame,
+    parameters: Parameters,
+    settings: MatchSettings,
+    previous_ids: pl.DataFrame | None,
+    candidates: int,
+) -> MatchResult:
+    """The result from what any engine decided: ``kept`` (the evidence pairs with every
+    scored column, in (row_l, row_r) order), the root row of every row, each link's decision."""
+    features = tuple(f.name for f in settings.features)
+    ids = meta.get_column("record_id")
     root = pl.Series("root", roots, dtype=pl.Int64)
     left, right = kept["row_l"], kept["row_r"]
     # The outcome needs a few columns per pair: worked out on a narrow frame, so the wide
@@ -319,18 +372,10 @@ def match_people(
     clusters = _person_ids(
         keyed, pl.DataFrame({"record_id": ids, "root": ids.gather(root)}), previous_ids
     )
-    step("evidence")
-    log.info(
-        "match: %d records, %d candidate pairs, %d evidence rows; %s",
-        keyed.height,
-        rows.height,
-        evidence.height,
-        ", ".join(f"{name} {seconds:.2f} s" for name, seconds in steps.items()),
-    )
     model = pl.DataFrame(
         {
             "records": [keyed.height],
-            "candidate_pairs": [rows.height],
+            "candidate_pairs": [candidates],
             "prior_bits": [parameters.prior],
             "threshold": [parameters.threshold],
             "expected_matches": [parameters.expected_matches],
@@ -339,4 +384,4 @@ def match_people(
             "converged": [parameters.converged],
         }
     )
-    return MatchResult(clusters, evidence, rows.height, steps, parameters.frame(settings), model)
+    return MatchResult(clusters, evidence, candidates, {}, parameters.frame(settings), model)

@@ -35,7 +35,7 @@ from pipeline.industries import industries_frame, resolve_industry
 from pipeline.job_changes import job_changes, with_export_dates
 from pipeline.journal import JournalError, journal_path, read_journal
 from pipeline.linkedin_evidence import contact_evidence, seeker_interests, with_export_warmth
-from pipeline.match import match_people
+from pipeline.match import MatchResult, match_people
 from pipeline.normalize import normalize_records
 from pipeline.outreach import outreach_tables, resolve_journal, with_referral_warmth
 from pipeline.parse_cache import CacheFolderError, ParseCache, cache_folder
@@ -86,6 +86,15 @@ class RefreshSummary:
     outreach_problems: list[str] = field(default_factory=list)
 
 
+# Matches normalised records into persons, given the previous (record_id, person_id): the
+# embedded engine's match_people by default, or the Spark engine's (pipeline.spark).
+Matcher = Callable[[pl.DataFrame, pl.DataFrame | None], MatchResult]
+
+
+def _match_embedded(keyed: pl.DataFrame, previous_ids: pl.DataFrame | None) -> MatchResult:
+    return match_people(keyed, previous_ids=previous_ids)
+
+
 # Wraps each stage of a refresh, e.g. to time it: called with the stage's name.
 StageTimer = Callable[[str], AbstractContextManager[object]]
 
@@ -113,6 +122,7 @@ def refresh(
     incremental: bool = True,
     lock_timeout: float = 60.0,
     stage_timer: StageTimer | None = None,
+    matcher: Matcher | None = None,
 ) -> RefreshSummary:
     """Rebuild ``db`` from ``inbox``; on any error the old database stays as it was.
 
@@ -120,7 +130,8 @@ def refresh(
     One refresh of a database runs at a time (others wait up to ``lock_timeout`` seconds, then
     fail). Unchanged files are not parsed again unless ``incremental`` is False. The run is
     appended to ``ingest_runs``, and the new database is swapped in only if its accounting adds up.
-    ``stage_timer`` wraps each stage (read, frame, normalise, match, persons, score, build).
+    ``stage_timer`` wraps each stage (read, frame, normalise, match, persons, score, build);
+    ``matcher`` runs the match stage (``pipeline.spark.spark_matcher`` for Spark).
     """
     started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
@@ -140,6 +151,7 @@ def refresh(
                 started_at,
                 started,
                 stage_timer or _untimed,
+                matcher or _match_embedded,
             )
     except (
         DatabaseBusyError,
@@ -185,6 +197,7 @@ def _refresh_locked(
     started_at: dt.datetime,
     started: float,
     stage: StageTimer,
+    matcher: Matcher,
 ) -> RefreshSummary:
     old = read_previous(db, {RUNS_TABLE: RUNS_SCHEMA, "source_records": PERSON_ID_SCHEMA})
     previous, previous_ids = old.tables[RUNS_TABLE], old.tables["source_records"]
@@ -217,7 +230,7 @@ def _refresh_locked(
         del records
     _progress(started, "match: %s records", record_count)
     with stage("match"):
-        matched = match_people(keyed, previous_ids=previous_ids)
+        matched = matcher(keyed, previous_ids)
     _progress(
         started,
         "persons: %s records matched into %s people (%s candidate pairs)",

@@ -311,8 +311,15 @@ def industry_evidence(
 ) -> pl.DataFrame:
     """Every piece of industry evidence for every person (INDUSTRY_EVIDENCE), for --explain and
     the ``industry_evidence`` table: one row per (person, industry, kind of evidence)."""
+    # Kind and text break ties: the strongest of equal pieces (a known employer and a team
+    # page, both 0.95) is the first one here, and the order of ties changed from run to run.
     return _person_evidence(persons, team_pages, tax or taxonomy()).sort(
-        "person_id", "strength", "industry_id", descending=[False, True, False]
+        "person_id",
+        "strength",
+        "industry_id",
+        "kind",
+        "evidence",
+        descending=[False, True, False, False, False],
     )
 
 
@@ -374,13 +381,16 @@ def relevance_from_evidence(evidence: pl.DataFrame, tax: Taxonomy | None = None)
         )
     )
     scored = (
-        best.sort(["person_id", "target_id", "strength"], descending=[False, False, True])
-        .group_by("person_id", "target_id")
+        best.group_by("person_id", "target_id")
         # Noisy-OR as a sum of logs: the sum is a fast aggregation, a product is not.
         .agg(
             (-pl.col("strength").clip(0.0, 0.999)).log1p().sum().alias("log_miss"),
-            "evidence",
-            "kind",
+            # Strongest first, the text breaking ties: the order a group's rows arrive in
+            # changed from run to run, and so did the listed evidence.
+            *(
+                pl.col(column).sort_by(["strength", "evidence"], descending=[True, False])
+                for column in ("evidence", "kind")
+            ),
         )
         .with_columns(
             # The epsilon undoes log/exp float error so 0.9875 rounds as written, to 0.988.
