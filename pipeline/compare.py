@@ -630,7 +630,7 @@ def feature_weights(
 ) -> dict[str, np.ndarray]:
     """Bits of evidence per pair and feature (0 where not compared): log2(m / u) with the pair's
     own u, near levels capped at exact agreement on the commoner value, agreement on a value
-    built from the name at least 0, a profile mismatch the veto."""
+    built from the name and exact agreement at least 0, a profile mismatch the veto."""
     weights: dict[str, np.ndarray] = {}
     for feature in settings.features:
         log_m = np.log2(np.array([m[feature.name][lv] for lv in feature.levels]))
@@ -640,6 +640,9 @@ def feature_weights(
         cap = log_m[feature.levels.index(feature.tf_level)] - chances.log_cap[feature.name]
         weight = np.where(np.isnan(cap), weight, np.minimum(weight, cap))
         weight = np.where(chances.floor_zero[feature.name], np.maximum(weight, 0.0), weight)
+        # Sharing a value most records hold says nothing, but never counts against.
+        exact = index == feature.levels.index(feature.tf_level)
+        weight = np.where(exact, np.maximum(weight, 0.0), weight)
         if feature.name == "profile":
             weight = np.where(index == feature.levels.index("different"), VETO_WEIGHT, weight)
         weights[feature.name] = weight
