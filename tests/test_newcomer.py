@@ -291,8 +291,10 @@ def readme_commands() -> list[list[str]]:
 
 def _not_run(argv: list[str]) -> bool:
     """Make targets (they install and rebuild the checkout itself; `make refresh` and `make
-    test` are the two setup commands every run starts from) and the benchmarks (minutes)."""
-    return argv[0] == "make" or (argv[1:2] == ["-m"] and argv[2].startswith("bench."))
+    test` are the two setup commands every run starts from), the benchmarks (minutes), and the
+    Spark engine's commands (tests/test_spark_engine.py runs them on the sample)."""
+    spark = "match-spark" in argv or "--engine" in argv
+    return argv[0] == "make" or (argv[1:2] == ["-m"] and argv[2].startswith("bench.")) or spark
 
 
 def test_the_sample_profile_is_the_readmes(sample_db: Path) -> None:
