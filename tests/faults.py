@@ -11,7 +11,8 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -95,9 +96,10 @@ def run_contacts(
     )
 
 
-def start_refresh_paused(inbox: Path, db: Path, table: str) -> subprocess.Popen[str]:
-    """`contacts refresh` started, and stopped while it builds ``table`` (the caller reads
-    "building" from its stdout, then writes a line to its stdin to let it go on)."""
+@contextmanager
+def refresh_paused(inbox: Path, db: Path, table: str) -> Iterator[subprocess.Popen[str]]:
+    """`contacts refresh` started, and stopped while it builds ``table`` (write a line to its
+    stdin to let it go on); a child still running when the block ends is killed and reaped."""
     child = subprocess.Popen(
         contacts_command("refresh", "--inbox", inbox, "--db", db, fault=PAUSE_AT_TABLE),
         cwd=ROOT,
@@ -107,13 +109,18 @@ def start_refresh_paused(inbox: Path, db: Path, table: str) -> subprocess.Popen[
         text=True,
         env={**os.environ, "PAUSE_AT_TABLE": table},
     )
-    assert child.stdout is not None
-    line = child.stdout.readline()
-    if line != "building\n":
-        child.kill()
-        _, errors = child.communicate()
-        raise AssertionError(f"the refresh did not reach {table}: {line!r} {errors}")
-    return child
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        if line != "building\n":
+            child.kill()
+            _, errors = child.communicate()
+            raise AssertionError(f"the refresh did not reach {table}: {line!r} {errors}")
+        yield child
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
 
 
 def assert_fails_clearly(outcome: subprocess.CompletedProcess[str], *fragments: str) -> str:

@@ -22,7 +22,7 @@ from click.testing import CliRunner, Result
 from pipeline.cli import cli, discover
 from pipeline.journal import journal_path
 from pipeline.outreach_rules import BusinessCalendar
-from tests.faults import start_refresh_paused
+from tests.faults import refresh_paused
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_INBOX = ROOT / "data" / "sample" / "inbox"
@@ -287,18 +287,13 @@ def test_a_killed_refresh_never_changes_the_journal(db: Path, inbox: Path) -> No
     run(db, "log", DAVID, "asked", "--on", "2026-11-25", "--note", "via the alumni list")
     journal = journal_path(db)
     before, stamp = journal.read_bytes(), journal.stat().st_mtime_ns
-    child = start_refresh_paused(inbox, db, "outreach_log")
-    try:
+    with refresh_paused(inbox, db, "outreach_log") as child:
         # A second writer while the refresh is mid-way: appending does not wait for it.
         run(db, "log", DAVID, "followed_up", "--on", "2026-12-07")
         grown = journal.read_bytes()
         assert grown.startswith(before) and grown.count(b"\n") == 2
         child.send_signal(signal.SIGKILL)
         assert child.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
     assert journal.read_bytes() == grown
     assert journal.stat().st_mtime_ns >= stamp
     assert todo(db, "2026-12-07") == [

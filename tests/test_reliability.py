@@ -41,8 +41,8 @@ from pipeline.refresh import RefreshError, refresh
 from tests.faults import (
     assert_fails_clearly,
     file_size_limit,
+    refresh_paused,
     run_contacts,
-    start_refresh_paused,
     without_root_override,
 )
 
@@ -162,15 +162,10 @@ def test_killing_a_refresh_midway_leaves_the_old_database_intact(
     db = tmp_path / "contacts.duckdb"
     refresh(sample_inbox, db)
     before_bytes, before = db.read_bytes(), snapshot(db)
-    child = start_refresh_paused(small_inbox, db, "persons")
-    try:
+    with refresh_paused(small_inbox, db, "persons") as child:
         assert f".contacts.duckdb.building-{child.pid}" in leftovers(tmp_path)
         child.send_signal(signal.SIGKILL)
         assert child.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
     assert db.read_bytes() == before_bytes
     assert snapshot(db) == before
     with duckdb.connect(str(db), read_only=True) as con:
@@ -189,14 +184,9 @@ def test_sigterm_stops_a_refresh_cleanly_and_says_so(
     db = tmp_path / "contacts.duckdb"
     refresh(sample_inbox, db)
     before = db.read_bytes()
-    child = start_refresh_paused(small_inbox, db, "persons")
-    try:
+    with refresh_paused(small_inbox, db, "persons") as child:
         child.send_signal(signal.SIGTERM)
         _, errors = child.communicate(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
     outcome = subprocess.CompletedProcess(child.args, child.returncode, "", errors)
     assert_fails_clearly(outcome, "refresh stopped before it finished", str(db))
     assert db.read_bytes() == before
@@ -544,18 +534,11 @@ def test_a_writer_during_the_refresh_stops_the_swap_and_keeps_what_it_wrote(
 ) -> None:
     db = tmp_path / "contacts.duckdb"
     refresh(small_inbox, db)
-    child = start_refresh_paused(small_inbox, db, "persons")
-    writer = duckdb.connect(str(db))
-    try:
+    with refresh_paused(small_inbox, db, "persons") as child, duckdb.connect(str(db)) as writer:
         writer.execute("create table my_notes as select 'call Priya on Monday' as note")
         if not writer_stays_open:
             writer.close()
         _, errors = child.communicate("\n", timeout=60)
-    finally:
-        writer.close()
-        if child.poll() is None:
-            child.kill()
-            child.wait()
     outcome = subprocess.CompletedProcess(child.args, child.returncode, "", errors)
     assert_fails_clearly(outcome, str(db), "by another program during the refresh", "close that")
     with duckdb.connect(str(db), read_only=True) as con:
