@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from bench.febrl import FEBRL_SETS, FebrlSet, febrl_inbox
+from bench.febrl import FEBRL_SETS, FebrlInbox, FebrlSet, febrl_inbox
 from bench.splink_demo import demo_inbox
 from pipeline.inbox import read_inbox_cached
 from pipeline.normalize import normalize_records
@@ -314,43 +315,36 @@ class Benchmark:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def bench_febrl(spec: FebrlSet) -> Benchmark:
-    """``spec`` as mailing lists: ours on the connector's records, Splink on the columns."""
+def bench_labelled_list(
+    split: str, reference: str, read: Callable[[Path], FebrlInbox]
+) -> Benchmark:
+    """A labelled set written into an inbox and read by the connectors (``read``): ours on the
+    connector's records, the ``reference`` Splink set-up on the columns as written."""
     with tempfile.TemporaryDirectory(prefix="match-bench-") as tmp:
         work = Path(tmp)
-        febrl = febrl_inbox(spec, work / "inbox")
-        ours = measure("ours", febrl.records, febrl.truth_records, work)
-        reference = measure("splink_list", febrl.columns, febrl.truth_rows, work)
+        labelled = read(work / "inbox")
+        ours = measure("ours", labelled.records, labelled.truth_records, work)
+        result = measure(reference, labelled.columns, labelled.truth_rows, work)
     return Benchmark(
-        spec.name,
-        spec.split,
-        febrl.rows,
-        febrl.true_pairs,
+        labelled.name,
+        split,
+        labelled.rows,
+        labelled.true_pairs,
         ours,
-        reference,
-        rejected=febrl.rejected,
-        details={"records_read": febrl.records.height},
+        result,
+        rejected=labelled.rejected,
+        details={"records_read": labelled.records.height},
     )
+
+
+def bench_febrl(spec: FebrlSet) -> Benchmark:
+    """``spec`` as mailing lists, Splink set up as its FEBRL examples are."""
+    return bench_labelled_list(spec.split, "splink_list", lambda inbox: febrl_inbox(spec, inbox))
 
 
 def bench_splink_demo() -> Benchmark:
-    """Splink's demo file as an alumni list: ours on the connector's records, Splink on the
-    four columns as written."""
-    with tempfile.TemporaryDirectory(prefix="match-bench-") as tmp:
-        work = Path(tmp)
-        demo = demo_inbox(work / "inbox")
-        ours = measure("ours", demo.records, demo.truth_records, work)
-        reference = measure("splink_demo", demo.columns, demo.truth_rows, work)
-    return Benchmark(
-        demo.name,
-        "development",
-        demo.rows,
-        demo.true_pairs,
-        ours,
-        reference,
-        rejected=demo.rejected,
-        details={"records_read": demo.records.height},
-    )
+    """Splink's demo file as an alumni list, Splink set up as its demos are."""
+    return bench_labelled_list("development", "splink_demo", demo_inbox)
 
 
 def bench_world(people: int, seed: int, noise: str, reference: str) -> Benchmark:

@@ -10,6 +10,7 @@ as a person on its own.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import polars as pl
@@ -58,9 +59,7 @@ def demo_inbox(inbox: Path, path: Path = DATA) -> FebrlInbox:
     truth, misaligned = align_records(records, rows)
     if misaligned:
         raise ValueError(f"{NAME}: {misaligned} records' names differ from their file row")
-    rejected: dict[str, int] = {}
-    for reject in read.result.rejects:
-        rejected[reject.reason] = rejected.get(reject.reason, 0) + 1
+    rejected = Counter(reject.reason for reject in read.result.rejects)
     sizes = rows.group_by("person_key").len().get_column("len")
     return FebrlInbox(
         NAME,
@@ -70,7 +69,7 @@ def demo_inbox(inbox: Path, path: Path = DATA) -> FebrlInbox:
         truth,
         rows.select(pl.col("row_key").alias("record_id"), *COLUMNS),
         rows.select(pl.col("row_key").alias("record_id"), "person_key"),
-        rejected,
+        dict(rejected),
     )
 
 
