@@ -19,10 +19,7 @@ strength (``--industry "chemical manufacturing"`` lists pharma people too).
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
-from importlib import resources
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict
@@ -30,10 +27,10 @@ from rapidfuzz import fuzz, process
 
 from contract.rules import ascii_words
 from pipeline.catalogue import INDUSTRIES
+from pipeline.data import read_table
 from pipeline.normalize import company_key
 
 RELATED_FACTOR = 0.85
-DATA_PACKAGE = "pipeline.data"
 
 
 class Industry(BaseModel):
@@ -94,11 +91,6 @@ class UnknownIndustryError(ValueError):
 def industry_text(value: str) -> str:
     """'Hospital & Health Care' -> 'hospital and health care': how names and aliases compare."""
     return " ".join(ascii_words(value.replace("&", " and ")))
-
-
-def _read_csv(name: str) -> list[dict[str, str]]:
-    text = resources.files(DATA_PACKAGE).joinpath(name).read_text(encoding="utf-8")
-    return list(csv.DictReader(io.StringIO(text)))
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -204,10 +196,10 @@ def taxonomy() -> Taxonomy:
             aliases=_split(row["aliases"]),
             related=tuple(int(r) for r in _split(row["related"])),
         )
-        for row in _read_csv("industries.csv")
+        for row in read_table("industries.csv")
     ]
     companies = []
-    for row in _read_csv("companies.csv"):
+    for row in read_table("companies.csv"):
         keys = {company_key(row["company"]), *(company_key(a) for a in _split(row["aliases"]))}
         companies.append(
             KnownCompany(
@@ -223,7 +215,7 @@ def taxonomy() -> Taxonomy:
             industry_id=int(row["industry_id"]),
             strength=float(row["strength"]),
         )
-        for row in _read_csv("evidence_phrases.csv")
+        for row in read_table("evidence_phrases.csv")
     ]
     return Taxonomy(industries, companies, phrases)
 

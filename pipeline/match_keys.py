@@ -10,16 +10,15 @@ Research Associate" are one title. Each key is computed once per distinct value.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable
 from functools import cache
-from importlib import resources
 from typing import NamedTuple
 
 import polars as pl
 
 from contract.rules import ascii_words
+from pipeline.data import read_table
 
 # Postcodes: US ZIP (+4), Australian/European digits, UK and Canadian forms.
 _POSTCODE = re.compile(
@@ -206,8 +205,7 @@ def company_families() -> dict[str, str]:
     by or was renamed from), followed to the top: 'genentech' -> 'roche', 'allergan' -> 'abbott'
     (through AbbVie, Abbott's spin-off). From the shipped table ``data/company_families.csv``,
     whose names are written as employer keys (``pipeline.normalize.company_key``)."""
-    text = resources.files("pipeline.data").joinpath("company_families.csv").read_text("utf-8")
-    parent = {row["company"]: row["family"] for row in csv.DictReader(text.splitlines())}
+    parent = {row["company"]: row["family"] for row in read_table("company_families.csv")}
 
     def top(key: str) -> str:
         seen = {key}
@@ -226,8 +224,7 @@ def family_key(company: str) -> str:
 @cache
 def title_abbreviations() -> dict[str, str]:
     """Abbreviation -> its words, from the shipped table ``data/title_abbreviations.csv``."""
-    text = resources.files("pipeline.data").joinpath("title_abbreviations.csv").read_text("utf-8")
-    return {row["abbreviation"]: row["expansion"] for row in csv.DictReader(text.splitlines())}
+    return {row["abbreviation"]: row["expansion"] for row in read_table("title_abbreviations.csv")}
 
 
 def title_key(title: str) -> str | None:

@@ -8,11 +8,9 @@ initial and surname whether the source wrote "First M. Last" or "Last, First M."
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable
 from functools import cache, lru_cache
-from importlib import resources
 from typing import NamedTuple
 
 import polars as pl
@@ -28,6 +26,7 @@ from contract.rules import (
     name_words,
     profile_key,
 )
+from pipeline.data import read_table
 from pipeline.match_keys import with_match_keys
 
 LEGAL_SUFFIXES = frozenset(
@@ -189,11 +188,8 @@ def _diminutives() -> dict[str, frozenset[str]]:
     """Diminutive -> its formal names, from the shipped ``data/given_name_diminutives.csv``:
     the common ones of names the English nickname table does not hold (Kasia for Katarzyna,
     Sasha for Aleksandr, Pepe for José, Hans for Johannes), written as name keys."""
-    text = resources.files("pipeline.data").joinpath("given_name_diminutives.csv").read_text(
-        "utf-8"
-    )
     formal: dict[str, set[str]] = {}
-    for row in csv.DictReader(text.splitlines()):
+    for row in read_table("given_name_diminutives.csv"):
         formal.setdefault(row["diminutive"], set()).add(row["formal"])
     return {short: frozenset(names) for short, names in formal.items()}
 

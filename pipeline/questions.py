@@ -8,12 +8,10 @@ that contains its words ("clinical research" suits "senior clinical research ass
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
-from importlib import resources
 
 from contract.rules import ascii_words
+from pipeline.data import read_table
 from pipeline.industries import resolve_industry, taxonomy
 
 TOPIC_ORDER = ("their path", "the work", "the field", "breaking in", "next steps")
@@ -37,7 +35,6 @@ class Question:
 
 def question_bank() -> list[Question]:
     """Every question of the shipped bank, in file order."""
-    text = resources.files("pipeline.data").joinpath("questions.csv").read_text(encoding="utf-8")
     return [
         Question(
             topic=row["topic"].strip(),
@@ -45,7 +42,7 @@ def question_bank() -> list[Question]:
             industry=row["industry"].strip() or None,
             role=row["role"].strip() or None,
         )
-        for row in csv.DictReader(io.StringIO(text))
+        for row in read_table("questions.csv")
     ]
 
 
