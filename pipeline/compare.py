@@ -440,14 +440,18 @@ def pair_levels(frame: pl.DataFrame, nicknames: pl.DataFrame) -> pl.DataFrame:
     frame = frame.join(
         nicknames, on=["first_key_l", "first_key_r"], how="left", maintain_order="left"
     )
-    # Only addresses that could be one mistyped (see email_typo below) are scored.
+    # A mistyped address, not a colleague's: the same first letter, and given names that do
+    # not disagree (jane.smith@ and john.smith@ are two people, however alike). Only such
+    # pairs are scored; a pair of addresses is scored once for every record pair holding it,
+    # so the level asks about the names again.
+    frame = frame.with_columns(_given_names_agree().alias("names_agree"))
     frame = _cpdist(
         frame,
         "email_key_l",
         "email_key_r",
         {"email_jw": similar},
         (pl.col("email_key_l").str.head(1) == pl.col("email_key_r").str.head(1))
-        & _given_names_agree(),
+        & pl.col("names_agree"),
     )
     comp_l, comp_r = pl.col("company_key_l"), pl.col("company_key_r")
     company_similar = (
@@ -462,14 +466,7 @@ def pair_levels(frame: pl.DataFrame, nicknames: pl.DataFrame) -> pl.DataFrame:
         pl.col("postcode_key_l").str.len_chars() == pl.col("postcode_key_r").str.len_chars()
     )
     local_same = (pl.col("email_local_l") == pl.col("email_local_r")).fill_null(False)
-    # A mistyped address, not a colleague's: the same first letter, and given names that do
-    # not disagree (jane.smith@ and john.smith@ are two people, however alike). A pair of
-    # addresses is scored once for all record pairs holding it, so the level asks again.
-    email_typo = (
-        (pl.col("email_jw") >= EMAIL_TYPO_JW)
-        & (pl.col("email_key_l").str.head(1) == pl.col("email_key_r").str.head(1))
-        & _given_names_agree()
-    ).fill_null(False)
+    email_typo = ((pl.col("email_jw") >= EMAIL_TYPO_JW) & pl.col("names_agree")).fill_null(False)
     return frame.with_columns(
         _level([(_same("profile_key"), "exact")], _both("profile_key")).alias("profile_level"),
         _level(
