@@ -39,6 +39,10 @@ from pipeline.normalize import given_name_relatives
 IDENTIFIER_POPULATION = 1000
 # What a profile mismatch contributes in the evidence table; clustering treats it as a veto.
 VETO_WEIGHT = -50.0
+# Two addresses at one domain apart only in their digits ("jennifer.lee@", "jennifer.lee2@"):
+# the mail system told two namesakes apart. Such pairs meet because their names agree, where
+# chance agreement says nothing, so the weight is this belief (1 in 1,000), not log2(m / u).
+NAMESAKE_ADDRESS_WEIGHT = -10.0
 ATTRIBUTES = (
     "first_key",
     "middle_key",
@@ -90,7 +94,8 @@ def _features() -> tuple[Feature, ...]:
         Feature("profile", {"exact": 0.999, "different": 0.001}, "profile_key", identifier=True,
                 learned=False),
         # People keep a work and a personal address: two different emails are common.
-        Feature("email", {"exact": 0.55, "local": 0.15, "typo": 0.02, "different": 0.28},
+        Feature("email", {"exact": 0.55, "local": 0.15, "namesake": 0.002, "typo": 0.02,
+                          "different": 0.278},
                 "email_key",
                 identifier=True, built_from_name=True),
         Feature("first", {"exact": 0.78, "nickname": 0.08, "typo": 0.06, "fuzzy": 0.02,
@@ -221,11 +226,15 @@ def _cpdist(
     right: str,
     scorers: dict[str, object],
     only: pl.Expr | None = None,
+    tests: dict[str, pl.Expr] | None = None,
 ) -> pl.DataFrame:
     """Add one column per ``scorers`` entry (name: rapidfuzz scorer): the score of column
     ``left`` against ``right``, computed once per distinct pair of present, differing values
     of the rows ``only`` keeps (null elsewhere: pairs that agree or lack a value are decided
-    by presence and equality alone)."""
+    by presence and equality alone); and one column per ``tests`` entry, an expression over
+    ``left`` and ``right`` evaluated on those distinct pairs alone, where a costly one is
+    cheap."""
+    tests = tests or {}
     # One 64-bit key per pair of values: hashing, deduplicating and joining on it is much
     # cheaper than on two string columns; the scores join a one-column frame, not the wide one.
     narrow = frame.select(
@@ -242,10 +251,14 @@ def _cpdist(
         .unique("_values")
     )
     if todo.height == 0:
-        return frame.with_columns(pl.lit(None, dtype=pl.Float64).alias(name) for name in scorers)
+        return frame.with_columns(
+            *(pl.lit(None, dtype=pl.Float64).alias(name) for name in scorers),
+            *(pl.lit(None, dtype=pl.Boolean).alias(name) for name in tests),
+        )
     lefts, rights = todo[left].to_list(), todo[right].to_list()
     scores = todo.select(
         "_values",
+        *(test.alias(name) for name, test in tests.items()),
         *(
             pl.Series(
                 name,
@@ -265,6 +278,10 @@ def _cpdist(
     )
     joined = values.join(scores, on="_values", how="left", maintain_order="left")
     return frame.with_columns(joined.drop("_values"))
+
+
+def _without_digits(column: str) -> pl.Expr:
+    return pl.col(column).str.replace_all(r"\d", "")
 
 
 def _with_cpdist(frame: pl.DataFrame, column: str, scorers: dict[str, object]) -> pl.DataFrame:
@@ -452,6 +469,8 @@ def pair_levels(frame: pl.DataFrame, nicknames: pl.DataFrame) -> pl.DataFrame:
         {"email_jw": similar},
         (pl.col("email_key_l").str.head(1) == pl.col("email_key_r").str.head(1))
         & pl.col("names_agree"),
+        # Apart only in their digits: the mail system numbered a namesake ("jennifer.lee2@").
+        {"email_numbered": _without_digits("email_key_l") == _without_digits("email_key_r")},
     )
     comp_l, comp_r = pl.col("company_key_l"), pl.col("company_key_r")
     company_similar = (
@@ -470,7 +489,12 @@ def pair_levels(frame: pl.DataFrame, nicknames: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         _level([(_same("profile_key"), "exact")], _both("profile_key")).alias("profile_level"),
         _level(
-            [(_same("email_key"), "exact"), (local_same, "local"), (email_typo, "typo")],
+            [
+                (_same("email_key"), "exact"),
+                (local_same, "local"),
+                (pl.col("email_numbered").fill_null(False), "namesake"),
+                (email_typo, "typo"),
+            ],
             _both("email_key"),
         ).alias("email_level"),
         *_name_levels(),
@@ -642,6 +666,9 @@ def feature_weights(
         weight = np.where(exact, np.maximum(weight, 0.0), weight)
         if feature.name == "profile":
             weight = np.where(index == feature.levels.index("different"), VETO_WEIGHT, weight)
+        if feature.name == "email":
+            namesake = index == feature.levels.index("namesake")
+            weight = np.where(namesake, NAMESAKE_ADDRESS_WEIGHT, weight)
         weights[feature.name] = weight
     return weights
 

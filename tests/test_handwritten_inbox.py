@@ -130,3 +130,44 @@ def test_a_second_hand_written_inbox_merges_spellings_and_keeps_namesakes_apart(
         ("alumni-2019.csv:13 Wei Zhang",),
         ("Connections.csv:8 Anne Marie",),
     }
+
+
+THIRD_INBOX = Path(__file__).parent / "fixtures" / "handwritten_three"
+
+
+def test_a_third_hand_written_inbox_follows_people_and_tells_colleagues_apart(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "contacts.duckdb"
+    refresh(THIRD_INBOX, db)
+
+    assert persons_by_source(db) == {
+        # A married name on LinkedIn, the maiden name in the directory, one personal address.
+        ("Connections.csv:1 Emily Hughes", "alumni.csv:1 Emily Carter"),
+        # A middle initial, an umlaut and its transliteration, "Mc Donald", a nickname,
+        # surname first, a surname typo, a hyphen, capitals, stray spaces.
+        ("Connections.csv:2 John Doe", "alumni.csv:2 John A. Doe"),
+        ("Connections.csv:3 Zoë Müller", "alumni.csv:3 Zoe Mueller"),
+        ("Connections.csv:4 Ryan McDonald", "alumni.csv:4 Ryan Mc Donald"),
+        ("Connections.csv:5 Margaret Walsh", "alumni.csv:5 Peggy Walsh"),
+        ("Connections.csv:6 Hiroshi Tanaka", "alumni.csv:6 Tanaka Hiroshi"),
+        ("Connections.csv:8 Catherine Wojcik", "alumni.csv:8 Catherine Wojick"),
+        ("Connections.csv:11 Alexandra Petrova", "alumni.csv:11 Alex Petrova"),
+        ("Connections.csv:13 Mary-Kate Dunne", "alumni.csv:14 Mary Kate Dunne"),
+        ("Connections.csv:14 DAVID PARK", "alumni.csv:15 David Park"),
+        ("Connections.csv:16 Lisa Wong", "alumni.csv:17 Lisa Wong"),
+        # A rare name who moved from Pfizer to Moderna, still a scientist.
+        ("Connections.csv:7 Ngozi Adeyemi", "alumni.csv:7 Ngozi Adeyemi"),
+        # Tom at Vertex is Thomas at Vertex; the Ford engineer of 1985 is someone else.
+        ("Connections.csv:12 Tom Becker", "alumni.csv:12 Thomas Becker"),
+        ("alumni.csv:13 Tom Becker",),
+        # Two Jennifer Lees at Pfizer: the mail system numbered the second one's address.
+        ("Connections.csv:9 Jennifer Lee",),
+        ("alumni.csv:9 Jennifer Lee",),
+        # A Regeneron scientist and a JPMorgan vice president who share a name.
+        ("Connections.csv:10 James Okafor",),
+        ("alumni.csv:10 James Okafor",),
+        # Sisters at one employer, each with her own address.
+        ("Connections.csv:15 Anna Kowalski",),
+        ("alumni.csv:16 Maria Kowalski",),
+    }
