@@ -199,12 +199,13 @@ def rule_keys(exploded: pl.LazyFrame, rule: BlockingRule) -> pl.LazyFrame:
     keys = exploded.select("row", rule.key.alias("block_key"), differ_key, *SPLIT_KEYS)
     if rule.each_of:
         keys = keys.explode("block_key")
-    return (
-        keys.filter(pl.col("block_key").is_not_null() & (pl.col("block_key") != ""))
-        # Joining on a 64-bit hash of the key is much cheaper than on the string.
-        .with_columns(pl.col("block_key").hash(seed=0))
-        .unique(subset=["row", "block_key"])
-    )
+    keys = keys.filter(pl.col("block_key").is_not_null() & (pl.col("block_key") != ""))
+    # Joining on a 64-bit hash of the key is much cheaper than on the string.
+    keys = keys.with_columns(pl.col("block_key").hash(seed=0))
+    # One row per record already holds each key once; given-name forms and lists may repeat.
+    if rule.each_of or rule.by_given_forms:
+        keys = keys.unique(subset=["row", "block_key"])
+    return keys
 
 
 def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.LazyFrame:

@@ -40,10 +40,11 @@ import numpy as np
 import polars as pl
 
 from contract.records import SourceKind
-from pipeline.blocking import candidate_rows, rule_names
+from pipeline.blocking import BLOCKING_COLUMNS, candidate_rows, rule_names
 from pipeline.catalogue import MATCH_EVIDENCE
 from pipeline.cluster import cluster_rows, held_apart, link_components
 from pipeline.compare import (
+    ATTRIBUTES,
     DEFAULT_SETTINGS,
     VETO_WEIGHT,
     Comparer,
@@ -263,6 +264,12 @@ def record_meta(keyed: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _match_columns() -> list[str]:
+    """The record columns matching reads, each once."""
+    wanted = ("record_id", *BLOCKING_COLUMNS, *ATTRIBUTES, "source_kind", "source_path")
+    return list(dict.fromkeys(wanted))
+
+
 def match_people(
     keyed: pl.DataFrame,
     settings: MatchSettings = DEFAULT_SETTINGS,
@@ -270,6 +277,9 @@ def match_people(
 ) -> MatchResult:
     """Cluster normalised records into persons; see the module docstring for how.
     ``previous_ids`` (record_id, person_id) from the database being replaced keeps ids stable."""
+    # Every step numbers the records in record_id order: sorted once here, the steps' own
+    # sorts find the column sorted and cost nothing.
+    keyed = keyed.select(_match_columns()).sort("record_id")
     meta = record_meta(keyed)
     clock = time.perf_counter()
     steps: dict[str, float] = {}
