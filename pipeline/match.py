@@ -98,18 +98,16 @@ def _explanation(features: tuple[str, ...]) -> pl.Expr:
     return pl.concat_str(parts, separator="; ", ignore_nulls=True)
 
 
-def _person_ids(
-    keyed: pl.DataFrame, roots: pl.DataFrame, previous: pl.DataFrame | None
-) -> pl.DataFrame:
-    """record_id -> person_id, one id per cluster, as the module docstring says.
+def _person_ids(roots: pl.DataFrame, previous: pl.DataFrame | None) -> pl.DataFrame:
+    """record_id -> person_id, one id per cluster, as the module docstring says; ``roots``
+    holds each record's record_id, root (its cluster's first record id), profile and email key.
 
     Two clusters can hold the same email (a shared inbox, or a merge the constraints refused):
     the one with the lowest record id keeps the plain anchor, the others add their lowest
     record id to it, so no two persons ever share an id.
     """
     anchors = (
-        roots.join(keyed.select("record_id", "profile_key", "email_key"), on="record_id")
-        .group_by("root")
+        roots.group_by("root")
         .agg(
             pl.coalesce(
                 pl.concat_str(pl.lit("in:"), pl.col("profile_key").min()),
@@ -130,7 +128,8 @@ def _person_ids(
     )
     if previous is not None and previous.height:
         anchors = _keep_previous_ids(anchors, roots, previous)
-    return roots.join(anchors, on="root").select("record_id", "person_id").sort("record_id")
+    joined = roots.join(anchors, on="root", maintain_order="left")
+    return joined.select("record_id", "person_id").sort("record_id")
 
 
 def _keep_previous_ids(
@@ -254,14 +253,14 @@ def merge_weight(threshold: float, weakest_link: float | None) -> float:
 
 
 def record_meta(keyed: pl.DataFrame) -> pl.DataFrame:
-    """record_id, profile_key and connection_file (the Connections.csv a record came from),
-    in record_id order: row numbers everywhere in matching index this frame."""
+    """record_id, profile_key, email_key and connection_file (the Connections.csv a record
+    came from), in record_id order: row numbers everywhere in matching index this frame."""
     connection_file = pl.when(pl.col("source_kind") == SourceKind.LINKEDIN_CONNECTION.value).then(
         pl.col("source_path")
     )
-    return keyed.select("record_id", "profile_key", connection_file.alias("connection_file")).sort(
-        "record_id"
-    )
+    return keyed.select(
+        "record_id", "profile_key", "email_key", connection_file.alias("connection_file")
+    ).sort("record_id")
 
 
 def _match_columns() -> list[str]:
@@ -379,9 +378,15 @@ def matched(
         outcome["decision"],
         _explanation(features).alias("features"),
     ).select(list(MATCH_EVIDENCE.schema))
-    clusters = _person_ids(
-        keyed, pl.DataFrame({"record_id": ids, "root": ids.gather(root)}), previous_ids
+    roots_of = pl.DataFrame(
+        {
+            "record_id": ids,
+            "root": ids.gather(root),
+            "profile_key": meta["profile_key"],
+            "email_key": meta["email_key"],
+        }
     )
+    clusters = _person_ids(roots_of, previous_ids)
     model = pl.DataFrame(
         {
             "records": [keyed.height],
