@@ -457,18 +457,17 @@ def pair_levels(frame: pl.DataFrame, nicknames: pl.DataFrame) -> pl.DataFrame:
     frame = frame.join(
         nicknames, on=["first_key_l", "first_key_r"], how="left", maintain_order="left"
     )
-    # A mistyped address, not a colleague's: the same first letter, and given names that do
-    # not disagree (jane.smith@ and john.smith@ are two people, however alike). Only such
-    # pairs are scored; a pair of addresses is scored once for every record pair holding it,
-    # so the level asks about the names again.
+    # A mistyped address, not a colleague's: given names that do not disagree (jane.smith@
+    # and john.smith@ are two people, however alike). Only such pairs are scored; a pair of
+    # addresses is scored once for every record pair holding it, so the level asks about the
+    # names again. The first letter may be mistyped too ("zmoore@" for "imoore@").
     frame = frame.with_columns(_given_names_agree().alias("names_agree"))
     frame = _cpdist(
         frame,
         "email_key_l",
         "email_key_r",
         {"email_jw": similar},
-        (pl.col("email_key_l").str.head(1) == pl.col("email_key_r").str.head(1))
-        & pl.col("names_agree"),
+        pl.col("names_agree"),
         # Apart only in their digits: the mail system numbered a namesake ("jennifer.lee2@").
         {"email_numbered": _without_digits("email_key_l") == _without_digits("email_key_r")},
     )
