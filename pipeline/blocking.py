@@ -68,6 +68,10 @@ class BlockingRule:
     # A column the key cannot do without: records lacking it are left out before keying (most
     # records have no postcode, so the rules on it cost next to nothing).
     needs: str | None = None
+    # The part of the key that must be shared by two values of ``differ_on`` for a block to
+    # pair anyone ("hll" of Hall and Hill); a record whose value no other surname shares is
+    # left out before keying.
+    shared: str | None = None
 
 
 def _keyed(*parts: pl.Expr) -> pl.Expr:
@@ -92,18 +96,21 @@ def blocking_rules() -> list[BlockingRule]:
             _keyed(forms, pl.col("last_letters")),
             differ_on="last_fold",
             by_given_forms=True,
+            shared="last_letters",
         ),
         BlockingRule(
             "given name and surname consonants",
             _keyed(forms, pl.col("last_consonants")),
             differ_on="last_fold",
             by_given_forms=True,
+            shared="last_consonants",
         ),
         BlockingRule(
             "given name and a surname part",
             _keyed(forms, pl.col("last_part")),
             differ_on="last_fold",
             by_given_forms=True,
+            shared="last_part",
         ),
         BlockingRule(
             "surname and given name's start",
@@ -318,18 +325,24 @@ def candidate_rows(keyed: pl.DataFrame) -> pl.DataFrame:
     schema = {"row_l": pl.UInt32, "row_r": pl.UInt32, "rule_order": pl.Int32}
     if keyed.height < 2:
         return pl.DataFrame(schema=schema)
-    ordered, exploded = (frame.lazy() for frame in _blocking_frames(keyed))
+    ordered_frame, exploded_frame = _blocking_frames(keyed)
+    ordered, exploded = ordered_frame.lazy(), exploded_frame.lazy()
+    # Each surname once, with its letters, consonants and parts.
+    surnames = (
+        ordered_frame.select(*_FORM_RULE_COLUMNS).unique(subset="last_fold").explode("last_part")
+    )
     # One 64-bit key per pair is much cheaper to deduplicate than two columns. Each rule's
     # pairs are deduplicated on their own, one rule at a time, so only one rule's raw pairs
     # (repeated across given-name forms and split keys) are ever held at once.
     pair = pl.col("row_l").cast(pl.UInt64) * 2**32 + pl.col("row_r").cast(pl.UInt64)
-    per_rule = [
-        _rule_pairs(exploded if rule.by_given_forms else ordered, rule, i)
-        .select(pair.alias("pair"), "rule_order")
-        .unique("pair")
-        .collect()
-        for i, rule in enumerate(blocking_rules())
-    ]
+    per_rule = []
+    for i, rule in enumerate(blocking_rules()):
+        source = exploded if rule.by_given_forms else ordered
+        if rule.shared is not None and rule.differ_on is not None:
+            # Leaving out what could pair no one changes no pair, and spares keying it.
+            source = source.filter(pl.col(rule.shared).is_in(_shared(surnames, rule)))
+        pairs = _rule_pairs(source, rule, i).select(pair.alias("pair"), "rule_order")
+        per_rule.append(pairs.unique("pair").collect())
     # The union keeps each pair once, with its strongest rule.
     united = pl.concat(per_rule).group_by("pair").agg(pl.col("rule_order").min()).sort("pair")
     return united.select(
@@ -337,6 +350,13 @@ def candidate_rows(keyed: pl.DataFrame) -> pl.DataFrame:
         (pl.col("pair") % 2**32).cast(pl.UInt32).alias("row_r"),
         "rule_order",
     )
+
+
+def _shared(values: pl.DataFrame, rule: BlockingRule) -> pl.Series:
+    """The values of ``rule.shared`` that two different values of ``rule.differ_on`` hold."""
+    assert rule.shared is not None and rule.differ_on is not None
+    held = values.select(rule.shared, rule.differ_on).unique().drop_nulls()
+    return held.filter(pl.len().over(rule.shared) > 1).get_column(rule.shared).unique()
 
 
 def rule_names() -> pl.Series:
