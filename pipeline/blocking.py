@@ -340,7 +340,7 @@ def candidate_rows(keyed: pl.DataFrame) -> pl.DataFrame:
         source = exploded if rule.by_given_forms else ordered
         if rule.shared is not None and rule.differ_on is not None:
             # Leaving out what could pair no one changes no pair, and spares keying it.
-            source = source.filter(pl.col(rule.shared).is_in(_shared(surnames, rule)))
+            source = source.filter(pl.col(rule.shared).is_in(_shared(surnames, rule).implode()))
         pairs = _rule_pairs(source, rule, i).select(pair.alias("pair"), "rule_order")
         per_rule.append(pairs.unique("pair").collect())
     # The union keeps each pair once, with its strongest rule.
