@@ -650,7 +650,8 @@ def feature_weights(
 ) -> dict[str, np.ndarray]:
     """Bits of evidence per pair and feature (0 where not compared): log2(m / u) with the pair's
     own u, near levels capped at exact agreement on the commoner value, agreement on a value
-    built from the name and exact agreement at least 0, a profile mismatch the veto."""
+    built from the name and exact agreement at least 0, a profile mismatch the veto, a
+    namesake's numbered address ``NAMESAKE_ADDRESS_WEIGHT``."""
     weights: dict[str, np.ndarray] = {}
     for feature in settings.features:
         log_m = np.log2(np.array([m[feature.name][lv] for lv in feature.levels]))
