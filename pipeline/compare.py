@@ -567,21 +567,29 @@ def pair_chances(
     """The ``Chances`` of compared pairs (``comparison_levels`` output with the value counts of
     both records; ``totals`` from ``value_totals``)."""
     columns: list[pl.Expr] = []
-    names_agree = pl.col("first_level").is_in(["exact", "nickname"]) & pl.col("last_level").is_in(
-        ["exact", "typo"]
-    )
+    # Each level's index (-1: not compared), worked out once: the rules below test integers,
+    # not the level's name, on millions of pairs.
+    levels = levels.with_columns(
+        pl.col(f"{f.name}_level")
+        .replace_strict(list(f.levels), list(range(len(f.levels))), default=-1,
+                        return_dtype=pl.Int8)
+        .fill_null(-1)
+        .alias(f"{f.name}:level")
+        for f in settings.features
+    )  # fmt: skip
+
+    def level_in(feature: Feature, names: list[str]) -> pl.Expr:
+        wanted = [feature.levels.index(name) for name in names]
+        return pl.col(f"{feature.name}:level").is_in(pl.Series(wanted, dtype=pl.Int8).implode())
+
+    first, last = (next(f for f in settings.features if f.name == n) for n in ("first", "last"))
+    names_agree = level_in(first, ["exact", "nickname"]) & level_in(last, ["exact", "typo"])
     for feature in settings.features:
-        column = pl.col(f"{feature.name}_level")
-        index = column.replace_strict(
-            list(feature.levels),
-            list(range(len(feature.levels))),
-            default=-1,
-            return_dtype=pl.Int8,
-        ).fill_null(-1)
-        base = column.replace_strict(
-            list(feature.levels), [u[feature.name][lv] for lv in feature.levels],
+        index = pl.col(f"{feature.name}:level")
+        base = index.replace_strict(
+            list(range(len(feature.levels))), [u[feature.name][lv] for lv in feature.levels],
             default=1.0, return_dtype=pl.Float64,
-        ).fill_null(1.0)  # fmt: skip
+        )  # fmt: skip
         chance = base
         cap = pl.lit(None, dtype=pl.Float64)
         floor = pl.lit(False)
@@ -600,8 +608,8 @@ def pair_chances(
                 tf_l = pl.max_horizontal((count_l - 2) / total, unseen)
                 tf_r = pl.max_horizontal((count_r - 2) / total, unseen)
             exact_chance = tf_l
-            near = column.is_in(
-                [lv for lv in feature.levels if lv not in (feature.tf_level, "different")]
+            near = level_in(
+                feature, [lv for lv in feature.levels if lv not in (feature.tf_level, "different")]
             )
             # The rarer value's frequency among the other records: how often a stranger is near
             # it by chance is at least how often they hold it (a value no other record holds
@@ -621,9 +629,10 @@ def pair_chances(
                     .then(pl.max_horizontal(local, near_chance))
                     .otherwise(near_chance)
                 )
-                floor = (column != "different") & shared.fill_null(False)
+                compared = (index >= 0) & (index != feature.levels.index("different"))
+                floor = compared & shared.fill_null(False)
             chance = (
-                pl.when(column == feature.tf_level)
+                pl.when(index == feature.levels.index(feature.tf_level))
                 .then(exact_chance)
                 .when(near)
                 .then(near_chance)
