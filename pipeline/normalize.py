@@ -9,7 +9,7 @@ initial and surname whether the source wrote "First M. Last" or "Last, First M."
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from typing import NamedTuple
 
@@ -104,7 +104,7 @@ def _name_tokens(value: str) -> list[str]:
     return [t for t in tokens if t]
 
 
-def _strip_titles(tokens: list[str], keep: int = 1) -> list[str]:
+def _strip_titles(tokens: Sequence[str], keep: int = 1) -> Sequence[str]:
     """Drop leading honorifics and trailing post-nominal letters, keeping at least ``keep``
     tokens (so "Wei Ma" keeps its surname though "ma" is also a degree)."""
     while len(tokens) > 1 and tokens[0] in HONORIFICS:
@@ -127,7 +127,7 @@ def _natural_order(value: str) -> str:
     return " ".join([*segments[1:], segments[0]])
 
 
-def _surname_start(tokens: list[str]) -> int:
+def _surname_start(tokens: Sequence[str]) -> int:
     """Index where the surname begins: the last token, with any particles before it."""
     start = len(tokens) - 1
     while start > 1 and tokens[start - 1] in SURNAME_PARTICLES:
@@ -135,13 +135,24 @@ def _surname_start(tokens: list[str]) -> int:
     return start
 
 
-def _initials(tokens: list[str]) -> str | None:
-    return "".join(t[0] for t in tokens) or None
+def _initials(tokens: Sequence[str]) -> str | None:
+    return "".join([t[0] for t in tokens]) or None
 
 
-def _surname_key(tokens: list[str]) -> str | None:
+def _surname_key(tokens: Sequence[str]) -> str | None:
     parts = [p for t in tokens for p in t.split("-") if p]
     return " ".join(parts) or None
+
+
+# First and last name fields repeat far more than whole names: each is read once.
+@lru_cache(maxsize=65_536)
+def _given_tokens(first_name: str) -> tuple[str, ...]:
+    return tuple(_strip_titles(_name_tokens(first_name)))
+
+
+@lru_cache(maxsize=65_536)
+def _family_tokens(last_name: str) -> tuple[str, ...]:
+    return tuple(_strip_titles(_name_tokens(last_name.split(",")[0])))
 
 
 # Names repeat across sources and refreshes; the bound keeps a long-lived process's memory flat.
@@ -154,8 +165,8 @@ def parse_name(full_name: str | None, first_name: str | None, last_name: str | N
     "Smith, Robert J." as surname first and "Robert J. Smith, PhD" as post-nominal letters.
     """
     if first_name and last_name:
-        given = _strip_titles(_name_tokens(first_name))
-        family = _strip_titles(_name_tokens(last_name.split(",")[0]))
+        given = _given_tokens(first_name)
+        family = _family_tokens(last_name)
         if given and family:
             # A middle name may sit in the full name only ("First", "Middle", "Last" columns).
             middle = _initials(given[1:]) or parse_name(full_name, None, None).middle
@@ -163,9 +174,8 @@ def parse_name(full_name: str | None, first_name: str | None, last_name: str | N
     elif (first_name or last_name) and len(_name_tokens(full_name or "")) <= 1:
         # One name field filled and nothing more in the full name: the field says which it is.
         if last_name:
-            family = _strip_titles(_name_tokens(last_name.split(",")[0]))
-            return NameParts(None, None, _surname_key(family))
-        given = _strip_titles(_name_tokens(first_name or ""))
+            return NameParts(None, None, _surname_key(_family_tokens(last_name)))
+        given = _given_tokens(first_name or "")
         return NameParts(given[0] if given else None, _initials(given[1:]), None)
     if not full_name:
         return NameParts(None, None, None)
