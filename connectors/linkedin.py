@@ -593,16 +593,19 @@ def _evidence_file(
     required: set[str],
     expected: str,
     use_row: Callable[[int, dict[str, str]], str | None],
+    fields: frozenset[str] | None = None,
 ) -> ConnectorResult:
     """Read a file whose rows are evidence (not persons): ``use_row(row number, values by
-    normalised header)`` uses each row or says why it is rejected."""
+    normalised header)`` uses each row or says why it is rejected. ``fields``: the only
+    headers ``use_row`` reads (the others, a message's text say, are not trimmed for it)."""
     header, rows = _simple_table(member, required, expected)
     report = _report(member)
     result = ConnectorResult()
     rows_read = evidence_rows = rejects = 0
+    used = [(i, h) for i, h in enumerate(header) if fields is None or h in fields]
     for row_number, cells in rows:
         rows_read += 1
-        values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
+        values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in used}
         problem = use_row(row_number, values)
         if problem is None:
             evidence_rows += 1
@@ -703,6 +706,10 @@ def _message_date(value: str) -> dt.date | None:
     return None
 
 
+# The headers of messages.csv a message is summarised from.
+_MESSAGE_FIELDS = frozenset({"date", "from", "to", "recipient profile urls", "sender profile url"})
+
+
 def _read_messages(member: Member, seeker_name: str | None) -> ConnectorResult:
     """Summarise messages per counterpart: the other side of each message from the seeker's
     view, with the messages the seeker sent and those they received counted apart."""
@@ -731,7 +738,7 @@ def _read_messages(member: Member, seeker_name: str | None) -> ConnectorResult:
         latest[key] = (name, url, max(when, newest), sent + mine, received, count + 1)
         return None
 
-    result = _evidence_file(member, {"from", "date"}, "FROM, TO, DATE", use)
+    result = _evidence_file(member, {"from", "date"}, "FROM, TO, DATE", use, _MESSAGE_FIELDS)
     result.conversations = [
         Conversation(
             counterpart_name=name,

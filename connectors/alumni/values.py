@@ -32,6 +32,11 @@ GENERATIONAL = frozenset({"jr", "sr", "ii", "iii", "iv"})
 SURNAME_LIKE_LETTERS = frozenset({"ma", "pa", "ba", "pe"})
 _YEAR4 = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 _YEAR2 = re.compile(r"^(?:class of\s*)?['’‘`]?(\d{2})$", re.IGNORECASE)
+# Compiled once: names are split row by row, and the module's pattern cache costs a lookup each.
+_NOT_LETTERS = re.compile(r"[^a-z]")
+_ASIDES = re.compile(r"\([^)]*\)|\"[^\"]*\"")
+_LETTER = re.compile(r"[^\W\d_]")
+_NOT_A_NAME = re.compile(r"\d|@")
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ def _is_postnominal(token: str, strict: bool, all_caps: bool = False) -> bool:
     """Whether a name token is letters after a name. ``strict`` (no comma before it) also wants
     it written like letters ('PhD', 'MBA', 'Ph.D.'), so the surname 'Ma' stays a surname; in an
     all-capitals name, where case cannot tell, letters that are also surnames ('MA') stay."""
-    compact = re.sub(r"[^a-z]", "", token.lower())
+    compact = _NOT_LETTERS.sub("", token.lower())
     if compact not in POSTNOMINALS:
         return False
     if not strict or compact in GENERATIONAL or "." in token:
@@ -83,8 +88,8 @@ def split_name(value: str) -> DirectoryName | None:
     """A one-column name as its parts: 'Smith, Jane A.' and 'Dr. Jane A. Smith, PhD' both give
     first 'Jane', middle 'A.', last 'Smith' (suffixes ('PhD',) in the second). None when the
     value has no letters."""
-    text = " ".join(re.sub(r"\([^)]*\)|\"[^\"]*\"", " ", value).split())
-    if not re.search(r"[^\W\d_]", text):
+    text = " ".join(_ASIDES.sub(" ", value).split())
+    if not _LETTER.search(text):
         return None
     segments = [s.strip() for s in text.split(",") if s.strip()]
     suffixes: list[str] = []
@@ -296,7 +301,13 @@ class RowReader:
     def _repeats_header(self, cells: list[str]) -> bool:
         """Whether the row is the header again. The first cell decides for nearly every row:
         normalising every cell of every row was a fifth of the reading time."""
-        if not self.header or not cells or normalise_header(cells[0]) != self.header[0]:
+        if not self.header or not cells:
+            return False
+        # The header's first word must be in the first cell: far cheaper than normalising it.
+        word = self.header[0].partition(" ")[0]
+        if word and word not in cells[0].replace("\ufeff", "").lower():
+            return False
+        if normalise_header(cells[0]) != self.header[0]:
             return False
         return [normalise_header(c) for c in cells[: len(self.header)]] == self.header
 
@@ -332,12 +343,12 @@ def _name_from(
     the reason it has no usable name."""
     if first or last:
         raw = " ".join(p for p in (first, last) if p)
-        if re.search(r"\d|@", raw):
+        if _NOT_A_NAME.search(raw):
             return f"not a person's name: {raw[:60]!r}"
         return _parts_from_columns(first, middle, last, suffix)
     if not full:
         return NO_NAME
-    if re.search(r"\d|@", full):
+    if _NOT_A_NAME.search(full):
         return f"not a person's name: {full[:60]!r}"
     parts = split_name(full)
     if parts is None:
