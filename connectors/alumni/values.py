@@ -240,9 +240,10 @@ class RowReader:
     ) -> pl.DataFrame:
         """The record values of the rows that are records: their numbers, name parts and
         field values."""
-        years: dict[str, tuple[int | None, str | None]] = {
-            t: parse_class_year(t) for t in set(value["class_year"]) if t
-        }
+        # Each distinct cell read once: years, and addresses and profiles a person gives twice.
+        years = {t: parse_class_year(t) for t in set(value["class_year"]) if t}
+        addresses = {t: parse_email(t) for t in set(value["email"]) if t}
+        profiles = {t: canonical_linkedin_url(t) for t in set(value["linkedin_url"]) if t}
         class_years: list[int | None] = []
         emails: list[str | None] = []
         urls: list[str | None] = []
@@ -261,12 +262,12 @@ class RowReader:
             email = None
             email_text = value["email"][index]
             if email_text:
-                email, email_notes = parse_email(email_text)
+                email, email_notes = addresses[email_text]
                 notes.extend(email_notes)
             linkedin_url = None
             url_text = value["linkedin_url"][index]
             if url_text:
-                linkedin_url = canonical_linkedin_url(url_text)
+                linkedin_url = profiles[url_text]
                 if linkedin_url is None:
                     notes.append(f"not a LinkedIn profile URL: {url_text[:80]!r}")
             location = _joined(value["location"][index], value["state"][index])
