@@ -447,13 +447,19 @@ def _connection_batch(
     """Rows of Connections.csv as record values, column by column; an anonymised connection
     without a profile URL is a reject."""
     cells = [c for _, c in rows]
+    # The rows turned into columns in one pass; a row too short for a column reads as blank
+    # there (as a blank cell: None), a longer one is cut to the columns read.
+    width = max(columns.values(), default=-1) + 1
+    table = list(
+        zip(*(c if len(c) == width else (c + [""] * width)[:width] for c in cells), strict=True)
+    )
 
     def cell_column(field: str) -> list[str | None]:
-        # A cell trimmed, blank as None; a row too short for the column gives None.
+        # A cell trimmed, blank as None.
         index = columns.get(field)
-        if index is None:
+        if index is None or not table:
             return [None] * len(cells)
-        return [(c[index].strip() or None) if index < len(c) else None for c in cells]
+        return [v.strip() or None for v in table[index]]
 
     first, last = cell_column("first_name"), cell_column("last_name")
     urls = cell_column("linkedin_url")
