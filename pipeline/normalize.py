@@ -190,8 +190,8 @@ def parse_name(full_name: str | None, first_name: str | None, last_name: str | N
 
 def _full_name_middle(full_name: str | None, first_name: str, last_name: str) -> str | None:
     """The middle initials the full name gives on its own. A full name that is the first and
-    last names with a space between (no comma to reorder) is their tokens one after the other:
-    tokens never span whitespace, so the fields' cached tokens serve."""
+    last names with a space between (no comma to reorder) is their tokens one after the other
+    (no token spans a space), so the fields' cached tokens serve."""
     if full_name == f"{first_name} {last_name}" and "," not in full_name:
         return _parts_of_tokens(_field_tokens(first_name) + _field_tokens(last_name)).middle
     return parse_name(full_name, None, None).middle

@@ -65,8 +65,8 @@ from contract.records import (
 log = logging.getLogger(__name__)
 
 KIND = "alumni"
-# Rows read as columns at a time: a row's values are never a dict of their own, and the rows
-# held at once stay bounded.
+# How many rows are read as columns at once: a row's values are never a dict of their own,
+# and the rows held at once stay bounded.
 ROW_BATCH = 65_536
 DESCRIPTION = (
     "Alumni directory (CSV/TSV/TXT with a name column and class year, employer, title, email, ...)"
