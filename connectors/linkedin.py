@@ -16,11 +16,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import itertools
 import logging
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -44,7 +45,6 @@ from contract.records import (
     Conversation,
     FileReport,
     RecordColumns,
-    RecordRow,
     Reject,
     RowOrigin,
     SeekerFacts,
@@ -52,7 +52,8 @@ from contract.records import (
     SeekerPosition,
     SeekerSchool,
     SourceKind,
-    collect_rows,
+    ValueBatch,
+    collect_batches,
 )
 from contract.rules import email_key
 
@@ -371,13 +372,6 @@ def _columns(header: list[str], wanted: dict[str, tuple[str, ...]]) -> dict[str,
     return found
 
 
-def _cell(cells: list[str], index: int | None) -> str | None:
-    if index is None or index >= len(cells):
-        return None
-    value = cells[index].strip()
-    return value or None
-
-
 def parse_connected_on(value: str | None) -> dt.date | None:
     """'15 Mar 2024', '01-Jul-25', '1/8/18, 6:14 PM' (2018-era), '2024-03-15' -> a date."""
     if not value:
@@ -409,6 +403,11 @@ def _is_connections_header(cells: list[str]) -> bool:
     return names and other
 
 
+# Connections are read a batch of rows at a time, each batch as columns: a row's values are
+# never a dict of their own, and the rows held at once stay bounded.
+_CONNECTION_BATCH = 65_536
+
+
 def _read_connections(
     member: Member, export_date: dt.date | None, conversations: list[Conversation]
 ) -> ConnectorResult:
@@ -420,13 +419,12 @@ def _read_connections(
     report = _report(member)
     by_url, by_name = _conversation_index(conversations)
     origin = RowOrigin(SourceKind.LINKEDIN_CONNECTION, member.name, member.path)
-    result = collect_rows(
-        report,
-        (
-            _connection_row(origin, row, cells, columns, export_date, by_url, by_name)
-            for row, cells in table.rows
-        ),
-    )
+
+    def batches() -> Iterator[ValueBatch]:
+        while batch := list(itertools.islice(table.rows, _CONNECTION_BATCH)):
+            yield _connection_batch(origin, batch, columns, export_date, by_url, by_name)
+
+    result = collect_batches(report, origin, batches())
     if report.rows_read == 0:
         # Zero rows read as success would build an empty database and call it done.
         raise InputFileError(
@@ -438,60 +436,134 @@ def _read_connections(
     return result
 
 
-def _connection_row(
+def _connection_batch(
     origin: RowOrigin,
-    row_number: int,
-    cells: list[str],
+    rows: list[tuple[int, list[str]]],
     columns: dict[str, int],
     export_date: dt.date | None,
     by_url: dict[str, Conversation],
     by_name: dict[str, Conversation],
-) -> RecordRow | Reject:
-    first = _cell(cells, columns.get("first_name"))
-    last = _cell(cells, columns.get("last_name"))
-    full_name = " ".join(p for p in (first, last) if p)
-    url = _cell(cells, columns.get("linkedin_url"))
-    anonymous = not full_name or full_name.lower() in ANONYMOUS_NAMES
-    # A row without a name but with a profile URL is still a person, matched by the URL.
-    if anonymous and not url:
-        return origin.reject(
-            row_number,
-            "anonymised connection: LinkedIn gives no name for this member",
-            raw_row(cells),
-        )
-    notes: list[str] = []
-    email = _cell(cells, columns.get("email"))
-    if email and email_key(email) is None:
-        # Some exports put the member URN (urn:li:member:123456) where the address goes.
-        if not email.startswith("urn:li:"):
-            notes.append(f"not an email address: {email[:60]!r}")
-        email = None
-    connected_raw = _cell(cells, columns.get("connected_on"))
-    try:
-        connected_on = parse_connected_on(connected_raw)
-    except ValueError:
-        connected_on = None
-        notes.append(f"unreadable Connected On {connected_raw!r}")
-    by_url_match = by_url.get(_url_key(url)) if url else None
-    conversation = by_url_match or (None if anonymous else by_name.get(full_name.lower()))
-    return origin.record(
-        row_number,
-        raw_row(cells),
-        full_name=None if anonymous else full_name,
-        first_name=None if anonymous else first,
-        last_name=None if anonymous else last,
-        company=_cell(cells, columns.get("company")),
-        title=_cell(cells, columns.get("title")),
-        email=email,
-        linkedin_url=url,
-        connected_on=connected_on,
-        last_message_on=conversation.last_message_on if conversation else None,
-        message_count=conversation.message_count if conversation else 0,
-        messages_sent=conversation.sent if conversation else 0,
-        messages_received=conversation.received if conversation else 0,
-        as_of=export_date,
-        notes="; ".join(notes) or None,
+) -> ValueBatch:
+    """Rows of Connections.csv as record values, column by column; an anonymised connection
+    without a profile URL is a reject."""
+    cells = [c for _, c in rows]
+    # The rows turned into columns in one pass; a row too short for a column reads as blank
+    # there (as a blank cell: None), a longer one is cut to the columns read.
+    width = max(columns.values(), default=-1) + 1
+    table = list(
+        zip(*(c if len(c) == width else (c + [""] * width)[:width] for c in cells), strict=True)
     )
+
+    def cell_column(field: str) -> list[str | None]:
+        # A cell trimmed, blank as None.
+        index = columns.get(field)
+        if index is None or not table:
+            return [None] * len(cells)
+        return [v.strip() or None for v in table[index]]
+
+    first, last = cell_column("first_name"), cell_column("last_name")
+    urls = cell_column("linkedin_url")
+    full_names = [" ".join(p for p in pair if p) for pair in zip(first, last, strict=True)]
+    anonymous = [not n or n.lower() in ANONYMOUS_NAMES for n in full_names]
+    # A row without a name but with a profile URL is still a person, matched by the URL.
+    kept = [i for i, (a, u) in enumerate(zip(anonymous, urls, strict=True)) if not a or u]
+    rejects = [
+        origin.reject(
+            rows[i][0],
+            "anonymised connection: LinkedIn gives no name for this member",
+            raw_row(cells[i]),
+        )
+        for i in range(len(rows))
+        if anonymous[i] and not urls[i]
+    ]
+    email_cells, date_cells = cell_column("email"), cell_column("connected_on")
+    emails, email_notes = _connection_emails([email_cells[i] for i in kept])
+    dates, date_notes = _connection_dates([date_cells[i] for i in kept])
+    notes = (email_notes, date_notes)
+    talks: list[Conversation | None] = [None] * len(kept)
+    if by_url or by_name:
+        talks = [
+            (by_url.get(_url_key(url)) if (url := urls[i]) else None)
+            or (None if anonymous[i] else by_name.get(full_names[i].lower()))
+            for i in kept
+        ]
+    company, title = cell_column("company"), cell_column("title")
+    text = pl.String
+    values = pl.DataFrame(
+        [
+            pl.Series("source_row", [rows[i][0] for i in kept], dtype=pl.Int64),
+            pl.Series("full_name", [None if anonymous[i] else full_names[i] for i in kept], text),
+            pl.Series("first_name", [None if anonymous[i] else first[i] for i in kept], text),
+            pl.Series("last_name", [None if anonymous[i] else last[i] for i in kept], text),
+            pl.Series("company", [company[i] for i in kept], dtype=text),
+            pl.Series("title", [title[i] for i in kept], dtype=text),
+            pl.Series("email", emails, dtype=text),
+            pl.Series("linkedin_url", [urls[i] for i in kept], dtype=text),
+            pl.Series("connected_on", dates, dtype=pl.Date),
+            pl.Series(
+                "last_message_on", [t.last_message_on if t else None for t in talks], pl.Date
+            ),
+            pl.Series("message_count", [t.message_count if t else 0 for t in talks], pl.Int32),
+            pl.Series("messages_sent", [t.sent if t else 0 for t in talks], dtype=pl.Int32),
+            pl.Series("messages_received", [t.received if t else 0 for t in talks], pl.Int32),
+            pl.Series("as_of", [export_date] * len(kept), dtype=pl.Date),
+            pl.Series(
+                "notes",
+                ["; ".join(n for n in pair if n) or None for pair in zip(*notes, strict=True)],
+                dtype=text,
+            ),
+        ]
+    )
+    return ValueBatch(len(rows), values, lambda index: raw_row(cells[kept[index]]), rejects)
+
+
+def _connection_emails(
+    values: list[str | None],
+) -> tuple[list[str | None], list[str | None]]:
+    """The Email Address cells as kept (None when not an address) and a note per cell that is
+    neither an address nor a member URN. Each distinct value is checked once."""
+    valid: dict[str, bool] = {}
+    emails: list[str | None] = []
+    notes: list[str | None] = []
+    for email in values:
+        if email and not valid.setdefault(email, email_key(email) is not None):
+            # Some exports put the member URN (urn:li:member:123456) where the address goes.
+            notes.append(
+                None if email.startswith("urn:li:") else f"not an email address: {email[:60]!r}"
+            )
+            emails.append(None)
+        else:
+            notes.append(None)
+            emails.append(email)
+    return emails, notes
+
+
+def _connection_dates(
+    values: list[str | None],
+) -> tuple[list[dt.date | None], list[str | None]]:
+    """The Connected On cells as dates, and a note per cell that is not one. An export has a
+    few thousand distinct dates over many rows: each is read once."""
+    read: dict[str, dt.date | ValueError | None] = {}
+    dates: list[dt.date | None] = []
+    notes: list[str | None] = []
+    for raw in values:
+        if raw is None:
+            dates.append(None)
+            notes.append(None)
+            continue
+        if raw not in read:
+            try:
+                read[raw] = parse_connected_on(raw)
+            except ValueError as err:
+                read[raw] = err
+        found = read[raw]
+        if isinstance(found, ValueError):
+            dates.append(None)
+            notes.append(f"unreadable Connected On {raw!r}")
+        else:
+            dates.append(found)
+            notes.append(None)
+    return dates, notes
 
 
 def _url_key(url: str) -> str:
@@ -527,16 +599,19 @@ def _evidence_file(
     required: set[str],
     expected: str,
     use_row: Callable[[int, dict[str, str]], str | None],
+    fields: frozenset[str] | None = None,
 ) -> ConnectorResult:
     """Read a file whose rows are evidence (not persons): ``use_row(row number, values by
-    normalised header)`` uses each row or says why it is rejected."""
+    normalised header)`` uses each row or says why it is rejected. ``fields``: the only
+    headers ``use_row`` reads (the others, a message's text say, are not trimmed for it)."""
     header, rows = _simple_table(member, required, expected)
     report = _report(member)
     result = ConnectorResult()
     rows_read = evidence_rows = rejects = 0
+    used = [(i, h) for i, h in enumerate(header) if fields is None or h in fields]
     for row_number, cells in rows:
         rows_read += 1
-        values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
+        values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in used}
         problem = use_row(row_number, values)
         if problem is None:
             evidence_rows += 1
@@ -637,6 +712,10 @@ def _message_date(value: str) -> dt.date | None:
     return None
 
 
+# The headers of messages.csv a message is summarised from.
+_MESSAGE_FIELDS = frozenset({"date", "from", "to", "recipient profile urls", "sender profile url"})
+
+
 def _read_messages(member: Member, seeker_name: str | None) -> ConnectorResult:
     """Summarise messages per counterpart: the other side of each message from the seeker's
     view, with the messages the seeker sent and those they received counted apart."""
@@ -665,7 +744,7 @@ def _read_messages(member: Member, seeker_name: str | None) -> ConnectorResult:
         latest[key] = (name, url, max(when, newest), sent + mine, received, count + 1)
         return None
 
-    result = _evidence_file(member, {"from", "date"}, "FROM, TO, DATE", use)
+    result = _evidence_file(member, {"from", "date"}, "FROM, TO, DATE", use, _MESSAGE_FIELDS)
     result.conversations = [
         Conversation(
             counterpart_name=name,

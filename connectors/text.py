@@ -230,8 +230,8 @@ def _table_after(
                 return
             except csv.Error as err:
                 raise _quote_error(err, source, number + 1, first_line) from err
-            if not any(c.strip() for c in cells):
-                continue  # blank lines are layout, not data rows
+            if not "".join(cells).strip():
+                continue  # blank lines are layout, not data rows (one join: no generator per row)
             number += 1
             yield number, cells
 

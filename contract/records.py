@@ -331,6 +331,11 @@ _SOURCE_FIELDS = ("source_kind", "source_file", "source_path", "source_row")
 _VALUE_FIELDS = tuple(name for name in SourceRecord.model_fields if name not in _SOURCE_FIELDS)
 _VALUE_FIELD_SET = frozenset(_VALUE_FIELDS)
 _DEFAULTS = {name: SourceRecord.model_fields[name].default for name in _VALUE_FIELDS}
+# What a connector gives per row: its number and the value fields, in the record frame's types.
+_VALUE_TYPES: dict[str, pl.DataType] = {
+    "source_row": pl.Int64(),
+    **{name: RECORD_SCHEMA[name] for name in _VALUE_FIELDS},
+}
 
 
 def _constraint(column: pl.Expr, meta: object) -> pl.Expr | None:
@@ -409,16 +414,29 @@ class RecordColumns:
         return RecordColumns(pl.concat([self.frame, other.frame]).sort("source_path", "source_row"))
 
 
+# Rows whose values are moved into columns at once: list comprehensions over a batch are several
+# times faster than appending each row's values one by one, and a batch keeps memory bounded.
+_BATCH = 16_384
+
+
 def validated_columns(rows: Iterable[RecordRow]) -> tuple[RecordColumns, list[Reject]]:
     """One file's record rows validated as columns against SourceRecord's declaration: the
     valid rows as a frame, and a reject for each invalid row with the reason the model gives
     for it (the model validates those few rows one by one, so the reasons are its own).
-    Each row's values go into the columns as it arrives: no per-row object is kept."""
+    Each batch of rows' values goes into the columns as it arrives: no per-row object is kept."""
     columns: dict[str, list[Any]] = {name: [] for name in _VALUE_FIELDS}
     numbers: list[int] = []
     raws: list[str | None] = []
     singles: list[RecordRow] = []
+    batch: list[dict[str, Any]] = []
     origin: RowOrigin | None = None
+
+    def move_batch() -> None:
+        for name, column in columns.items():
+            default = _DEFAULTS[name]
+            column.extend([values.get(name, default) for values in batch])
+        batch.clear()
+
     for row in rows:
         origin = origin or row.origin
         values = row.values
@@ -427,8 +445,10 @@ def validated_columns(rows: Iterable[RecordRow]) -> tuple[RecordColumns, list[Re
             continue
         numbers.append(row.row)
         raws.append(row.raw)
-        for name, column in columns.items():
-            column.append(values.get(name, _DEFAULTS[name]))
+        batch.append(values)
+        if len(batch) == _BATCH:
+            move_batch()
+    move_batch()
     if origin is None:
         return RecordColumns(), []
 
@@ -437,11 +457,8 @@ def validated_columns(rows: Iterable[RecordRow]) -> tuple[RecordColumns, list[Re
         return RecordRow(origin, numbers[index], raws[index], values)
 
     try:
-        frame = pl.DataFrame(
+        values_frame = pl.DataFrame(
             {
-                "source_kind": pl.Series([origin.kind.value] * len(numbers), dtype=pl.String),
-                "source_file": pl.Series([origin.source_file] * len(numbers), dtype=pl.String),
-                "source_path": pl.Series([origin.source_path] * len(numbers), dtype=pl.String),
                 "source_row": pl.Series(numbers, dtype=pl.Int64),
                 **{
                     name: pl.Series(values, dtype=RECORD_SCHEMA[name], strict=True)
@@ -452,22 +469,79 @@ def validated_columns(rows: Iterable[RecordRow]) -> tuple[RecordColumns, list[Re
     except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
         # A value of another type than declared: the model reads (or refuses) each row.
         singles.extend(kept(index) for index in range(len(numbers)))
-        frame = pl.DataFrame(schema={k: v for k, v in RECORD_SCHEMA.items() if k != "record_id"})
-    else:
-        strings = [name for name, dtype in frame.schema.items() if dtype == pl.String()]
-        frame = frame.with_columns(_cleaned(name) for name in strings)
-        valid = frame.select(pl.all_horizontal(_FIELD_CHECKS).fill_null(False)).to_series()
-        if not valid.all():
-            singles.extend(kept(index) for index in (~valid).arg_true())
-            frame = frame.filter(valid)
+        values_frame = pl.DataFrame(schema=_VALUE_TYPES)
+    frame, invalid = _checked(origin, values_frame)
+    singles.extend(kept(index) for index in invalid)
     columns.clear()
     raws.clear()
+    return _with_singles(frame, singles)
+
+
+def validated_frame(
+    origin: RowOrigin, values: pl.DataFrame, raw: Callable[[int], str | None]
+) -> tuple[RecordColumns, list[Reject]]:
+    """Like ``validated_columns``, for a connector that reads a file as columns: ``values`` has
+    ``source_row`` and any of the record's value fields (the others take their defaults), in
+    the record frame's types; ``raw(index)`` is the row at that index as text, asked only for
+    an invalid row (whose reject carries it)."""
+    wrong = {n: t for n, t in values.schema.items() if _VALUE_TYPES.get(n) != t}
+    if wrong:
+        # A connector's bug, not the input's: the frame must be in the record's types.
+        raise TypeError(f"record values of unknown fields or other types: {wrong}")
+    given = [name for name in _VALUE_FIELDS if name in values.columns]
+    values_frame = values.select(
+        pl.col("source_row"),
+        *(
+            pl.col(name)
+            if name in values.columns
+            else pl.lit(_DEFAULTS[name], dtype=RECORD_SCHEMA[name]).alias(name)
+            for name in _VALUE_FIELDS
+        ),
+    )
+    frame, invalid = _checked(origin, values_frame)
+    singles = [
+        RecordRow(
+            origin,
+            values_frame["source_row"][index],
+            raw(index),
+            {name: values_frame[name][index] for name in given},
+        )
+        for index in invalid
+    ]
+    return _with_singles(frame, singles)
+
+
+def _checked(origin: RowOrigin, values: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
+    """The rows of ``values`` (source_row and every value field, as a connector gave them) that
+    meet SourceRecord's declaration, cleaned as the model cleans them and with their record
+    ids, in RECORD_SCHEMA order; and the indexes of the rows that do not."""
+    frame = values.select(
+        pl.lit(origin.kind.value, dtype=pl.String).alias("source_kind"),
+        pl.lit(origin.source_file, dtype=pl.String).alias("source_file"),
+        pl.lit(origin.source_path, dtype=pl.String).alias("source_path"),
+        pl.all(),
+    )
+    strings = [name for name, dtype in frame.schema.items() if dtype == pl.String()]
+    frame = frame.with_columns(_cleaned(name) for name in strings)
+    valid = frame.select(pl.all_horizontal(_FIELD_CHECKS).fill_null(False)).to_series()
+    invalid: list[int] = []
+    if not valid.all():
+        invalid = (~valid).arg_true().to_list()
+        frame = frame.filter(valid)
     frame = frame.select(
         pl.struct("source_path", "source_row")
         .map_batches(_record_ids, return_dtype=pl.String)
         .alias("record_id"),
         *(pl.col(name) for name in RECORD_SCHEMA if name != "record_id"),
     )
+    return frame, invalid
+
+
+def _with_singles(
+    frame: pl.DataFrame, singles: list[RecordRow]
+) -> tuple[RecordColumns, list[Reject]]:
+    """The checked frame with the rows the model validates one by one: those it accepts join
+    the frame, the rest are rejects naming the invalid values."""
     rejects: list[Reject] = []
     one_by_one: list[SourceRecord] = []
     for row in singles:
@@ -527,6 +601,40 @@ class ConnectorResult(BaseModel):
         self.signals.extend(part.signals)
         self.interests.extend(part.interests)
         self.seeker = self.seeker.merge(part.seeker)
+
+
+@dataclass(frozen=True)
+class ValueBatch:
+    """Rows of one file as a connector read them as columns: how many rows were read, the
+    record values of those that are records (``values`` and ``raw`` as ``validated_frame``
+    takes them), and the rejects of the others."""
+
+    rows_read: int
+    values: pl.DataFrame
+    raw: Callable[[int], str | None]
+    rejects: list[Reject]
+
+
+def collect_batches(
+    report: FileReport, origin: RowOrigin, batches: Iterable[ValueBatch]
+) -> ConnectorResult:
+    """``collect_rows`` for a connector that reads a file as columns, a batch of rows at a
+    time: the same records, rejects (in row order) and counts."""
+    frames: list[pl.DataFrame] = []
+    rejects: list[Reject] = []
+    read = 0
+    for batch in batches:
+        read += batch.rows_read
+        columns, invalid = validated_frame(origin, batch.values, batch.raw)
+        frames.append(columns.frame)
+        rejects.extend(batch.rejects)
+        rejects.extend(invalid)
+    rejects.sort(key=lambda r: r.source_row)
+    records = RecordColumns(pl.concat(frames).sort("source_path", "source_row") if frames else None)
+    report.rows_read += read
+    report.records += len(records)
+    report.rejects += len(rejects)
+    return ConnectorResult(columns=records, rejects=rejects, files=[report])
 
 
 def collect_rows(report: FileReport, outcomes: Iterable[RecordRow | Reject]) -> ConnectorResult:

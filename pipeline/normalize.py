@@ -9,7 +9,7 @@ initial and surname whether the source wrote "First M. Last" or "Last, First M."
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from typing import NamedTuple
 
@@ -104,7 +104,7 @@ def _name_tokens(value: str) -> list[str]:
     return [t for t in tokens if t]
 
 
-def _strip_titles(tokens: list[str], keep: int = 1) -> list[str]:
+def _strip_titles(tokens: Sequence[str], keep: int = 1) -> Sequence[str]:
     """Drop leading honorifics and trailing post-nominal letters, keeping at least ``keep``
     tokens (so "Wei Ma" keeps its surname though "ma" is also a degree)."""
     while len(tokens) > 1 and tokens[0] in HONORIFICS:
@@ -127,7 +127,7 @@ def _natural_order(value: str) -> str:
     return " ".join([*segments[1:], segments[0]])
 
 
-def _surname_start(tokens: list[str]) -> int:
+def _surname_start(tokens: Sequence[str]) -> int:
     """Index where the surname begins: the last token, with any particles before it."""
     start = len(tokens) - 1
     while start > 1 and tokens[start - 1] in SURNAME_PARTICLES:
@@ -135,13 +135,30 @@ def _surname_start(tokens: list[str]) -> int:
     return start
 
 
-def _initials(tokens: list[str]) -> str | None:
-    return "".join(t[0] for t in tokens) or None
+def _initials(tokens: Sequence[str]) -> str | None:
+    return "".join([t[0] for t in tokens]) or None
 
 
-def _surname_key(tokens: list[str]) -> str | None:
+def _surname_key(tokens: Sequence[str]) -> str | None:
     parts = [p for t in tokens for p in t.split("-") if p]
     return " ".join(parts) or None
+
+
+# First and last name fields repeat far more than whole names: each is read once.
+@lru_cache(maxsize=65_536)
+def _field_tokens(value: str) -> tuple[str, ...]:
+    return tuple(_name_tokens(value))
+
+
+@lru_cache(maxsize=65_536)
+def _given_tokens(first_name: str) -> tuple[str, ...]:
+    return tuple(_strip_titles(_field_tokens(first_name)))
+
+
+@lru_cache(maxsize=65_536)
+def _family_tokens(last_name: str) -> tuple[str, ...]:
+    head = last_name.split(",")[0]
+    return tuple(_strip_titles(_field_tokens(head) if head == last_name else _name_tokens(head)))
 
 
 # Names repeat across sources and refreshes; the bound keeps a long-lived process's memory flat.
@@ -154,22 +171,35 @@ def parse_name(full_name: str | None, first_name: str | None, last_name: str | N
     "Smith, Robert J." as surname first and "Robert J. Smith, PhD" as post-nominal letters.
     """
     if first_name and last_name:
-        given = _strip_titles(_name_tokens(first_name))
-        family = _strip_titles(_name_tokens(last_name.split(",")[0]))
+        given = _given_tokens(first_name)
+        family = _family_tokens(last_name)
         if given and family:
             # A middle name may sit in the full name only ("First", "Middle", "Last" columns).
-            middle = _initials(given[1:]) or parse_name(full_name, None, None).middle
+            middle = _initials(given[1:]) or _full_name_middle(full_name, first_name, last_name)
             return NameParts(given[0], middle, _surname_key(family))
     elif (first_name or last_name) and len(_name_tokens(full_name or "")) <= 1:
         # One name field filled and nothing more in the full name: the field says which it is.
         if last_name:
-            family = _strip_titles(_name_tokens(last_name.split(",")[0]))
-            return NameParts(None, None, _surname_key(family))
-        given = _strip_titles(_name_tokens(first_name or ""))
+            return NameParts(None, None, _surname_key(_family_tokens(last_name)))
+        given = _given_tokens(first_name or "")
         return NameParts(given[0] if given else None, _initials(given[1:]), None)
     if not full_name:
         return NameParts(None, None, None)
-    tokens = _strip_titles(_name_tokens(_natural_order(full_name)), keep=2)
+    return _parts_of_tokens(_name_tokens(_natural_order(full_name)))
+
+
+def _full_name_middle(full_name: str | None, first_name: str, last_name: str) -> str | None:
+    """The middle initials the full name gives on its own. A full name that is the first and
+    last names with a space between (no comma to reorder) is their tokens one after the other
+    (no token spans a space), so the fields' cached tokens serve."""
+    if full_name == f"{first_name} {last_name}" and "," not in full_name:
+        return _parts_of_tokens(_field_tokens(first_name) + _field_tokens(last_name)).middle
+    return parse_name(full_name, None, None).middle
+
+
+def _parts_of_tokens(name_tokens: Sequence[str]) -> NameParts:
+    """A full name's parts from its tokens in natural order."""
+    tokens = _strip_titles(name_tokens, keep=2)
     if not tokens:
         return NameParts(None, None, None)
     if len(tokens) == 1:
@@ -236,8 +266,12 @@ def company_initials(key: str | None) -> str | None:
     return "".join(w[0] for w in key.split() if w != "and")
 
 
-def _mapped(column: str, function: Callable[[str | None], str | None]) -> pl.Expr:
-    return pl.col(column).map_elements(function, return_dtype=pl.String, skip_nulls=True)
+def _by_distinct(values: pl.Series, function: Callable[[str], str | None], name: str) -> pl.Series:
+    """``function`` of each value, called once per distinct value (nulls stay null): keys,
+    employers and surnames repeat, and a Python call per row was most of this stage."""
+    distinct = values.drop_nulls().unique()
+    keys = pl.Series([function(v) for v in distinct], dtype=pl.String)
+    return values.replace_strict(distinct, keys, default=None, return_dtype=pl.String).alias(name)
 
 
 def _name_parts(keyed: pl.DataFrame) -> pl.DataFrame:
@@ -250,11 +284,7 @@ def _name_parts(keyed: pl.DataFrame) -> pl.DataFrame:
         pl.Series("middle_key", [p.middle for p in parsed], dtype=pl.String),
         pl.Series("last_key", [p.last for p in parsed], dtype=pl.String),
     )
-    parts = parts.with_columns(
-        pl.col("last_key")
-        .map_elements(fold_name, return_dtype=pl.String, skip_nulls=True)
-        .alias("last_fold")
-    )
+    parts = parts.with_columns(_by_distinct(parts.get_column("last_key"), fold_name, "last_fold"))
     return keyed.join(parts, on=columns, how="left", nulls_equal=True, maintain_order="left")
 
 
@@ -263,18 +293,13 @@ def normalize_records(records: pl.DataFrame) -> pl.DataFrame:
     with umlaut spellings folded: "mueller" -> "muller"), ``company_key``, ``company_initials``,
     ``email_key`` and ``profile_key`` beside the source values, keeping the records' order."""
 
-    def by_value(column: str, function: Callable[[str | None], str | None]) -> pl.Expr:
-        # Each distinct value once, then a hash lookup: names and companies repeat across
-        # sources and rows, and the Python call per row was the stage's whole cost.
-        distinct = records.get_column(column).drop_nulls().unique()
-        keys = pl.Series([function(v) for v in distinct], dtype=pl.String)
-        return pl.col(column).replace_strict(distinct, keys, default=None, return_dtype=pl.String)
-
     keyed = records.with_columns(
-        by_value("full_name", name_key).alias("name_key"),
-        by_value("company", company_key).alias("company_key"),
-        by_value("email", email_key).alias("email_key"),
-        by_value("linkedin_url", profile_key).alias("profile_key"),
+        _by_distinct(records.get_column("full_name"), name_key, "name_key"),
+        _by_distinct(records.get_column("company"), company_key, "company_key"),
+        _by_distinct(records.get_column("email"), email_key, "email_key"),
+        _by_distinct(records.get_column("linkedin_url"), profile_key, "profile_key"),
     )
-    keyed = keyed.with_columns(_mapped("company_key", company_initials).alias("company_initials"))
+    keyed = keyed.with_columns(
+        _by_distinct(keyed.get_column("company_key"), company_initials, "company_initials")
+    )
     return with_match_keys(_name_parts(keyed))

@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import polars as pl
+
 from contract.records import (
+    RECORD_SCHEMA,
     FileReport,
     Reject,
     RowOrigin,
@@ -15,6 +18,7 @@ from contract.records import (
     collect_rows,
     records_frame,
     validated_columns,
+    validated_frame,
 )
 
 ORIGIN = RowOrigin(
@@ -99,3 +103,23 @@ def test_collect_rows_counts_every_row_once_in_row_order() -> None:
     assert (report.rows_read, report.records, report.rejects, report.balanced) == (4, 2, 2, True)
     assert [r.source_row for r in result.rejects] == [2, 3]
     assert [r.source_row for r in result.records] == [1, 4]
+
+
+def test_a_connectors_columns_give_the_same_records_and_reasons() -> None:
+    # A connector that reads a file as columns (validated_frame) meets the same checks.
+    rows = [ORIGIN.record(n, f"raw {n}", **values) for n, values in enumerate(ROWS, start=1)]
+    expected_columns, expected_rejects = validated_columns(rows)
+    fields = sorted({name for values in ROWS for name in values})
+    defaults = {name: SourceRecord.model_fields[name].default for name in fields}
+    values = pl.DataFrame(
+        [
+            pl.Series("source_row", range(1, len(ROWS) + 1), dtype=pl.Int64),
+            *(
+                pl.Series(name, [v.get(name, defaults[name]) for v in ROWS], RECORD_SCHEMA[name])
+                for name in fields
+            ),
+        ]
+    )
+    columns, rejects = validated_frame(ORIGIN, values, lambda index: f"raw {index + 1}")
+    assert columns == expected_columns
+    assert rejects == expected_rejects

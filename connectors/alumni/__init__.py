@@ -22,8 +22,10 @@ reads what inbox.toml, a .columns.toml and the file name say, ``values`` turns a
 from __future__ import annotations
 
 import csv
+import itertools
 import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from connectors.alumni.columns import (
@@ -56,12 +58,16 @@ from contract.records import (
     FileReport,
     RowOrigin,
     SourceKind,
-    collect_rows,
+    ValueBatch,
+    collect_batches,
 )
 
 log = logging.getLogger(__name__)
 
 KIND = "alumni"
+# How many rows are read as columns at once: a row's values are never a dict of their own,
+# and the rows held at once stay bounded.
+ROW_BATCH = 65_536
 DESCRIPTION = (
     "Alumni directory (CSV/TSV/TXT with a name column and class year, employer, title, email, ...)"
 )
@@ -179,7 +185,12 @@ def read_alumni_directory(path: Path, context: ReadContext) -> ConnectorResult:
         school_is_fixed=options.school is not None,
         as_of=options.as_of or _date_in_name(path.name),
     )
-    result = collect_rows(report, (reader.read(row, cells) for row, cells in table.rows))
+
+    def batches() -> Iterator[ValueBatch]:
+        while batch := list(itertools.islice(table.rows, ROW_BATCH)):
+            yield reader.read_batch(batch)
+
+    result = collect_batches(report, reader.origin, batches())
     if report.rows_read == 0:
         log.warning("%s has a header but no rows", source)
     return result
