@@ -249,8 +249,11 @@ def _refresh_locked(
         schools = seeker_schools(profile, result.seeker)
         signals = warmth_and_reach(persons, schools, today)
         # A Complete LinkedIn export's evidence about contacts, and the seeker's employers.
-        identities = keyed.join(matched.clusters, on="record_id").select(
-            "person_id", "name_key", "profile_key"
+        # Three columns joined, not every record column and then three of them kept.
+        identities = (
+            keyed.select("record_id", "name_key", "profile_key")
+            .join(matched.clusters, on="record_id")
+            .select("person_id", "name_key", "profile_key")
         )
         linked = contact_evidence(result.signals, identities)
         interests = seeker_interests(result.interests)
