@@ -298,10 +298,13 @@ def build_database(
     readable, row counts as written, then each of ``checks``), and ``before_swap`` is called:
     it raises to stop the swap (e.g. when ``target`` changed meanwhile). Any failure, crash or
     interrupt leaves ``target`` as it was; what the system refuses is a DatabaseWriteError.
-    Call it holding ``database_lock(target)`` when other refreshes may run.
+    Call it holding ``database_lock(target)`` when other refreshes may run. The frames are let
+    go as they are written (``tables`` is emptied), so a caller that holds no other reference
+    to them gets their memory back while the file fills.
     """
-    tables = [*tables, schema_version_table()]
-    mismatches = catalogue_problems(tables)
+    specs = [*tables, schema_version_table()]
+    tables.clear()
+    mismatches = catalogue_problems(specs)
     if mismatches:
         raise BuildCheckError(mismatches)
     make_private_folder(target.parent)
@@ -309,7 +312,7 @@ def build_database(
     temporary = target.with_name(f".{target.name}.building-{os.getpid()}")
     spill = temporary.with_name(temporary.name + ".spill")
     try:
-        _write_new_database(temporary, spill, tables, sql_dir, checks)
+        _write_new_database(temporary, spill, specs, sql_dir, checks)
         if before_swap is not None:
             before_swap()
         # A write-ahead log left by the old file must not be replayed onto the new one.
@@ -356,13 +359,18 @@ def _write_new_database(
         spill.mkdir(mode=0o700, exist_ok=True)
         con.execute("set temp_directory = ?", [str(spill)])
         con.execute("begin transaction")
-        for spec in tables:
+        heights: dict[str, int] = {}
+        while tables:
+            # Popped, so that the frame is freed once DuckDB holds its rows.
+            spec = tables.pop(0)
             _write_table(con, spec)
+            heights[spec.name] = spec.frame.height
+            del spec
         for path in sql_files(sql_dir):
             con.execute(path.read_text(encoding="utf-8"))
         con.execute("commit")
         con.execute("checkpoint")
-        problems = verify_tables(con, tables)
+        problems = verify_tables(con, heights)
         for check in checks:
             problems.extend(check(con))
         if problems:
@@ -373,18 +381,19 @@ def _write_new_database(
     os.chmod(temporary, 0o600)
 
 
-def verify_tables(con: duckdb.DuckDBPyConnection, tables: list[TableSpec]) -> list[str]:
-    """Problems with the finished database: a table missing or short of rows, a view that fails."""
+def verify_tables(con: duckdb.DuckDBPyConnection, heights: dict[str, int]) -> list[str]:
+    """Problems with the finished database: a table missing or short of the rows written
+    (``heights``: rows per table), a view that fails."""
     problems: list[str] = []
-    for spec in tables:
+    for name, height in heights.items():
         try:
-            row = con.execute(f"select count(*) from {quote_identifier(spec.name)}").fetchone()
+            row = con.execute(f"select count(*) from {quote_identifier(name)}").fetchone()
         except duckdb.Error as err:
-            problems.append(f"table {spec.name} cannot be read back: {err}")
+            problems.append(f"table {name} cannot be read back: {err}")
             continue
         count = row[0] if row else None
-        if count != spec.frame.height:
-            problems.append(f"table {spec.name} has {count} rows, {spec.frame.height} were written")
+        if count != height:
+            problems.append(f"table {name} has {count} rows, {height} were written")
     views = con.execute(
         "select view_name from duckdb_views() where not internal order by view_name"
     ).fetchall()
