@@ -11,6 +11,7 @@ path and the fix.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import logging
@@ -19,7 +20,7 @@ import re
 import shutil
 import stat
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,10 +41,13 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A table to write: its entry in the catalogue (name, schema, comments) and its frame."""
+    """A table to write: its entry in the catalogue (name, schema, comments) and its frame,
+    then any ``more`` frames of the same schema appended in order (a large table made a part
+    at a time, so that only one part is in memory)."""
 
     table: Table
     frame: pl.DataFrame
+    more: Iterable[pl.DataFrame] = ()
 
     @property
     def name(self) -> str:
@@ -233,18 +237,40 @@ def sql_files(sql_dir: Path = SQL_DIR) -> list[Path]:
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    """Write ``spec``'s frame, then its ``more`` frames."""
     table = quote_identifier(spec.name)
-    # Arrow with string views is zero-copy from polars; the default conversion copied every
-    # string once more (at a million records: gigabytes and seconds).
-    con.register("_frame", spec.frame.to_arrow(compat_level=pl.CompatLevel.newest()))
-    try:
-        con.execute(f"create table {table} as select * from _frame")
-    finally:
-        con.unregister("_frame")
+    _append(con, f"create table {table} as select * from _frame", spec.frame)
+    for part in spec.more:
+        if part.schema != spec.frame.schema:
+            raise BuildCheckError([f"table {spec.name}: a part has other columns than the first"])
+        _append(con, f"insert into {table} select * from _frame", part)
     # COMMENT ON takes a literal, not a parameter; comments are our own constant text.
     con.execute(f"comment on table {table} is {_literal(spec.table.comment)}")
     for column, text in spec.table.column_comments.items():
         con.execute(f"comment on column {table}.{quote_identifier(column)} is {_literal(text)}")
+
+
+def _counted(spec: TableSpec, heights: dict[str, int]) -> TableSpec:
+    """``spec`` whose rows are added up in ``heights`` as its frames are written."""
+    heights[spec.name] = spec.frame.height
+
+    def parts() -> Iterator[pl.DataFrame]:
+        for part in spec.more:
+            heights[spec.name] += part.height
+            yield part
+
+    return dataclasses.replace(spec, more=parts())
+
+
+def _append(con: duckdb.DuckDBPyConnection, statement: str, frame: pl.DataFrame) -> None:
+    """Run ``statement``, which reads ``_frame``, with ``frame`` as ``_frame``."""
+    # Arrow with string views is zero-copy from polars; the default conversion copied every
+    # string once more (at a million records: gigabytes and seconds).
+    con.register("_frame", frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+    try:
+        con.execute(statement)
+    finally:
+        con.unregister("_frame")
 
 
 def _literal(text: str) -> str:
@@ -363,8 +389,7 @@ def _write_new_database(
         while tables:
             # Popped, so that the frame is freed once DuckDB holds its rows.
             spec = tables.pop(0)
-            _write_table(con, spec)
-            heights[spec.name] = spec.frame.height
+            _write_table(con, _counted(spec, heights))
             del spec
         for path in sql_files(sql_dir):
             con.execute(path.read_text(encoding="utf-8"))

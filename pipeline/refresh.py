@@ -278,12 +278,11 @@ def _refresh_locked(
         journal_tables = outreach_tables(outreach, profile, result.seeker)
         tables += journal_tables
         journal = next(t.frame for t in journal_tables if t.table == catalogue.OUTREACH_LOG)
-        ranking = stored_ranking(industries, persons, signals, changes, journal, settings)
         tables += [
             TableSpec(catalogue.CONTACT_EVIDENCE, linked),
             TableSpec(catalogue.SEEKER_INTERESTS, interests),
             TableSpec(catalogue.JOB_CHANGES, changes),
-            TableSpec(catalogue.OUTREACH_RANKING, ranking),
+            stored_ranking(industries, persons, signals, changes, journal, settings),
         ]
         run = this_run(
             next_run_id(previous),
@@ -302,7 +301,7 @@ def _refresh_locked(
         # each go once it is written: the memory of a million records is given back as the
         # file fills, not after.
         del keyed, matched, persons, evidence, industries, signals, identities, linked, changes
-        del journal_tables, journal, ranking
+        del journal_tables, journal
         build_database(db, tables, checks=[accounting_problems], before_swap=old.check_unchanged)
     log.info(
         "refresh: %d files (%d reused), %d records, %d rejects, %d persons",

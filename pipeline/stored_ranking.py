@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from pipeline.build import TableSpec
 from pipeline.catalogue import OUTREACH_RANKING
 
 # The text role and location patterns are matched against, shared with the macro.
@@ -58,7 +59,7 @@ def stored_ranking(
     changes: pl.DataFrame,
     outreach_log: pl.DataFrame,
     settings: pl.DataFrame,
-) -> pl.DataFrame:
+) -> TableSpec:
     """The ``outreach_ranking`` table from the frames of ``person_industries``, ``persons``,
     ``person_signals``, ``job_changes``, ``outreach_log`` and ``ranking_settings``: every
     listed person per industry in (industry, rank) order, ``listed_rank`` numbering those within
@@ -161,6 +162,23 @@ def stored_ranking(
                 + pl.col("joining_points")
             ).alias("score")
         )
+        .select(
+            "industry_order",
+            "industry_row",
+            "person_row",
+            "signal_row",
+            "name_order",
+            "company_group",
+            "score",
+            "relevance",
+            "relevance_points",
+            "warmth",
+            (pl.col("role_points") + pl.col("seniority_points")).alias("role_fit"),
+            "location_points",
+            "reach",
+            "joining_points",
+            "move_summary",
+        )
     )
     # (full_name, person_id) is one number, name_order: the orders of sql/100_outreach.sql.
     by_company = parts.sort(
@@ -186,9 +204,26 @@ def stored_ranking(
         (pl.int_range(pl.len(), dtype=pl.Int64) + 1).over("industry_order").alias("rank"),
     )
     del by_company
+    # One industry at a time in text: the whole table at once is a gigabyte at a million persons.
+    by_industry = ranked.partition_by("industry_order", maintain_order=True)
+    del ranked
+    if not by_industry:
+        return TableSpec(OUTREACH_RANKING, pl.DataFrame(schema=OUTREACH_RANKING.schema))
+    first = _with_text(by_industry[0], industries, persons, signals)
+    rest = (_with_text(part, industries, persons, signals) for part in by_industry[1:])
+    return TableSpec(OUTREACH_RANKING, first, more=rest)
+
+
+def _with_text(
+    ranked: pl.DataFrame, industries: pl.DataFrame, persons: pl.DataFrame, signals: pl.DataFrame
+) -> pl.DataFrame:
+    """Rows of ``ranked`` (in order) as the table's rows: the text gathered by row number."""
     wide = pl.concat(
         [
             ranked,
+            industries.select(
+                pl.col("industry", "person_id", "relevance_evidence").gather(ranked["industry_row"])
+            ),
             persons.select(
                 pl.col("full_name", "company", "title", "location", "email", "linkedin_url").gather(
                     ranked["person_row"]
@@ -199,11 +234,9 @@ def stored_ranking(
                     ranked["signal_row"]
                 )
             ),
-            industries.select(pl.col("relevance_evidence").gather(ranked["industry_row"])),
         ],
         how="horizontal",
     )
-    del ranked
     employer = pl.concat_str("company", "title", separator=", ", ignore_nulls=True)
     return wide.select(
         "listed_rank",
@@ -218,7 +251,7 @@ def stored_ranking(
         "relevance",
         "relevance_points",
         "warmth",
-        (pl.col("role_points") + pl.col("seniority_points")).alias("role_fit"),
+        "role_fit",
         "location_points",
         "reach",
         "joining_points",
