@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from pipeline.catalogue import CATALOGUE, SCHEMA_VERSION, Table
 
@@ -237,13 +238,13 @@ def sql_files(sql_dir: Path = SQL_DIR) -> list[Path]:
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
-    """Write ``spec``'s frame, then its ``more`` frames."""
+    """Write ``spec``'s frame, then its ``more`` frames, in one statement."""
     table = quote_identifier(spec.name)
-    _append(con, f"create table {table} as select * from _frame", spec.frame)
-    for part in spec.more:
-        if part.schema != spec.frame.schema:
-            raise BuildCheckError([f"table {spec.name}: a part has other columns than the first"])
-        _append(con, f"insert into {table} select * from _frame", part)
+    con.register("_frame", _arrow(spec))
+    try:
+        con.execute(f"create table {table} as select * from _frame")
+    finally:
+        con.unregister("_frame")
     # COMMENT ON takes a literal, not a parameter; comments are our own constant text.
     con.execute(f"comment on table {table} is {_literal(spec.table.comment)}")
     for column, text in spec.table.column_comments.items():
@@ -253,6 +254,8 @@ def _write_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
 def _counted(spec: TableSpec, heights: dict[str, int]) -> TableSpec:
     """``spec`` whose rows are added up in ``heights`` as its frames are written."""
     heights[spec.name] = spec.frame.height
+    if spec.more == ():
+        return spec
 
     def parts() -> Iterator[pl.DataFrame]:
         for part in spec.more:
@@ -262,15 +265,21 @@ def _counted(spec: TableSpec, heights: dict[str, int]) -> TableSpec:
     return dataclasses.replace(spec, more=parts())
 
 
-def _append(con: duckdb.DuckDBPyConnection, statement: str, frame: pl.DataFrame) -> None:
-    """Run ``statement``, which reads ``_frame``, with ``frame`` as ``_frame``."""
+def _arrow(spec: TableSpec) -> pa.Table | pa.RecordBatchReader:
+    """``spec``'s rows as Arrow: its frame, or a stream of its frame and then each of its
+    ``more`` frames, converted only when DuckDB reads them (one part in memory at a time)."""
     # Arrow with string views is zero-copy from polars; the default conversion copied every
     # string once more (at a million records: gigabytes and seconds).
-    con.register("_frame", frame.to_arrow(compat_level=pl.CompatLevel.newest()))
-    try:
-        con.execute(statement)
-    finally:
-        con.unregister("_frame")
+    first = spec.frame.to_arrow(compat_level=pl.CompatLevel.newest())
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        yield from first.to_batches()
+        for part in spec.more:
+            if part.schema != spec.frame.schema:
+                raise ValueError(f"table {spec.name}: a part has other columns than the first")
+            yield from part.to_arrow(compat_level=pl.CompatLevel.newest()).to_batches()
+
+    return first if spec.more == () else pa.RecordBatchReader.from_batches(first.schema, batches())
 
 
 def _literal(text: str) -> str:
@@ -384,7 +393,9 @@ def _write_new_database(
         # removed with it (the umask alone does not reach folders DuckDB makes later).
         spill.mkdir(mode=0o700, exist_ok=True)
         con.execute("set temp_directory = ?", [str(spill)])
-        con.execute("begin transaction")
+        # No transaction around the writes: the file is new and only swapped in once complete,
+        # and each table committed as it is written lets DuckDB move its rows out of memory
+        # (in one transaction they all stayed in memory until the commit).
         heights: dict[str, int] = {}
         while tables:
             # Popped, so that the frame is freed once DuckDB holds its rows.
@@ -393,7 +404,6 @@ def _write_new_database(
             del spec
         for path in sql_files(sql_dir):
             con.execute(path.read_text(encoding="utf-8"))
-        con.execute("commit")
         con.execute("checkpoint")
         problems = verify_tables(con, heights)
         for check in checks:
