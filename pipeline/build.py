@@ -11,6 +11,7 @@ path and the fix.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import logging
@@ -19,12 +20,13 @@ import re
 import shutil
 import stat
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from pipeline.catalogue import CATALOGUE, SCHEMA_VERSION, Table
 
@@ -40,10 +42,13 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A table to write: its entry in the catalogue (name, schema, comments) and its frame."""
+    """A table to write: its entry in the catalogue (name, schema, comments) and its frame,
+    then any ``more`` frames of the same schema appended in order (a large table made a part
+    at a time, so that only one part is in memory)."""
 
     table: Table
     frame: pl.DataFrame
+    more: Iterable[pl.DataFrame] = ()
 
     @property
     def name(self) -> str:
@@ -233,10 +238,9 @@ def sql_files(sql_dir: Path = SQL_DIR) -> list[Path]:
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    """Write ``spec``'s frame, then its ``more`` frames, in one statement."""
     table = quote_identifier(spec.name)
-    # Arrow with string views is zero-copy from polars; the default conversion copied every
-    # string once more (at a million records: gigabytes and seconds).
-    con.register("_frame", spec.frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+    con.register("_frame", _arrow(spec))
     try:
         con.execute(f"create table {table} as select * from _frame")
     finally:
@@ -245,6 +249,37 @@ def _write_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     con.execute(f"comment on table {table} is {_literal(spec.table.comment)}")
     for column, text in spec.table.column_comments.items():
         con.execute(f"comment on column {table}.{quote_identifier(column)} is {_literal(text)}")
+
+
+def _counted(spec: TableSpec, heights: dict[str, int]) -> TableSpec:
+    """``spec`` whose rows are added up in ``heights`` as its frames are written."""
+    heights[spec.name] = spec.frame.height
+    if spec.more == ():
+        return spec
+
+    def parts() -> Iterator[pl.DataFrame]:
+        for part in spec.more:
+            heights[spec.name] += part.height
+            yield part
+
+    return dataclasses.replace(spec, more=parts())
+
+
+def _arrow(spec: TableSpec) -> pa.Table | pa.RecordBatchReader:
+    """``spec``'s rows as Arrow: its frame, or a stream of its frame and then each of its
+    ``more`` frames, converted only when DuckDB reads them (one part in memory at a time)."""
+    # Arrow with string views is zero-copy from polars; the default conversion copied every
+    # string once more (at a million records: gigabytes and seconds).
+    first = spec.frame.to_arrow(compat_level=pl.CompatLevel.newest())
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        yield from first.to_batches()
+        for part in spec.more:
+            if part.schema != spec.frame.schema:
+                raise ValueError(f"table {spec.name}: a part has other columns than the first")
+            yield from part.to_arrow(compat_level=pl.CompatLevel.newest()).to_batches()
+
+    return first if spec.more == () else pa.RecordBatchReader.from_batches(first.schema, batches())
 
 
 def _literal(text: str) -> str:
@@ -298,10 +333,13 @@ def build_database(
     readable, row counts as written, then each of ``checks``), and ``before_swap`` is called:
     it raises to stop the swap (e.g. when ``target`` changed meanwhile). Any failure, crash or
     interrupt leaves ``target`` as it was; what the system refuses is a DatabaseWriteError.
-    Call it holding ``database_lock(target)`` when other refreshes may run.
+    Call it holding ``database_lock(target)`` when other refreshes may run. The frames are let
+    go as they are written (``tables`` is emptied), so a caller that holds no other reference
+    to them gets their memory back while the file fills.
     """
-    tables = [*tables, schema_version_table()]
-    mismatches = catalogue_problems(tables)
+    specs = [*tables, schema_version_table()]
+    tables.clear()
+    mismatches = catalogue_problems(specs)
     if mismatches:
         raise BuildCheckError(mismatches)
     make_private_folder(target.parent)
@@ -309,7 +347,7 @@ def build_database(
     temporary = target.with_name(f".{target.name}.building-{os.getpid()}")
     spill = temporary.with_name(temporary.name + ".spill")
     try:
-        _write_new_database(temporary, spill, tables, sql_dir, checks)
+        _write_new_database(temporary, spill, specs, sql_dir, checks)
         if before_swap is not None:
             before_swap()
         # A write-ahead log left by the old file must not be replayed onto the new one.
@@ -355,14 +393,19 @@ def _write_new_database(
         # removed with it (the umask alone does not reach folders DuckDB makes later).
         spill.mkdir(mode=0o700, exist_ok=True)
         con.execute("set temp_directory = ?", [str(spill)])
-        con.execute("begin transaction")
-        for spec in tables:
-            _write_table(con, spec)
+        # No transaction around the writes: the file is new and only swapped in once complete,
+        # and each table committed as it is written lets DuckDB move its rows out of memory
+        # (in one transaction they all stayed in memory until the commit).
+        heights: dict[str, int] = {}
+        while tables:
+            # Popped, so that the frame is freed once DuckDB holds its rows.
+            spec = tables.pop(0)
+            _write_table(con, _counted(spec, heights))
+            del spec
         for path in sql_files(sql_dir):
             con.execute(path.read_text(encoding="utf-8"))
-        con.execute("commit")
         con.execute("checkpoint")
-        problems = verify_tables(con, tables)
+        problems = verify_tables(con, heights)
         for check in checks:
             problems.extend(check(con))
         if problems:
@@ -373,18 +416,19 @@ def _write_new_database(
     os.chmod(temporary, 0o600)
 
 
-def verify_tables(con: duckdb.DuckDBPyConnection, tables: list[TableSpec]) -> list[str]:
-    """Problems with the finished database: a table missing or short of rows, a view that fails."""
+def verify_tables(con: duckdb.DuckDBPyConnection, heights: dict[str, int]) -> list[str]:
+    """Problems with the finished database: a table missing or short of the rows written
+    (``heights``: rows per table), a view that fails."""
     problems: list[str] = []
-    for spec in tables:
+    for name, height in heights.items():
         try:
-            row = con.execute(f"select count(*) from {quote_identifier(spec.name)}").fetchone()
+            row = con.execute(f"select count(*) from {quote_identifier(name)}").fetchone()
         except duckdb.Error as err:
-            problems.append(f"table {spec.name} cannot be read back: {err}")
+            problems.append(f"table {name} cannot be read back: {err}")
             continue
         count = row[0] if row else None
-        if count != spec.frame.height:
-            problems.append(f"table {spec.name} has {count} rows, {spec.frame.height} were written")
+        if count != height:
+            problems.append(f"table {name} has {count} rows, {height} were written")
     views = con.execute(
         "select view_name from duckdb_views() where not internal order by view_name"
     ).fetchall()

@@ -2,8 +2,8 @@
 
 The one place a table is declared. The stages build their frames in these schemas, the build
 checks each frame against its entry before writing it and writes the ``COMMENT ON``s from here,
-and a test checks the README's table list against it. (Views, the macro and the stored ranking
-are SQL in sql/, with their comments beside them.)
+and a test checks the README's table list against it. (Views and the macro are SQL in sql/,
+with their comments beside them.)
 """
 
 from __future__ import annotations
@@ -542,6 +542,48 @@ JOB_CHANGES = Table(
     ),
 )
 
+OUTREACH_RANKING = Table(
+    "outreach_ranking",
+    "The outreach ranking with the database's own profile (ranking_settings), every listed "
+    "person per industry in (industry, rank) order; outreach and outreach_all read it",
+    (
+        Column(
+            "listed_rank",
+            pl.Int64(),
+            "Rank in the capped list (the outreach view); null when the per-company cap holds the "
+            "person back",
+        ),
+        Column(
+            "rank",
+            pl.Int64(),
+            "Rank among every listed person of the industry, before the cap (the outreach_all "
+            "view)",
+        ),
+        *_text("industry", "person_id", "full_name", "company", "title", "location"),
+        Column("score", pl.Int32()),
+        Column("relevance", pl.Float64()),
+        *(
+            Column(name, pl.Int32())
+            for name in (
+                "relevance_points",
+                "warmth",
+                "role_fit",
+                "location_points",
+                "reach",
+                "joining_points",
+            )
+        ),
+        *_text("channel", "seniority", "email", "linkedin_url"),
+        Column(
+            "company_rank",
+            pl.Int64(),
+            "Where the person stands within their employer; the cap keeps company_rank <= "
+            "ranking_settings.company_cap",
+        ),
+        *_text("reason", "relevance_evidence"),
+    ),
+)
+
 # Every table, in the order the build writes them.
 TABLES: tuple[Table, ...] = (
     SOURCE_RECORDS,
@@ -563,6 +605,7 @@ TABLES: tuple[Table, ...] = (
     CONTACT_EVIDENCE,
     SEEKER_INTERESTS,
     JOB_CHANGES,
+    OUTREACH_RANKING,
     SCHEMA_VERSION,
 )
 CATALOGUE: dict[str, Table] = {t.name: t for t in TABLES}

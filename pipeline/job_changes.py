@@ -57,8 +57,19 @@ def with_export_dates(keyed: pl.DataFrame) -> pl.DataFrame:
 def linkedin_exports(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
     """Connections per export: (export, export_on, person_id, full_name, company, title,
     company_key), one row per person and export, dated by ``as_of`` (``with_export_dates``)."""
-    connections = keyed.filter(pl.col("source_kind") == SourceKind.LINKEDIN_CONNECTION.value).join(
-        clusters, on="record_id"
+    # Only the columns used below go through the join and the sort, not every record column.
+    connections = (
+        keyed.filter(pl.col("source_kind") == SourceKind.LINKEDIN_CONNECTION.value)
+        .select(
+            "record_id",
+            "source_path",
+            "source_file",
+            "source_row",
+            "as_of",
+            "connected_on",
+            *(c for c in _EXPORT_COLUMNS if c != "person_id"),
+        )
+        .join(clusters, on="record_id")
     )
     return (
         connections.with_columns(_export().alias("export"))

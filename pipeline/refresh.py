@@ -63,6 +63,7 @@ from pipeline.score import (
     team_page_companies,
     warmth_and_reach,
 )
+from pipeline.stored_ranking import stored_ranking
 
 log = logging.getLogger(__name__)
 # One line as each stage starts, with what it works on: the CLI shows these on a terminal.
@@ -249,8 +250,11 @@ def _refresh_locked(
         schools = seeker_schools(profile, result.seeker)
         signals = warmth_and_reach(persons, schools, today)
         # A Complete LinkedIn export's evidence about contacts, and the seeker's employers.
-        identities = keyed.join(matched.clusters, on="record_id").select(
-            "person_id", "name_key", "profile_key"
+        # Three columns joined, not every record column and then three of them kept.
+        identities = (
+            keyed.select("record_id", "name_key", "profile_key")
+            .join(matched.clusters, on="record_id")
+            .select("person_id", "name_key", "profile_key")
         )
         linked = contact_evidence(result.signals, identities)
         interests = seeker_interests(result.interests)
@@ -265,16 +269,20 @@ def _refresh_locked(
         tables = database_tables(
             result, keyed, matched.clusters, matched.evidence, persons, industries, signals
         )
-        tables += scoring_tables(evidence, ranking_settings(profile, schools))
+        settings = ranking_settings(profile, schools)
+        tables += scoring_tables(evidence, settings)
         tables += [
             TableSpec(catalogue.MATCH_PARAMETERS, matched.parameters),
             TableSpec(catalogue.MATCH_MODEL, matched.model),
         ]
-        tables += outreach_tables(outreach, profile, result.seeker)
+        journal_tables = outreach_tables(outreach, profile, result.seeker)
+        tables += journal_tables
+        journal = next(t.frame for t in journal_tables if t.table == catalogue.OUTREACH_LOG)
         tables += [
             TableSpec(catalogue.CONTACT_EVIDENCE, linked),
             TableSpec(catalogue.SEEKER_INTERESTS, interests),
             TableSpec(catalogue.JOB_CHANGES, changes),
+            stored_ranking(industries, persons, signals, changes, journal, settings),
         ]
         run = this_run(
             next_run_id(previous),
@@ -284,6 +292,16 @@ def _refresh_locked(
             read.reused_paths,
         )
         tables.append(runs_table(previous, run))
+        person_count, candidate_pairs, match_steps = (
+            persons.height,
+            matched.candidate_pairs,
+            matched.steps,
+        )
+        # From here ``tables`` holds the only references to the frames, and the build lets
+        # each go once it is written: the memory of a million records is given back as the
+        # file fills, not after.
+        del keyed, matched, persons, evidence, industries, signals, identities, linked, changes
+        del journal_tables, journal
         build_database(db, tables, checks=[accounting_problems], before_swap=old.check_unchanged)
     log.info(
         "refresh: %d files (%d reused), %d records, %d rejects, %d persons",
@@ -291,18 +309,18 @@ def _refresh_locked(
         len(read.reused_paths),
         record_count,
         len(result.rejects),
-        persons.height,
+        person_count,
     )
     return RefreshSummary(
         files=len(result.files),
         records=record_count,
         rejects=len(result.rejects),
-        persons=persons.height,
+        persons=person_count,
         seconds=time.perf_counter() - started,
         skipped=read.skipped + problems,
         reused=len(read.reused_paths),
-        candidate_pairs=matched.candidate_pairs,
-        match_steps=matched.steps,
+        candidate_pairs=candidate_pairs,
+        match_steps=match_steps,
         outreach_problems=outreach.problems,
     )
 

@@ -1,9 +1,10 @@
 -- Ranked outreach per industry: who to ask first, and why.
 --
--- Business rules (`discover`, the `outreach_ranking` table and the views in
--- sql/110_outreach_ranking.sql all use this macro). The points are written once, in
--- pipeline/ranking_points.py: warmth and reach arrive scored in person_signals, role fit and
--- location points come from ranking_settings.
+-- Business rules (`discover` calls this macro for rankings with other settings; the
+-- `outreach_ranking` table the views in sql/110_outreach_ranking.sql read is the same ranking
+-- with the database's own, computed at refresh by pipeline/stored_ranking.py; a test checks that
+-- the two agree). The points are written once, in pipeline/ranking_points.py: warmth and reach
+-- arrive scored in person_signals, role fit and location points come from ranking_settings.
 --   * relevance (0-1: how surely the person works in the industry) is worth up to 100 points,
 --     and nobody under min_relevance (default 0.5, from ranking_settings) is listed;
 --   * warmth adds its points as scored (1st-degree connection, alumnus with a close class year,
@@ -84,8 +85,8 @@ joined as (
         signals.seniority,
         signals.seniority_level,
         moves.move_summary,
-        regexp_replace(lower(coalesce(persons.title, '')), '[^a-z0-9]+', ' ', 'g') as title_text,
-        lower(coalesce(persons.location, '')) as location_text,
+        outreach_title_text(persons.title) as title_text,
+        outreach_location_text(persons.location) as location_text,
         settings.*
     from relevant
     join persons using (person_id)
