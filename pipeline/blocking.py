@@ -342,7 +342,9 @@ def candidate_rows(keyed: pl.DataFrame) -> pl.DataFrame:
             # Leaving out what could pair no one changes no pair, and spares keying it.
             source = source.filter(pl.col(rule.shared).is_in(_shared(surnames, rule).implode()))
         pairs = _rule_pairs(source, rule, i).select(pair.alias("pair"), "rule_order")
-        per_rule.append(pairs.unique("pair").collect())
+        # The in-memory engine: these plans' windows and self-joins took a sixth more CPU
+        # streamed (same pairs; 9.5 against 11.3 CPU seconds at a million records).
+        per_rule.append(pairs.unique("pair").collect(engine="in-memory"))
     # The union keeps each pair once, with its strongest rule.
     united = pl.concat(per_rule).group_by("pair").agg(pl.col("rule_order").min()).sort("pair")
     return united.select(
