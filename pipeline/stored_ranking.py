@@ -238,36 +238,15 @@ def _with_text(
         how="horizontal",
     )
     employer = pl.concat_str("company", "title", separator=", ", ignore_nulls=True)
-    return wide.select(
-        "listed_rank",
-        "rank",
-        "industry",
-        "person_id",
-        "full_name",
-        "company",
-        "title",
-        "location",
-        "score",
-        "relevance",
-        "relevance_points",
-        "warmth",
-        "role_fit",
-        "location_points",
-        "reach",
-        "joining_points",
-        "channel",
-        "seniority",
-        "email",
-        "linkedin_url",
-        "company_rank",
-        pl.concat_str(
-            "warmth_evidence",
-            "move_summary",
-            pl.when(employer != "").then(employer),
-            pl.when(pl.col("location_points") > 0).then(pl.lit("in ") + pl.col("location")),
-            "reach_evidence",
-            separator=" · ",
-            ignore_nulls=True,
-        ).alias("reason"),
-        "relevance_evidence",
-    ).cast(pl.Schema(OUTREACH_RANKING.schema))
+    reason = pl.concat_str(
+        "warmth_evidence",
+        "move_summary",
+        pl.when(employer != "").then(employer),
+        pl.when(pl.col("location_points") > 0).then(pl.lit("in ") + pl.col("location")),
+        "reach_evidence",
+        separator=" · ",
+        ignore_nulls=True,
+    )
+    # The table's columns in the catalogue's order and types.
+    schema = pl.Schema(OUTREACH_RANKING.schema)
+    return wide.with_columns(reason.alias("reason")).select(list(schema)).cast(schema)
