@@ -21,7 +21,8 @@ from pathlib import Path
 
 from pipeline.inbox import read_inbox_cached
 
-# Run inside each version's process: its own normalise and match on the saved records.
+# Run inside each version's process: its own normalise and match on the saved records. Written
+# here rather than imported from the checkout: an old one has no such entry point.
 CHILD = """
 import json, resource, sys, time
 import polars as pl
