@@ -190,25 +190,86 @@ def cluster_links(
     """``cluster_rows`` for any set of whole link components (``profiles`` and
     ``connection_files`` need only hold their rows): the root of each row some link joined,
     and each link's decision. Components never interact, so each can be clustered apart."""
-    # Every scored pair that can matter: the links and the clear non-matches they connect.
-    compared: dict[int, dict[int, float]] = {}
-    for frame in (links, apart):
-        for left, right, weight in frame.select("row_l", "row_r", "match_weight").iter_rows():
-            compared.setdefault(left, {})[right] = weight
-            compared.setdefault(right, {})[left] = weight
-    against = pl.concat(
-        [f.select("row_l", "row_r", "match_weight") for f in (links, apart)]
-    ).filter(pl.col("match_weight") < 0)
-    doubted = set(pl.concat([against["row_l"], against["row_r"]]).unique().to_list())
-    clusters = ConstrainedClusters(profiles, connection_files, compared, merge_weight, doubted)
-    ordered = links.sort(["match_weight", "row_l", "row_r"], descending=[True, False, False])
-    decided = ordered.select(
-        "row_l",
-        "row_r",
-        pl.Series(
-            "link_decision",
-            [clusters.union(a, b) for a, b in ordered.select("row_l", "row_r").iter_rows()],
-            dtype=pl.String,
-        ),
+    ordered = links.select("row_l", "row_r", "match_weight").sort(
+        ["match_weight", "row_l", "row_r"], descending=[True, False, False]
     )
-    return {row: clusters.find(row) for row in list(clusters.parent)}, decided
+    pairs = list(ordered.select("row_l", "row_r").iter_rows())
+    # Every link taken in order with no constraint: the decisions and roots of each component
+    # no constraint can touch, which are most of them.
+    parent, decisions = _plain_union(pairs)
+    against = pl.concat([f.select("row_l", "row_r", "match_weight") for f in (links, apart)])
+    against = against.filter(pl.col("match_weight") < 0)
+    doubted = set(pl.concat([against["row_l"], against["row_r"]]).unique().to_list())
+    held = _constrained_roots(parent, doubted, profiles, connection_files)
+    joined = {row: _root(parent, row) for row in parent}
+    if held:
+        # The components a constraint may touch, clustered link by link with the constraints.
+        inside = [joined.get(left, left) in held for left, _ in pairs]
+        mask = pl.Series(inside, dtype=pl.Boolean)
+        compared: dict[int, dict[int, float]] = {}
+        for frame in (ordered.filter(mask), apart):
+            for left, right, weight in frame.select("row_l", "row_r", "match_weight").iter_rows():
+                compared.setdefault(left, {})[right] = weight
+                compared.setdefault(right, {})[left] = weight
+        clusters = ConstrainedClusters(profiles, connection_files, compared, merge_weight, doubted)
+        for position, (left, right) in enumerate(pairs):
+            if inside[position]:
+                decisions[position] = clusters.union(left, right)
+        joined = {row: root for row, root in joined.items() if root not in held}
+        joined |= {row: clusters.find(row) for row in list(clusters.parent)}
+    decided = ordered.select(
+        "row_l", "row_r", pl.Series("link_decision", decisions, dtype=pl.String)
+    )
+    return joined, decided
+
+
+def _root(parent: dict[int, int], row: int) -> int:
+    while row in parent:
+        row = parent[row]
+    return row
+
+
+def _plain_union(pairs: list[tuple[int, int]]) -> tuple[dict[int, int], list[str]]:
+    """Union-find over ``pairs`` in order with no constraint, the lower root kept (as
+    ``ConstrainedClusters.union`` does): each joined row's parent, and each pair's decision."""
+    parent: dict[int, int] = {}
+    decisions: list[str] = []
+    for left, right in pairs:
+        a, b = _root(parent, left), _root(parent, right)
+        root = min(a, b)
+        if a == b:
+            decisions.append("merged (already linked)")
+        else:
+            parent[max(a, b)] = root
+            decisions.append("merged")
+        # Paths kept short: every row on the way points at its root.
+        for row in (left, right):
+            while row != root:
+                parent[row], row = root, parent[row]
+    return parent, decisions
+
+
+def _constrained_roots(
+    parent: dict[int, int],
+    doubted: set[int],
+    profiles: RowValues,
+    connection_files: RowValues,
+) -> set[int]:
+    """Roots of the components a constraint may touch: one holds a row in a pair that counts
+    against, two LinkedIn profiles, or two rows of one Connections.csv."""
+    held: set[int] = set()
+    profile_of: dict[int, str] = {}
+    files_of: dict[int, set[str]] = {}
+    for row in set(parent) | set(parent.values()):
+        root = _root(parent, row)
+        if row in doubted:
+            held.add(root)
+        profile, path = profiles[row], connection_files[row]
+        if profile and profile_of.setdefault(root, profile) != profile:
+            held.add(root)
+        if path:
+            paths = files_of.setdefault(root, set())
+            if path in paths:
+                held.add(root)
+            paths.add(path)
+    return held
