@@ -162,6 +162,8 @@ def with_term_frequencies(
     """Add ``<tf_column>_n`` per feature: how many records hold each record's value (null when
     the record has none); frequencies are these counts over ``value_totals``."""
     columns = []
+    # Worked out once, before the columns that read it (string matching on every record).
+    attributes = attributes.with_columns(_email_built_from_name().alias("built_from_name"))
     for feature in settings.features:
         column = feature.tf_column
         if column is None:
@@ -180,7 +182,7 @@ def with_term_frequencies(
                 values.is_not_null()
                 & pl.col("first_key").is_not_null()
                 & pl.col("last_fold").is_not_null()
-                & _email_built_from_name()
+                & pl.col("built_from_name")
             )
             name = ("first_key", "last_fold")
             among_name = pl.len().over(column) / pl.len().over(name)
@@ -193,7 +195,7 @@ def with_term_frequencies(
                 .then(local_among_name)
                 .alias(f"{column}_local_name_tf")
             )
-    return attributes.with_columns(columns)
+    return attributes.with_columns(columns).drop("built_from_name")
 
 
 def _letters(column: str) -> pl.Expr:
