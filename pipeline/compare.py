@@ -396,10 +396,49 @@ def _name_levels() -> list[pl.Expr]:
         ],
         _both("last_key"),
     )
+    # A name given alone may be either name ("Dr. Patel" on a team page, a directory's one
+    # filled name field): one that disagrees with its own counterpart but agrees with the
+    # other name of a fully named record is compared there instead.
+    lone_given_l, lone_given_r = _lone("first_key", "l"), _lone("first_key", "r")
+    lone_surname_l, lone_surname_r = _lone("last_fold", "l"), _lone("last_fold", "r")
+    as_surname = ((lone_given_l & _close("cross_lr")) | (lone_given_r & _close("cross_rl"))) & (
+        first == "different"
+    )
+    as_given = ((lone_surname_l & _close("cross_rl")) | (lone_surname_r & _close("cross_lr"))) & (
+        last == "different"
+    )
+    exact_across = (pl.col("cross_lr") == 1.0) | (pl.col("cross_rl") == 1.0)
+    moved = pl.when(exact_across).then(pl.lit("exact")).otherwise(pl.lit("typo"))
     return [
-        pl.when(swapped.fill_null(False)).then(None).otherwise(first).alias("first_level"),
-        last.alias("last_level"),
+        pl.when(swapped.fill_null(False) | as_surname.fill_null(False))
+        .then(None)
+        .when(as_given.fill_null(False))
+        .then(moved)
+        .otherwise(first)
+        .alias("first_level"),
+        pl.when(as_given.fill_null(False))
+        .then(None)
+        .when(as_surname.fill_null(False))
+        .then(moved)
+        .otherwise(last)
+        .alias("last_level"),
     ]
+
+
+def _lone(name: str, side: str) -> pl.Expr:
+    """The record on ``side`` gives ``name`` alone, and the other record gives both names."""
+    given, surname = pl.col(f"first_key_{side}"), pl.col(f"last_fold_{side}")
+    if name == "first_key":
+        alone = given.is_not_null() & surname.is_null()
+    else:
+        alone = surname.is_not_null() & given.is_null()
+    other = "r" if side == "l" else "l"
+    full = pl.col(f"first_key_{other}").is_not_null() & pl.col(f"last_fold_{other}").is_not_null()
+    return alone & full
+
+
+def _close(cross: str) -> pl.Expr:
+    return pl.col(cross) >= NAME_TYPO_JW
 
 
 def _given_names_agree() -> pl.Expr:
@@ -431,10 +470,12 @@ def pair_levels(frame: pl.DataFrame, nicknames: pl.DataFrame) -> pl.DataFrame:
     frame = _with_cpdist(frame, "first_key", {"first_dl": distance, "first_jw": similar})
     frame = _with_cpdist(frame, "last_key", {"last_jw": similar, "last_key_dl": distance})
     frame = _with_cpdist(frame, "last_fold", {"last_fold_dl": distance})
-    # Names can only be swapped where neither the given names nor the surnames agree.
-    unlike = (pl.col("first_key_l") != pl.col("first_key_r")) & (
-        pl.col("last_fold_l") != pl.col("last_fold_r")
-    )
+    # Names can only be swapped where neither the given names nor the surnames agree (a name
+    # given alone is compared across too).
+    unlike = (
+        (pl.col("first_key_l") != pl.col("first_key_r"))
+        & (pl.col("last_fold_l") != pl.col("last_fold_r"))
+    ).fill_null(True)
     frame = _cpdist(frame, "first_key_l", "last_fold_r", {"cross_lr": similar}, unlike)
     frame = _cpdist(frame, "last_fold_l", "first_key_r", {"cross_rl": similar}, unlike)
     # Equal values are not scored by _cpdist: an exact cross match is similarity 1.
@@ -609,7 +650,9 @@ def pair_chances(
                 unseen = 0.5 / max(total, IDENTIFIER_POPULATION)
                 tf_l = pl.max_horizontal((count_l - 2) / total, unseen)
                 tf_r = pl.max_horizontal((count_r - 2) / total, unseen)
-            exact_chance = tf_l
+            # The value's own frequency; a name given alone and compared as the other name
+            # has it on the other side only.
+            exact_chance = pl.coalesce(tf_l, tf_r)
             near = level_in(
                 feature, [lv for lv in feature.levels if lv not in (feature.tf_level, "different")]
             )

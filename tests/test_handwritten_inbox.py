@@ -171,3 +171,34 @@ def test_a_third_hand_written_inbox_follows_people_and_tells_colleagues_apart(
         ("Connections.csv:15 Anna Kowalski",),
         ("alumni.csv:16 Maria Kowalski",),
     }
+
+
+FOURTH_INBOX = Path(__file__).parent / "fixtures" / "handwritten_four"
+
+
+def test_a_fourth_hand_written_inbox_finds_people_a_team_page_names_by_surname_alone(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "contacts.duckdb"
+    refresh(FOURTH_INBOX, db)
+
+    assert persons_by_source(db) == {
+        # A team page names its people "Dr. Patel": the surname alone, at the employer, with
+        # the title; Priya Patel in HR at that employer is someone else.
+        ("Connections.csv:1 Raj Patel", "pfizer-team.html:1 Dr. Patel"),
+        ("Connections.csv:9 Priya Patel",),
+        ("Connections.csv:2 Anna Kowalski", "pfizer-team.html:2 Dr. Kowalski"),
+        ("pfizer-team.html:3 Dr. Okafor",),
+        # One Gmail mailbox written with and without its dot, and with a "+alumni" tag.
+        ("Connections.csv:3 Jane Doe", "alumni.csv:1 Jane Doe"),
+        ("Connections.csv:4 Marco Rossi", "alumni.csv:2 Marco Rossi"),
+        # An initial for the given name; a "Jr." and a one-letter surname typo.
+        ("Connections.csv:5 Javier Martinez", "alumni.csv:3 J. Martinez"),
+        ("Connections.csv:7 Robert Lee", "alumni.csv:5 Robert Lee, Jr."),
+        ("Connections.csv:8 Sofia Andersson", "alumni.csv:7 Sofia Anderson"),
+        # Alike addresses at one employer, two people; the father at Ford; a stranger.
+        ("Connections.csv:6 Michael Chen",),
+        ("alumni.csv:4 Michelle Cheng",),
+        ("alumni.csv:6 Robert Lee, Sr.",),
+        ("alumni.csv:8 Tomasz Nowak",),
+    }
