@@ -169,6 +169,10 @@ def _place_rules() -> list[BlockingRule]:
         # Typos in both names: their initials and the place.
         rare("initials and postcode", _keyed(*initials, postcode), "postcode_key"),
         rare("initials and city", _keyed(*initials, city), "city_key"),
+        # A typo in the surname and another given name (or none): the surname's start and
+        # the place.
+        rare("surname's start and postcode", _keyed(last.str.head(3), postcode), "postcode_key"),
+        rare("surname's start and city", _keyed(last.str.head(3), city), "city_key"),
         # Typos in the place too: a name within the state or region (a region holds more
         # people than a town: a name there may be shared more widely).
         rare(
