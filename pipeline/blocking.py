@@ -7,8 +7,9 @@ nickname (given-name forms from the nickname table), a typo in the surname (its 
 survive a transposition, its consonants survive a changed vowel or a dropped umlaut), a
 double-barrelled or changed surname (each part; given name and employer), a typo in the given
 name (surname and the name's first two letters), given name and surname written the other way
-round, a work and a personal email with one local part, and typos in both names or in the place
-(a name or the initials with the postcode, city or region).
+round, a work and a personal email with one local part, a name given alone ("Dr. Patel") with
+either name of the fully named at one employer, and typos in both names or in the place (a name,
+the initials or the surname's start with the postcode, city or region).
 
 No block is unbounded, so candidates grow about linearly with records. A block of more than
 ``MAX_BLOCK`` records ("michael|smith" in a national directory) is split by a second key (employer,
