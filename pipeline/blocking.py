@@ -73,9 +73,10 @@ class BlockingRule:
     # pair anyone ("hll" of Hall and Hill); a record whose value no other surname shares is
     # left out before keying.
     shared: str | None = None
-    # The rule pairs a record giving one name alone (``named_in_full`` null) with a record
-    # holding that name: only such records are keyed.
-    lone_names: bool = False
+    # The rule pairs a record holding this column with records whose ``meets_on`` columns
+    # hold its value: only such records are keyed (a name given alone, a bracketed name).
+    pairs_with: str | None = None
+    meets_on: tuple[str, ...] = ()
 
 
 def _keyed(*parts: pl.Expr) -> pl.Expr:
@@ -145,7 +146,19 @@ def blocking_rules() -> list[BlockingRule]:
             differ_on="named_in_full",
             each_of=True,
             needs="company_key",
-            lone_names=True,
+            pairs_with="lone_name",
+            meets_on=("first_key", "last_fold"),
+        ),
+        # "Wei (David) Zhang" and David Zhang: the bracketed name with the surname meets the
+        # given name with the surname (pairs of two records without one are found already).
+        BlockingRule(
+            "name in brackets and surname",
+            pl.when(pl.col("first_alt").is_not_null())
+            .then(_keyed(pl.col("first_alt"), last))
+            .otherwise(_keyed(pl.col("first_key"), last)),
+            differ_on="no_alt",
+            pairs_with="first_alt",
+            meets_on=("first_key",),
         ),
         *_place_rules(),
     ]
@@ -262,6 +275,7 @@ def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.La
 BLOCKING_COLUMNS = (
     "name_key",
     "first_key",
+    "first_alt",
     "middle_key",
     "last_key",
     "last_fold",
@@ -300,10 +314,16 @@ def blocking_frames(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.col("class_year").cast(pl.String),
         pl.col("middle_key").str.head(1).alias("middle_initial"),
         pl.col("email_key").str.split("@").list.last().alias("email_domain"),
-        # One value for every record with both names, so two such records never differ on it.
+        # One value for every record with both names, so two such records never differ on it;
+        # the one name of a record giving one alone.
         pl.when(pl.col("first_key").is_not_null() & pl.col("last_fold").is_not_null())
         .then(pl.lit("full"))
         .alias("named_in_full"),
+        pl.when(pl.col("first_key").is_null() != pl.col("last_fold").is_null())
+        .then(pl.coalesce("first_key", "last_fold"))
+        .alias("lone_name"),
+        # One value for every record without a bracketed name.
+        pl.when(pl.col("first_alt").is_null()).then(pl.lit("none")).alias("no_alt"),
     )
     # Surname keys and given-name forms computed once per distinct value, not once per record.
     surnames = ordered.select("last_fold", "last_key").drop_nulls().unique()
@@ -366,14 +386,14 @@ def candidate_rows(keyed: pl.DataFrame) -> pl.DataFrame:
             # Leaving out what could pair no one changes no pair, and spares keying it.
             shared = _shared(surnames, rule.shared, rule.differ_on)
             source = source.filter(pl.col(rule.shared).is_in(shared.implode()))
-        if rule.lone_names:
-            # Every pair holds a record giving a name alone, and the other holds that name.
-            alone = ordered_frame.filter(pl.col("named_in_full").is_null())
-            names = pl.concat([alone["first_key"], alone["last_fold"]]).drop_nulls().implode()
+        if rule.pairs_with is not None:
+            # Every pair holds a record with that value, and the other holds it too.
+            values = ordered_frame.get_column(rule.pairs_with).drop_nulls().unique().implode()
             source = source.filter(
-                pl.col("named_in_full").is_null()
-                | pl.col("first_key").is_in(names)
-                | pl.col("last_fold").is_in(names)
+                pl.any_horizontal(
+                    pl.col(rule.pairs_with).is_not_null(),
+                    *(pl.col(c).is_in(values) for c in rule.meets_on),
+                )
             )
         pairs = _rule_pairs(source, rule, i).select(pair.alias("pair"), "rule_order")
         # The in-memory engine: these plans' windows and self-joins took a sixth more CPU

@@ -33,6 +33,7 @@ import polars as pl
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
+from pipeline.match_keys import ROLE_LOCAL_PARTS
 from pipeline.normalize import given_name_relatives
 
 # Records an identifier's chance agreement is measured among at the least (see pair_chances).
@@ -45,6 +46,7 @@ VETO_WEIGHT = -50.0
 NAMESAKE_ADDRESS_WEIGHT = -10.0
 ATTRIBUTES = (
     "first_key",
+    "first_alt",
     "middle_key",
     "last_key",
     "last_fold",
@@ -142,8 +144,11 @@ DEFAULT_SETTINGS = MatchSettings()
 
 
 def comparison_attributes(keyed: pl.DataFrame) -> pl.DataFrame:
-    """The attributes features compare, one row per record, in record_id order."""
-    return keyed.select("record_id", *ATTRIBUTES).sort("record_id")
+    """The attributes features compare, one row per record, in record_id order, and whether
+    the email is a role address ("info@", "office@")."""
+    local = pl.col("email_key").str.extract(r"^([^@+]*)")
+    role = local.is_in(pl.Series(sorted(ROLE_LOCAL_PARTS), dtype=pl.String).implode())
+    return keyed.select("record_id", *ATTRIBUTES, role.alias("email_role")).sort("record_id")
 
 
 def value_totals(attributes: pl.DataFrame, settings: MatchSettings) -> dict[str, int]:
@@ -359,6 +364,9 @@ def _name_levels() -> list[pl.Expr]:
         | first_r.str.ends_with(first_l)
     )
     initial = (shorter == 1) & (first_l.str.head(1) == first_r.str.head(1))
+    # The name one goes by, in brackets ("Wei (David) Zhang" is David Zhang).
+    alt_l, alt_r = pl.col("first_alt_l"), pl.col("first_alt_r")
+    goes_by = ((alt_l == first_r) | (alt_r == first_l) | (alt_l == alt_r)).fill_null(False)
     last_l, last_r = pl.col("last_fold_l"), pl.col("last_fold_r")
     last_parts_overlap = (
         last_l.str.split(" ").list.set_intersection(last_r.str.split(" ")).list.len() > 0
@@ -371,7 +379,7 @@ def _name_levels() -> list[pl.Expr]:
     first = _level(
         [
             (_same("first_key"), "exact"),
-            (pl.col("is_nickname").fill_null(False) | diminutive, "nickname"),
+            (pl.col("is_nickname").fill_null(False) | diminutive | goes_by, "nickname"),
             (initial, "initial"),
             (
                 (shorter >= 3)
@@ -537,7 +545,8 @@ def pair_levels(frame: pl.DataFrame, nicknames: pl.DataFrame) -> pl.DataFrame:
                 (pl.col("email_numbered").fill_null(False), "namesake"),
                 (email_typo, "typo"),
             ],
-            _both("email_key"),
+            # A role address ("info@") several people share names no one: not compared.
+            _both("email_key") & ~pl.col("email_role_l") & ~pl.col("email_role_r"),
         ).alias("email_level"),
         *_name_levels(),
         _level(

@@ -108,7 +108,7 @@ PERSONAL_EMAIL_DOMAINS = frozenset(
     }
 )
 # Local parts that name a role, not a person: never evidence that two records are one person.
-_ROLE_LOCAL_PARTS = frozenset(
+ROLE_LOCAL_PARTS = frozenset(
     {
         "info",
         "admin",
@@ -195,7 +195,7 @@ def email_parts(email_key: str) -> EmailParts:
     part ('info@', 'careers@') is None: it names no one."""
     local, _, domain = email_key.partition("@")
     local = local.split("+", 1)[0]
-    usable = local if len(local) >= 4 and local not in _ROLE_LOCAL_PARTS else None
+    usable = local if len(local) >= 4 and local not in ROLE_LOCAL_PARTS else None
     return EmailParts(usable, domain or None, domain in PERSONAL_EMAIL_DOMAINS)
 
 
@@ -261,6 +261,18 @@ def _by_value(
     return pl.col(column).replace_strict(distinct, values, default=None, return_dtype=dtype)
 
 
+# A given name the person goes by, in brackets or quotes: 'Wei (David) Zhang',
+# 'William "Bill" Thompson'.
+_GOES_BY = re.compile(r'[("\u201c]\s*([^()"\u201c\u201d]+?)\s*[)"\u201d]')
+
+
+def goes_by(full_name: str) -> str | None:
+    """'Wei (David) Zhang' -> 'david'; None without a bracketed or quoted name."""
+    match = _GOES_BY.search(full_name)
+    words = ascii_words(match.group(1)) if match else []
+    return words[0] if words else None
+
+
 _PLACE = pl.Struct({"city": pl.String, "region": pl.String, "postcode": pl.String})
 _EMAIL = pl.Struct({"local": pl.String, "domain": pl.String, "personal": pl.Boolean})
 
@@ -268,7 +280,7 @@ _EMAIL = pl.Struct({"local": pl.String, "domain": pl.String, "personal": pl.Bool
 def with_match_keys(keyed: pl.DataFrame) -> pl.DataFrame:
     """Add ``city_key``, ``region_key``, ``postcode_key`` (from ``location``), ``email_local``,
     ``email_domain``, ``email_personal`` (from ``email_key``), ``company_family`` (from
-    ``company_key``) and ``title_key`` (from ``title``)."""
+    ``company_key``), ``title_key`` (from ``title``) and ``first_alt`` (from ``full_name``)."""
 
     def place(value: str) -> dict[str, str | None]:
         return parse_place(value)._asdict()
@@ -282,6 +294,7 @@ def with_match_keys(keyed: pl.DataFrame) -> pl.DataFrame:
             _by_value(keyed, "email_key", email, _EMAIL).alias("_email"),
             _by_value(keyed, "company_key", family_key, pl.String()).alias("company_family"),
             _by_value(keyed, "title", title_key, pl.String()).alias("title_key"),
+            _by_value(keyed, "full_name", goes_by, pl.String()).alias("first_alt"),
         )
         .with_columns(
             pl.col("_place").struct.field("city").alias("city_key"),

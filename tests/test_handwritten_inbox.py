@@ -202,3 +202,29 @@ def test_a_fourth_hand_written_inbox_finds_people_a_team_page_names_by_surname_a
         ("alumni.csv:6 Robert Lee, Sr.",),
         ("alumni.csv:8 Tomasz Nowak",),
     }
+
+
+FIFTH_INBOX = Path(__file__).parent / "fixtures" / "handwritten_five"
+
+
+def test_a_fifth_hand_written_inbox_reads_names_as_people_write_them(tmp_path: Path) -> None:
+    db = tmp_path / "contacts.duckdb"
+    refresh(FIFTH_INBOX, db)
+
+    assert persons_by_source(db) == {
+        # The name one goes by, in brackets.
+        ("Connections.csv:1 Wei (David) Zhang", "alumni.csv:1 David Zhang"),
+        # Honorific and degrees, an apostrophe left out, one of two surnames, "MAILTO:" and
+        # capitals, surname first with a comma, surname first in capitals with the employer
+        # spelled out.
+        ("Connections.csv:2 Sarah Johnson", "alumni.csv:2 Sarah Johnson, MD, MPH"),
+        ("Connections.csv:3 Shannon O'Neil", "alumni.csv:3 Shannon ONeil"),
+        ("Connections.csv:4 Ana García-López", "alumni.csv:4 Ana Garcia"),
+        ("Connections.csv:5 John Park", "alumni.csv:5 John Park"),
+        ("Connections.csv:6 Soo-Jin Kim", "alumni.csv:6 Soo-Jin Kim"),
+        ("Connections.csv:7 Wei Chen", "alumni.csv:7 CHEN Wei"),
+        # The founder, on LinkedIn and with the office's shared address in the directory; the
+        # office manager with that address is someone else.
+        ("Connections.csv:8 Paul Meyer", "alumni.csv:8 Paul Meyer"),
+        ("alumni.csv:9 Linda Grant",),
+    }
