@@ -144,11 +144,18 @@ DEFAULT_SETTINGS = MatchSettings()
 
 
 def comparison_attributes(keyed: pl.DataFrame) -> pl.DataFrame:
-    """The attributes features compare, one row per record, in record_id order, and whether
-    the email is a role address ("info@", "office@")."""
+    """The attributes features compare, one row per record, in record_id order; whether the
+    email is a role address ("info@", "office@"); the whole name's letters, hashed (spaces
+    and hyphens aside: "Ja ck Matthews" is Jack Matthews)."""
     local = pl.col("email_key").str.extract(r"^([^@+]*)")
     role = local.is_in(pl.Series(sorted(ROLE_LOCAL_PARTS), dtype=pl.String).implode())
-    return keyed.select("record_id", *ATTRIBUTES, role.alias("email_role")).sort("record_id")
+    name = pl.col("name_key")
+    # Signed: the Spark engine's Arrow conversion takes no unsigned 64-bit integers.
+    hashed = name.str.replace_all(r"[^a-z]", "").hash(seed=5).reinterpret(signed=True)
+    letters = pl.when(name.is_not_null()).then(hashed)
+    return keyed.select(
+        "record_id", *ATTRIBUTES, role.alias("email_role"), letters.alias("name_letters")
+    ).sort("record_id")
 
 
 def value_totals(attributes: pl.DataFrame, settings: MatchSettings) -> dict[str, int]:
@@ -383,7 +390,8 @@ def _name_levels() -> list[pl.Expr]:
             (initial, "initial"),
             (
                 (shorter >= 3)
-                & ((pl.col("first_dl") <= TYPO_EDITS) | (pl.col("first_jw") >= NAME_TYPO_JW)),
+                & ((pl.col("first_dl") <= TYPO_EDITS) | (pl.col("first_jw") >= NAME_TYPO_JW))
+                | _same("name_letters"),
                 "typo",
             ),
             ((shorter >= 3) & (pl.col("first_jw") >= NAME_FUZZY_JW), "fuzzy"),
