@@ -20,6 +20,7 @@ from nicknames import NickNamer
 from contract.rules import (
     HONORIFICS,
     POSTNOMINALS,
+    PROFILE_ID_PATTERN,
     SURNAME_PARTICLES,
     ascii_words,
     email_key,
@@ -282,6 +283,23 @@ def _by_distinct(values: pl.Series, function: Callable[[str], str | None], name:
     return values.replace_strict(distinct, keys, default=None, return_dtype=pl.String).alias(name)
 
 
+# Printable ASCII without '%': where polars reads a profile URL exactly as ``profile_key`` does
+# (no Unicode case folding or whitespace, nothing to unquote).
+_PLAIN_URL = r"^[\x20-\x24\x26-\x7e]*$"
+_PROFILE_ID = "(?i)" + PROFILE_ID_PATTERN
+
+
+def _profile_keys(urls: pl.Series) -> pl.Series:
+    """``profile_key`` of each URL: plain ones by a polars pattern, the others (non-ASCII,
+    percent-escaped) through ``profile_key`` once per distinct value."""
+    frame = pl.DataFrame({"url": urls, "plain": urls.str.contains(_PLAIN_URL)})
+    others = frame.select(pl.when(~pl.col("plain")).then(pl.col("url"))).to_series()
+    frame = frame.with_columns(_by_distinct(others, profile_key, "other_key"))
+    plain_key = pl.col("url").str.extract(_PROFILE_ID, 1).str.to_lowercase()
+    key = pl.when(pl.col("plain")).then(plain_key).otherwise(pl.col("other_key"))
+    return frame.select(key.alias("profile_key")).to_series()
+
+
 def _name_parts(keyed: pl.DataFrame) -> pl.DataFrame:
     """first_key, middle_key, last_key per record, parsed once per distinct name."""
     columns = ["full_name", "first_name", "last_name"]
@@ -376,7 +394,7 @@ def normalize_records(records: pl.DataFrame) -> pl.DataFrame:
         _by_distinct(records.get_column("full_name"), name_key, "name_key"),
         _by_distinct(records.get_column("company"), company_key, "company_key"),
         _by_distinct(records.get_column("email"), email_key, "email_key"),
-        _by_distinct(records.get_column("linkedin_url"), profile_key, "profile_key"),
+        _profile_keys(records.get_column("linkedin_url")),
     )
     keyed = keyed.with_columns(
         _by_distinct(keyed.get_column("company_key"), company_initials, "company_initials")

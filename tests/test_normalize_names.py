@@ -6,7 +6,8 @@ import itertools
 
 import polars as pl
 
-from pipeline.normalize import _parsed_names, parse_name
+from contract.rules import profile_key
+from pipeline.normalize import _parsed_names, _profile_keys, parse_name
 
 FULL = [
     None,
@@ -39,3 +40,25 @@ def test_column_wise_name_parts_equal_parse_name_row_by_row() -> None:
     assert parsed.height == names.height
     got = {row[:3]: row[3:] for row in parsed.iter_rows()}
     assert got == {row: tuple(parse_name(*row)) for row in names.iter_rows()}
+
+
+URLS = [
+    None,
+    "",
+    "https://www.linkedin.com/in/jane-doe-12AB/",
+    "http://LinkedIn.com/IN/Jane?trk=x",
+    "linkedin.com/pub/x y",
+    "x linkedin.com/in/ab#c linkedin.com/in/zz",
+    "https://www.linkedin.com/in/",
+    "https://www.linkedin.com/in/Ana%20B",
+    "https://www.linkedin.com/in/Äbc",
+    "https://www.linkedin.com/in/a\x1cb",
+    "https://www.linkedin.com/in/\tab",
+    "https://www.linkedın.com/in/x",
+    "https://example.com/jane",
+]
+
+
+def test_profile_keys_equal_profile_key_value_by_value() -> None:
+    urls = pl.Series(URLS, dtype=pl.String)
+    assert _profile_keys(urls).to_list() == [profile_key(u) for u in URLS]
