@@ -86,7 +86,9 @@ SURNAME_PARTICLES = frozenset(
 # An address as matching reads it, lower case: local part, '@', a domain with a dotted suffix.
 EMAIL = re.compile(r"^[a-z0-9._%+\-']+@[a-z0-9.\-]+\.[a-z]{2,}$")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-_PROFILE = re.compile(r"linkedin\.com/(?:in|pub)/([^/?#\s]+)", re.IGNORECASE)
+# A profile URL's public identifier (case-insensitive); normalising reads it in polars too.
+PROFILE_ID_PATTERN = r"linkedin\.com/(?:in|pub)/([^/?#\s]+)"
+_PROFILE = re.compile(PROFILE_ID_PATTERN, re.IGNORECASE)
 
 
 def ascii_words(value: str) -> list[str]:

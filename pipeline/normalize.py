@@ -20,6 +20,7 @@ from nicknames import NickNamer
 from contract.rules import (
     HONORIFICS,
     POSTNOMINALS,
+    PROFILE_ID_PATTERN,
     SURNAME_PARTICLES,
     ascii_words,
     email_key,
@@ -145,20 +146,25 @@ def _surname_key(tokens: Sequence[str]) -> str | None:
 
 
 # First and last name fields repeat far more than whole names: each is read once.
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=262_144)
 def _field_tokens(value: str) -> tuple[str, ...]:
     return tuple(_name_tokens(value))
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=262_144)
 def _given_tokens(first_name: str) -> tuple[str, ...]:
     return tuple(_strip_titles(_field_tokens(first_name)))
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=262_144)
 def _family_tokens(last_name: str) -> tuple[str, ...]:
     head = last_name.split(",")[0]
     return tuple(_strip_titles(_field_tokens(head) if head == last_name else _name_tokens(head)))
+
+
+@lru_cache(maxsize=262_144)
+def _family_key(last_name: str) -> str | None:
+    return _surname_key(_family_tokens(last_name))
 
 
 # Names repeat across sources and refreshes; the bound keeps a long-lived process's memory flat.
@@ -172,11 +178,10 @@ def parse_name(full_name: str | None, first_name: str | None, last_name: str | N
     """
     if first_name and last_name:
         given = _given_tokens(first_name)
-        family = _family_tokens(last_name)
-        if given and family:
+        if given and _family_tokens(last_name):
             # A middle name may sit in the full name only ("First", "Middle", "Last" columns).
             middle = _initials(given[1:]) or _full_name_middle(full_name, first_name, last_name)
-            return NameParts(given[0], middle, _surname_key(family))
+            return NameParts(given[0], middle, _family_key(last_name))
     elif (first_name or last_name) and len(_name_tokens(full_name or "")) <= 1:
         # One name field filled and nothing more in the full name: the field says which it is.
         if last_name:
@@ -193,7 +198,11 @@ def _full_name_middle(full_name: str | None, first_name: str, last_name: str) ->
     last names with a space between (no comma to reorder) is their tokens one after the other
     (no token spans a space), so the fields' cached tokens serve."""
     if full_name == f"{first_name} {last_name}" and "," not in full_name:
-        return _parts_of_tokens(_field_tokens(first_name) + _field_tokens(last_name)).middle
+        given, family = _field_tokens(first_name), _field_tokens(last_name)
+        # One token each, the first no honorific: nothing between them (most names).
+        if len(given) == 1 and len(family) == 1 and given[0] not in HONORIFICS:
+            return None
+        return _parts_of_tokens(given + family).middle
     return parse_name(full_name, None, None).middle
 
 
@@ -274,18 +283,106 @@ def _by_distinct(values: pl.Series, function: Callable[[str], str | None], name:
     return values.replace_strict(distinct, keys, default=None, return_dtype=pl.String).alias(name)
 
 
+# Printable ASCII without '%': where polars reads a profile URL exactly as ``profile_key`` does
+# (no Unicode case folding or whitespace, nothing to unquote).
+_PLAIN_URL = r"^[\x20-\x24\x26-\x7e]*$"
+_PROFILE_ID = "(?i)" + PROFILE_ID_PATTERN
+
+
+def _profile_keys(urls: pl.Series) -> pl.Series:
+    """``profile_key`` of each URL: plain ones by a polars pattern, the others (non-ASCII,
+    percent-escaped) through ``profile_key`` once per distinct value."""
+    frame = pl.DataFrame({"url": urls, "plain": urls.str.contains(_PLAIN_URL)})
+    others = frame.select(pl.when(~pl.col("plain")).then(pl.col("url"))).to_series()
+    frame = frame.with_columns(_by_distinct(others, profile_key, "other_key"))
+    plain_key = pl.col("url").str.extract(_PROFILE_ID, 1).str.to_lowercase()
+    key = pl.when(pl.col("plain")).then(plain_key).otherwise(pl.col("other_key"))
+    return frame.select(key.alias("profile_key")).to_series()
+
+
 def _name_parts(keyed: pl.DataFrame) -> pl.DataFrame:
     """first_key, middle_key, last_key per record, parsed once per distinct name."""
     columns = ["full_name", "first_name", "last_name"]
-    distinct = keyed.select(columns).unique()
-    parsed = [parse_name(full, first, last) for full, first, last in distinct.iter_rows()]
-    parts = distinct.with_columns(
-        pl.Series("first_key", [p.first for p in parsed], dtype=pl.String),
-        pl.Series("middle_key", [p.middle for p in parsed], dtype=pl.String),
-        pl.Series("last_key", [p.last for p in parsed], dtype=pl.String),
-    )
+    parts = _parsed_names(keyed.select(columns).unique())
     parts = parts.with_columns(_by_distinct(parts.get_column("last_key"), fold_name, "last_fold"))
     return keyed.join(parts, on=columns, how="left", nulls_equal=True, maintain_order="left")
+
+
+_PARTS = ("first_key", "middle_key", "last_key")
+
+
+def _one_plain_token(tokens: tuple[str, ...]) -> bool:
+    return len(tokens) == 1 and tokens[0] not in HONORIFICS
+
+
+def _parsed_names(names: pl.DataFrame) -> pl.DataFrame:
+    """``parse_name`` of each (full, first, last) row of ``names``, as three columns beside them.
+
+    Rows with first and last name fields that both give tokens (most rows) are put together
+    from what each first name and each surname gives once, so the Python work is per distinct
+    field value rather than per distinct row; only their middle initials, when neither the
+    first name field gives them nor the full name is plainly "First Last", are read from the
+    full name row by row. Other rows go through ``parse_name`` itself.
+    """
+    firsts = names.get_column("first_name").drop_nulls().unique()
+    given = [_given_tokens(v) for v in firsts]
+    first_info = pl.DataFrame(
+        {
+            "first_name": firsts,
+            "_given": [bool(g) for g in given],
+            "_first_key": [g[0] if g else None for g in given],
+            "_given_middle": [_initials(g[1:]) for g in given],
+            # One token and no honorific: "First Last" has no middle initials after it.
+            "_one_given": [_one_plain_token(_field_tokens(v)) for v in firsts],
+        },
+        schema={
+            "first_name": pl.String,
+            "_given": pl.Boolean,
+            "_first_key": pl.String,
+            "_given_middle": pl.String,
+            "_one_given": pl.Boolean,
+        },
+    )
+    lasts = names.get_column("last_name").drop_nulls().unique()
+    last_info = pl.DataFrame(
+        {
+            "last_name": lasts,
+            "_family": [bool(_family_tokens(v)) for v in lasts],
+            "last_key": [_family_key(v) for v in lasts],
+            "_one_family": [len(_field_tokens(v)) == 1 for v in lasts],
+        },
+        schema={
+            "last_name": pl.String,
+            "_family": pl.Boolean,
+            "last_key": pl.String,
+            "_one_family": pl.Boolean,
+        },
+    )
+    joined = names.join(first_info, on="first_name", how="left").join(
+        last_info, on="last_name", how="left"
+    )
+    from_fields = pl.col("_given").fill_null(False) & pl.col("_family").fill_null(False)
+    plain = (
+        (pl.col("full_name") == pl.col("first_name") + " " + pl.col("last_name"))
+        & ~pl.col("full_name").str.contains(",", literal=True)
+        & pl.col("_one_given")
+        & pl.col("_one_family")
+    ).fill_null(False)
+    fields = joined.filter(from_fields).with_columns(
+        pl.col("_first_key").alias("first_key"), pl.col("_given_middle").alias("middle_key")
+    )
+    # Middle initials from the first name field, or none after a plain "First Last".
+    known = pl.col("middle_key").is_not_null() | plain
+    read_full = fields.filter(~known)
+    middles = [_full_name_middle(*row) for row in read_full.select(names.columns).iter_rows()]
+    read_full = read_full.with_columns(pl.Series("middle_key", middles, dtype=pl.String))
+    fields = pl.concat([fields.filter(known), read_full]).select(*names.columns, *_PARTS)
+    rest = joined.filter(~from_fields).select(names.columns)
+    parsed = [parse_name(full, first, last) for full, first, last in rest.iter_rows()]
+    rest = rest.with_columns(
+        pl.Series(key, [p[i] for p in parsed], dtype=pl.String) for i, key in enumerate(_PARTS)
+    )
+    return pl.concat([fields, rest])
 
 
 def normalize_records(records: pl.DataFrame) -> pl.DataFrame:
@@ -297,7 +394,7 @@ def normalize_records(records: pl.DataFrame) -> pl.DataFrame:
         _by_distinct(records.get_column("full_name"), name_key, "name_key"),
         _by_distinct(records.get_column("company"), company_key, "company_key"),
         _by_distinct(records.get_column("email"), email_key, "email_key"),
-        _by_distinct(records.get_column("linkedin_url"), profile_key, "profile_key"),
+        _profile_keys(records.get_column("linkedin_url")),
     )
     keyed = keyed.with_columns(
         _by_distinct(keyed.get_column("company_key"), company_initials, "company_initials")

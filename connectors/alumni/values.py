@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import polars as pl
 
@@ -39,9 +40,9 @@ _LETTER = re.compile(r"[^\W\d_]")
 _NOT_A_NAME = re.compile(r"\d|@")
 
 
-@dataclass(frozen=True)
-class DirectoryName:
-    """A name as a directory row writes it: parts for display, letters after it kept."""
+class DirectoryName(NamedTuple):
+    """A name as a directory row writes it: parts for display, letters after it kept (a named
+    tuple: one is made per row, and a frozen dataclass costs several times more to make)."""
 
     first: str | None
     middle: str | None
@@ -74,7 +75,12 @@ def _is_postnominal(token: str, strict: bool, all_caps: bool = False) -> bool:
     """Whether a name token is letters after a name. ``strict`` (no comma before it) also wants
     it written like letters ('PhD', 'MBA', 'Ph.D.'), so the surname 'Ma' stays a surname; in an
     all-capitals name, where case cannot tell, letters that are also surnames ('MA') stay."""
-    compact = _NOT_LETTERS.sub("", token.lower())
+    # Plain ASCII letters (most tokens) need no pattern to keep only the letters.
+    compact = (
+        token.lower()
+        if token.isascii() and token.isalpha()
+        else _NOT_LETTERS.sub("", token.lower())
+    )
     if compact not in POSTNOMINALS:
         return False
     if not strict or compact in GENERATIONAL or "." in token:
@@ -88,10 +94,11 @@ def split_name(value: str) -> DirectoryName | None:
     """A one-column name as its parts: 'Smith, Jane A.' and 'Dr. Jane A. Smith, PhD' both give
     first 'Jane', middle 'A.', last 'Smith' (suffixes ('PhD',) in the second). None when the
     value has no letters."""
-    text = " ".join(_ASIDES.sub(" ", value).split())
+    # Asides need a bracket or a quote; most names have neither.
+    text = " ".join((_ASIDES.sub(" ", value) if "(" in value or '"' in value else value).split())
     if not _LETTER.search(text):
         return None
-    segments = [s.strip() for s in text.split(",") if s.strip()]
+    segments = [s.strip() for s in text.split(",") if s.strip()] if "," in text else [text]
     suffixes: list[str] = []
     while len(segments) > 1 and all(_is_postnominal(t, False) for t in segments[-1].split()):
         suffixes[:0] = segments.pop().split()

@@ -12,7 +12,6 @@ from typing import Any
 
 import lxml.etree
 import lxml.html
-import mf2py
 from extruct.w3cmicrodata import MicrodataExtractor
 
 from connectors.limits import MAX_PAGE_DEPTH
@@ -32,13 +31,12 @@ from connectors.team_pages.entries import (
     _raw_json,
     person_key,
 )
+from connectors.team_pages.hcards import hcard_entries
 from contract.errors import InputFileError
 
 # JSON-LD deeper than this is not a team listing; bounds the walk over hostile data.
 MAX_JSON_DEPTH = 40
 _ORG_TYPES = {"organization", "corporation", "localbusiness", "medicalorganization", "ngo"}
-# h-card properties naming a person's employer: an h-card there is an organisation.
-_ORG_PROPERTIES = {"org", "affiliation", "works-for"}
 _TITLE_STRIP = re.compile(
     r"^(?:meet\s+)?(?:our|the)?\s*(?:team|people|leadership(?:\s+team)?|management(?:\s+team)?|"
     r"staff|about\s+us|who\s+we\s+are|board(?:\s+of\s+directors)?|executive\s+team|"
@@ -59,13 +57,14 @@ _FILE_WORDS = re.compile(
 def _page_entries(text: str, source: str) -> tuple[list[PersonEntry], PageFacts]:
     root = _parse_html(text, source)
     facts = _page_facts(root)
+    # Read before anything else walks the tree: h-cards are read from it as parsed.
+    hcards = hcard_entries(root, text, source) if re.search(r"\b(?:h-card|vcard)\b", text) else []
     structured: list[PersonEntry] = []
     for node in _jsonld_nodes(root, facts):
         structured.append(node if isinstance(node, PersonEntry) else _schema_person(node, facts))
     for node in _microdata_nodes(root, facts):
         structured.append(_schema_person(node, facts, origin="microdata"))
-    if re.search(r"\b(?:h-card|vcard)\b", text):
-        structured.extend(_hcard_entries(text, source))
+    structured.extend(hcards)
     # Scripts, styles and inline SVG hold no visible cards; their text would read as lines.
     lxml.etree.strip_elements(root, *_SKIP_TAGS - {"head"}, with_tail=False)
     people = _dedupe(structured)
@@ -270,67 +269,4 @@ def _schema_person(node: dict[str, Any], facts: PageFacts, origin: str = "json-l
         notes=notes,
         problem="schema.org Person without a name",
         origin=origin,
-    )
-
-
-# Microformats ----------------------------------------------------------------------------------
-
-
-def _hcard_entries(text: str, source: str) -> list[PersonEntry]:
-    """h-cards (and classic vcards) in document order, nested ones included, organisations not."""
-    try:
-        parsed = mf2py.parse(doc=text, html_parser="lxml", metaformats=False)
-    except RecursionError as err:
-        raise InputFileError(
-            source,
-            "the page's microformats nest too deeply to read",
-            "save the page again from the browser, or remove it from the inbox",
-        ) from err
-    entries: list[PersonEntry] = []
-    stack: list[tuple[object, int]] = [(parsed.get("items", []), 0)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_JSON_DEPTH:
-            continue
-        children: list[object] = []
-        if isinstance(value, list):
-            children = list(value)
-        elif isinstance(value, dict):
-            kinds = value.get("type", [])
-            props = value.get("properties")
-            props = props if isinstance(props, dict) else {}
-            if "h-card" in kinds and not _is_org_card(props):
-                entries.append(_hcard_person(value))
-            # An h-card given as a person's p-org is their employer, not a colleague.
-            nested = [v for k, v in props.items() if k not in _ORG_PROPERTIES]
-            children = [value.get("children", []), *nested]
-        stack.extend((child, depth + 1) for child in reversed(children))
-    return entries
-
-
-def _is_org_card(props: dict[str, Any]) -> bool:
-    name, org = _clean(props.get("name")), _clean(props.get("org"))
-    return name is not None and name == org
-
-
-def _hcard_person(card: dict[str, Any]) -> PersonEntry:
-    props: dict[str, Any] = card.get("properties", {})
-    notes: list[str] = []
-    urls = _all_strings(props.get("url"))
-    locality = ", ".join(
-        p for p in (_clean(props.get("locality")), _clean(props.get("region"))) if p
-    )
-    return PersonEntry(
-        full_name=_clean(props.get("name")),
-        first_name=_clean(props.get("given-name")),
-        last_name=_clean(props.get("family-name")),
-        title=_clean(props.get("job-title")) or _clean(props.get("role")),
-        company=_clean(props.get("org")),
-        email=_email(_clean(props.get("email")), notes),
-        linkedin_url=_linkedin(urls),
-        location=locality or _location(props.get("adr")),
-        raw=_raw_json(props),
-        notes=notes,
-        problem="h-card without a name",
-        origin="h-card",
     )
