@@ -412,9 +412,18 @@ def _name_levels() -> list[pl.Expr]:
         ],
         _both("last_key"),
     )
-    # A name given alone may be either name ("Dr. Patel" on a team page, a directory's one
-    # filled name field): one that disagrees with its own counterpart but agrees with the
-    # other name of a fully named record is compared there instead.
+    return [
+        pl.when(swapped.fill_null(False)).then(None).otherwise(first).alias("first_level"),
+        last.alias("last_level"),
+    ]
+
+
+def _lone_name_levels() -> list[pl.Expr]:
+    """``first_level`` and ``last_level`` again, a name given alone ("Dr. Patel" on a team
+    page, a directory's one filled name field) compared as the other name of a fully named
+    record where it disagrees with its own counterpart but agrees with that one. (Evaluated
+    after the levels, which are read here, not computed a second time.)"""
+    first, last = pl.col("first_level"), pl.col("last_level")
     lone_given_l, lone_given_r = _lone("first_key", "l"), _lone("first_key", "r")
     lone_surname_l, lone_surname_r = _lone("last_fold", "l"), _lone("last_fold", "r")
     as_surname = ((lone_given_l & _close("cross_lr")) | (lone_given_r & _close("cross_rl"))) & (
@@ -426,7 +435,7 @@ def _name_levels() -> list[pl.Expr]:
     exact_across = (pl.col("cross_lr") == 1.0) | (pl.col("cross_rl") == 1.0)
     moved = pl.when(exact_across).then(pl.lit("exact")).otherwise(pl.lit("typo"))
     return [
-        pl.when(swapped.fill_null(False) | as_surname.fill_null(False))
+        pl.when(as_surname.fill_null(False))
         .then(None)
         .when(as_given.fill_null(False))
         .then(moved)
@@ -544,7 +553,7 @@ def pair_levels(frame: pl.DataFrame, nicknames: pl.DataFrame) -> pl.DataFrame:
     )
     local_same = (pl.col("email_local_l") == pl.col("email_local_r")).fill_null(False)
     email_typo = ((pl.col("email_jw") >= EMAIL_TYPO_JW) & pl.col("names_agree")).fill_null(False)
-    return frame.with_columns(
+    levels = frame.with_columns(
         _level([(_same("profile_key"), "exact")], _both("profile_key")).alias("profile_level"),
         _level(
             [
@@ -600,6 +609,7 @@ def pair_levels(frame: pl.DataFrame, nicknames: pl.DataFrame) -> pl.DataFrame:
             _both("postcode_key"),
         ).alias("postcode_level"),
     )
+    return levels.with_columns(_lone_name_levels())
 
 
 @dataclass(frozen=True)
