@@ -389,6 +389,23 @@ def _deferred_ranking(
     return _deferred(catalogue.OUTREACH_RANKING, parts())
 
 
+def _records_with_person(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
+    """``source_records``: each record with its person, in (source_path, source_row) order.
+    Only the person ids are joined and the row order sorted, and the records are copied only
+    when out of that order: a join and a sort of every column held three copies at once."""
+    person_id = keyed.select("record_id").join(
+        clusters, on="record_id", how="left", maintain_order="left"
+    )["person_id"]
+    frame = keyed.with_columns(person_id).select(list(catalogue.SOURCE_RECORDS.schema))
+    if person_id.null_count():
+        frame = frame.filter(pl.col("person_id").is_not_null())
+    rows = frame.select(pl.arg_sort_by("source_path", "source_row", maintain_order=True))
+    # A permutation in ascending order is no permutation: the records are in order already.
+    if not rows.to_series().is_sorted():
+        frame = frame[rows.to_series()]
+    return frame
+
+
 def scoring_tables(evidence: pl.DataFrame, settings: pl.DataFrame) -> list[TableSpec]:
     """The scoring stage's own tables beyond person_industries and person_signals."""
     return [
@@ -410,11 +427,7 @@ def database_tables(
     """The tables analysts get (see pipeline.catalogue for what each holds)."""
 
     def source_records() -> Iterator[pl.DataFrame]:
-        yield (
-            keyed.join(clusters, on="record_id")
-            .select(list(catalogue.SOURCE_RECORDS.schema))
-            .sort("source_path", "source_row")
-        )
+        yield _records_with_person(keyed, clusters)
 
     rejects = pl.DataFrame(
         [r.model_dump() for r in result.rejects], schema=catalogue.REJECTS.schema, orient="row"
