@@ -426,9 +426,6 @@ def database_tables(
 ) -> list[TableSpec]:
     """The tables analysts get (see pipeline.catalogue for what each holds)."""
 
-    def source_records() -> Iterator[pl.DataFrame]:
-        yield _records_with_person(keyed, clusters)
-
     rejects = pl.DataFrame(
         [r.model_dump() for r in result.rejects], schema=catalogue.REJECTS.schema, orient="row"
     ).sort("source_path", "source_row")
@@ -441,8 +438,8 @@ def database_tables(
         orient="row",
     )
     return [
-        # Made as it is written: ``keyed`` goes once it is in the file.
-        _deferred(catalogue.SOURCE_RECORDS, source_records()),
+        # Written first: ``keyed`` goes once it is in the file.
+        TableSpec(catalogue.SOURCE_RECORDS, _records_with_person(keyed, clusters)),
         TableSpec(catalogue.MATCH_EVIDENCE, evidence),
         TableSpec(catalogue.REJECTS, rejects),
         TableSpec(catalogue.INPUT_FILES, files),

@@ -370,18 +370,22 @@ def relevance_from_evidence(evidence: pl.DataFrame, tax: Taxonomy | None = None)
         (pl.col("strength") * pl.col("factor")).alias("strength")
     )
     del indexed
-    # Stable sorts keep the input order among equals, so results do not depend on hashing.
+    # The strongest row per (person, target, group), the first among equals: a stable sort
+    # keeps the input order among equals, so results do not depend on hashing, and the first
+    # row of each run of keys is taken without a hash table (it held gigabytes at 1M).
+    keys = ("person", "target_id", "group")
     best = (
-        spread.sort("strength", descending=True, maintain_order=True)
-        .group_by("person", "target_id", "group", maintain_order=True)
-        .first()
+        spread.sort(*keys, "strength", descending=[False, False, False, True], maintain_order=True)
+        .filter(pl.any_horizontal(pl.col(k).ne_missing(pl.col(k).shift()) for k in keys))
         .select("person", "target_id", "strength", "factor", "evidence_row")
     )
     del spread
     winners = best.get_column("evidence_row")
     text = evidence.get_column("evidence").gather(winners)
     best = best.with_columns(
-        pl.when(pl.col("factor") < 1).then(text + related_note).otherwise(text).alias("evidence"),
+        pl.concat_str(text, pl.when(pl.col("factor") < 1).then(pl.lit(related_note)))
+        .fill_null(text)
+        .alias("evidence"),
         evidence.get_column("kind").gather(winners).alias("kind"),
     )
     del winners, text
