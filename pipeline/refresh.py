@@ -270,23 +270,22 @@ def _refresh_locked(
         settings = ranking_settings(profile, schools)
         journal_tables = outreach_tables(outreach, profile, result.seeker)
         journal = next(t.frame for t in journal_tables if t.table == catalogue.OUTREACH_LOG)
-        ranking = _deferred_ranking(industries, persons, signals, changes, journal, settings)
-        # The records' and the matcher's tables first: ``keyed`` and the evidence are let go
-        # before the ranking's sorts run, not held beside them.
         tables = database_tables(
             result, keyed, matched.clusters, matched.evidence, persons, industries, signals
         )
-        tables[2:2] = [
+        tables += scoring_tables(evidence, settings)
+        tables += [
             TableSpec(catalogue.MATCH_PARAMETERS, matched.parameters),
             TableSpec(catalogue.MATCH_MODEL, matched.model),
-            *scoring_tables(evidence, settings),
-            ranking,
         ]
         tables += journal_tables
         tables += [
             TableSpec(catalogue.CONTACT_EVIDENCE, linked),
             TableSpec(catalogue.SEEKER_INTERESTS, interests),
             TableSpec(catalogue.JOB_CHANGES, changes),
+            # Ranked when the build comes to it: ``keyed`` and the evidence, written before,
+            # are let go by then, not held beside the ranking's sorts.
+            _deferred_ranking(industries, persons, signals, changes, journal, settings),
         ]
         run = this_run(
             next_run_id(previous),
@@ -305,7 +304,7 @@ def _refresh_locked(
         # each go once it is written: the memory of a million records is given back as the
         # file fills, not after.
         del keyed, matched, persons, evidence, industries, signals, linked, changes
-        del journal_tables, journal, ranking
+        del journal_tables, journal
         build_database(db, tables, checks=[accounting_problems], before_swap=old.check_unchanged)
     log.info(
         "refresh: %d files (%d reused), %d records, %d rejects, %d persons",
@@ -425,7 +424,6 @@ def database_tables(
     signals: pl.DataFrame,
 ) -> list[TableSpec]:
     """The tables analysts get (see pipeline.catalogue for what each holds)."""
-
     rejects = pl.DataFrame(
         [r.model_dump() for r in result.rejects], schema=catalogue.REJECTS.schema, orient="row"
     ).sort("source_path", "source_row")
@@ -438,12 +436,11 @@ def database_tables(
         orient="row",
     )
     return [
-        # Written first: ``keyed`` goes once it is in the file.
         TableSpec(catalogue.SOURCE_RECORDS, _records_with_person(keyed, clusters)),
-        TableSpec(catalogue.MATCH_EVIDENCE, evidence),
+        TableSpec(catalogue.PERSONS, persons),
         TableSpec(catalogue.REJECTS, rejects),
         TableSpec(catalogue.INPUT_FILES, files),
-        TableSpec(catalogue.PERSONS, persons),
+        TableSpec(catalogue.MATCH_EVIDENCE, evidence),
         TableSpec(catalogue.PERSON_INDUSTRIES, industries),
         TableSpec(catalogue.PERSON_SIGNALS, signals),
         TableSpec(catalogue.SEEKER_SCHOOLS, schools),
