@@ -26,13 +26,37 @@ BEST_FIRST_FIELDS = (
     "industry",
 )
 ALUMNI_FIELDS = ("school", "class_year", "degree", "major")
+MESSAGE_FIELDS = (
+    "connected_on",
+    "last_message_on",
+    "message_count",
+    "messages_sent",
+    "messages_received",
+)
 
 
 def build_persons(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
     """``keyed`` records plus ``clusters`` (record_id -> person_id) -> the persons frame."""
-    ranked = keyed.join(clusters, on="record_id").with_columns(
-        pl.col("source_kind").replace_strict(SOURCE_TRUST, default=9).alias("trust"),
-        (pl.col("source_kind") == SourceKind.ALUMNI_DIRECTORY.value).alias("is_alumni_record"),
+    # Only the columns read below go through the join and the sort, not every record column.
+    read = (
+        "record_id",
+        "source_kind",
+        "as_of",
+        "confidence",
+        *BEST_FIRST_FIELDS,
+        *ALUMNI_FIELDS,
+        *MESSAGE_FIELDS,
+        "email_key",
+        "profile_key",
+        "company_key",
+    )
+    ranked = (
+        keyed.select(read)
+        .join(clusters, on="record_id")
+        .with_columns(
+            pl.col("source_kind").replace_strict(SOURCE_TRUST, default=9).alias("trust"),
+            (pl.col("source_kind") == SourceKind.ALUMNI_DIRECTORY.value).alias("is_alumni_record"),
+        )
     )
     ranked = ranked.sort(
         ["person_id", "trust", "as_of", "confidence", "record_id"],

@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,6 +257,7 @@ def _refresh_locked(
             .select("person_id", "name_key", "profile_key")
         )
         linked = contact_evidence(result.signals, identities)
+        del identities
         interests = seeker_interests(result.interests)
         signals = with_export_warmth(signals, linked, interests, persons)
         targets = [resolve_industry(i).name for i in profile.industries] if profile else []
@@ -266,23 +267,25 @@ def _refresh_locked(
         signals = with_referral_warmth(signals, outreach)
     _progress(started, "build: %s", db)
     with stage("build"):
+        settings = ranking_settings(profile, schools)
+        journal_tables = outreach_tables(outreach, profile, result.seeker)
+        journal = next(t.frame for t in journal_tables if t.table == catalogue.OUTREACH_LOG)
         tables = database_tables(
             result, keyed, matched.clusters, matched.evidence, persons, industries, signals
         )
-        settings = ranking_settings(profile, schools)
         tables += scoring_tables(evidence, settings)
         tables += [
             TableSpec(catalogue.MATCH_PARAMETERS, matched.parameters),
             TableSpec(catalogue.MATCH_MODEL, matched.model),
         ]
-        journal_tables = outreach_tables(outreach, profile, result.seeker)
         tables += journal_tables
-        journal = next(t.frame for t in journal_tables if t.table == catalogue.OUTREACH_LOG)
         tables += [
             TableSpec(catalogue.CONTACT_EVIDENCE, linked),
             TableSpec(catalogue.SEEKER_INTERESTS, interests),
             TableSpec(catalogue.JOB_CHANGES, changes),
-            stored_ranking(industries, persons, signals, changes, journal, settings),
+            # Ranked when the build comes to it: ``keyed`` and the evidence, written before,
+            # are let go by then, not held beside the ranking's sorts.
+            _deferred_ranking(industries, persons, signals, changes, journal, settings),
         ]
         run = this_run(
             next_run_id(previous),
@@ -300,7 +303,7 @@ def _refresh_locked(
         # From here ``tables`` holds the only references to the frames, and the build lets
         # each go once it is written: the memory of a million records is given back as the
         # file fills, not after.
-        del keyed, matched, persons, evidence, industries, signals, identities, linked, changes
+        del keyed, matched, persons, evidence, industries, signals, linked, changes
         del journal_tables, journal
         build_database(db, tables, checks=[accounting_problems], before_swap=old.check_unchanged)
     log.info(
@@ -361,6 +364,47 @@ def why_no_records(inbox: Path, result: ConnectorResult) -> list[str]:
     return lines
 
 
+def _deferred(table: catalogue.Table, parts: Iterator[pl.DataFrame]) -> TableSpec:
+    """``table`` made only when the build comes to write it (``parts``, a generator, runs
+    then): the frames written before it are let go by then."""
+    return TableSpec(table, pl.DataFrame(schema=table.schema), more=parts)
+
+
+def _deferred_ranking(
+    industries: pl.DataFrame,
+    persons: pl.DataFrame,
+    signals: pl.DataFrame,
+    changes: pl.DataFrame,
+    journal: pl.DataFrame,
+    settings: pl.DataFrame,
+) -> TableSpec:
+    """``outreach_ranking``, ranked when the build writes it (see ``_deferred``)."""
+
+    def parts() -> Iterator[pl.DataFrame]:
+        spec = stored_ranking(industries, persons, signals, changes, journal, settings)
+        yield spec.frame
+        yield from spec.more
+
+    return _deferred(catalogue.OUTREACH_RANKING, parts())
+
+
+def _records_with_person(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
+    """``source_records``: each record with its person, in (source_path, source_row) order.
+    Only the person ids are joined and the row order sorted, and the records are copied only
+    when out of that order: a join and a sort of every column held three copies at once."""
+    person_id = keyed.select("record_id").join(
+        clusters, on="record_id", how="left", maintain_order="left"
+    )["person_id"]
+    frame = keyed.with_columns(person_id).select(list(catalogue.SOURCE_RECORDS.schema))
+    if person_id.null_count():
+        frame = frame.filter(pl.col("person_id").is_not_null())
+    rows = frame.select(pl.arg_sort_by("source_path", "source_row", maintain_order=True))
+    # A permutation in ascending order is no permutation: the records are in order already.
+    if not rows.to_series().is_sorted():
+        frame = frame[rows.to_series()]
+    return frame
+
+
 def scoring_tables(evidence: pl.DataFrame, settings: pl.DataFrame) -> list[TableSpec]:
     """The scoring stage's own tables beyond person_industries and person_signals."""
     return [
@@ -380,11 +424,6 @@ def database_tables(
     signals: pl.DataFrame,
 ) -> list[TableSpec]:
     """The tables analysts get (see pipeline.catalogue for what each holds)."""
-    source_records = (
-        keyed.join(clusters, on="record_id")
-        .select(list(catalogue.SOURCE_RECORDS.schema))
-        .sort("source_path", "source_row")
-    )
     rejects = pl.DataFrame(
         [r.model_dump() for r in result.rejects], schema=catalogue.REJECTS.schema, orient="row"
     ).sort("source_path", "source_row")
@@ -397,7 +436,7 @@ def database_tables(
         orient="row",
     )
     return [
-        TableSpec(catalogue.SOURCE_RECORDS, source_records),
+        TableSpec(catalogue.SOURCE_RECORDS, _records_with_person(keyed, clusters)),
         TableSpec(catalogue.PERSONS, persons),
         TableSpec(catalogue.REJECTS, rejects),
         TableSpec(catalogue.INPUT_FILES, files),

@@ -352,42 +352,51 @@ def relevance_from_evidence(evidence: pl.DataFrame, tax: Taxonomy | None = None)
     related_note = f" (a related industry, counted at {RELATED_FACTOR:g})"
     # The spread over parents and related industries multiplies the rows several times: carry a
     # row number, not the evidence text, through it, and fetch the text for the winners only.
-    indexed = evidence.with_row_index("evidence_row").with_columns(
+    # The person is carried as a number too, in the ids' order (a dense rank), so that every
+    # sort and grouping below gives what it gave on the ids; the ids come back at the end.
+    people = evidence.get_column("person_id")
+    ids = people.unique().sort()
+    indexed = evidence.select(
+        pl.col("person_id").rank("dense").cast(pl.UInt32).alias("person"),
+        "industry_id",
+        "strength",
         pl.col("kind")
         .replace({"known_company": "employer", "company_name": "employer", "team_page": "employer"})
-        .alias("group")
+        .rank("dense")
+        .cast(pl.UInt32)
+        .alias("group"),
+    ).with_row_index("evidence_row")
+    spread = indexed.join(reach, on="industry_id").with_columns(
+        (pl.col("strength") * pl.col("factor")).alias("strength")
     )
-    spread = (
-        indexed.select("person_id", "industry_id", "strength", "group", "evidence_row")
-        .join(reach, on="industry_id")
-        .with_columns((pl.col("strength") * pl.col("factor")).alias("strength"))
-    )
-    # Stable sorts keep the input order among equals, so results do not depend on hashing.
+    del indexed
+    # The strongest row per (person, target, group), the first among equals: a stable sort
+    # keeps the input order among equals, so results do not depend on hashing, and the first
+    # row of each run of keys is taken without a hash table (it held gigabytes at 1M).
+    keys = ("person", "target_id", "group")
     best = (
-        spread.sort("strength", descending=True, maintain_order=True)
-        .group_by("person_id", "target_id", "group", maintain_order=True)
-        .first()
-        .join(
-            indexed.select("evidence_row", "evidence", "kind"),
-            on="evidence_row",
-            how="left",
-            maintain_order="left",
-        )
-        .with_columns(
-            pl.when(pl.col("factor") < 1)
-            .then(pl.col("evidence") + pl.lit(related_note))
-            .otherwise(pl.col("evidence"))
-            .alias("evidence")
-        )
+        spread.sort(*keys, "strength", descending=[False, False, False, True], maintain_order=True)
+        .filter(pl.any_horizontal(pl.col(k).ne_missing(pl.col(k).shift()) for k in keys))
+        .select("person", "target_id", "strength", "factor", "evidence_row")
     )
+    del spread
+    winners = best.get_column("evidence_row")
+    text = evidence.get_column("evidence").gather(winners)
+    best = best.with_columns(
+        pl.concat_str(text, pl.when(pl.col("factor") < 1).then(pl.lit(related_note)))
+        .fill_null(text)
+        .alias("evidence"),
+        evidence.get_column("kind").gather(winners).alias("kind"),
+    )
+    del winners, text
     scored = (
         # Strongest first, the text breaking ties: the order a group's rows arrive in changed
         # from run to run, and so did the listed evidence. One sort of the frame, not one per
         # group (a sort per group cost 20 s at a million persons).
         best.sort(
-            "person_id", "target_id", "strength", "evidence", descending=[False, False, True, False]
+            "person", "target_id", "strength", "evidence", descending=[False, False, True, False]
         )
-        .group_by("person_id", "target_id", maintain_order=True)
+        .group_by("person", "target_id", maintain_order=True)
         # Noisy-OR as a sum of logs: the sum is a fast aggregation, a product is not.
         .agg(
             (-pl.col("strength").clip(0.0, 0.999)).log1p().sum().alias("log_miss"),
@@ -403,18 +412,18 @@ def relevance_from_evidence(evidence: pl.DataFrame, tax: Taxonomy | None = None)
         .rename({"target_id": "industry_id"})
         .join(names, on="industry_id")
     )
-    return (
-        scored.select(
-            "person_id",
-            "industry_id",
-            "industry",
-            "relevance",
-            pl.col("evidence").alias("relevance_evidence"),
-            pl.col("kinds").alias("evidence_kinds"),
-        )
-        .cast(pl.Schema(PERSON_INDUSTRIES.schema))
-        .sort("industry_id", "person_id")
-    )
+    del best
+    # One row per (person, industry): the order of the numbers is the order of the ids.
+    ordered = scored.sort("industry_id", "person")
+    del scored
+    return ordered.select(
+        ids.gather(ordered.get_column("person") - 1).alias("person_id"),
+        "industry_id",
+        "industry",
+        "relevance",
+        pl.col("evidence").alias("relevance_evidence"),
+        pl.col("kinds").alias("evidence_kinds"),
+    ).cast(pl.Schema(PERSON_INDUSTRIES.schema))
 
 
 def seniority(titles: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
