@@ -73,10 +73,16 @@ class BlockingRule:
     # pair anyone ("hll" of Hall and Hill); a record whose value no other surname shares is
     # left out before keying.
     shared: str | None = None
-    # The rule pairs a record holding this column with records whose ``meets_on`` columns
-    # hold its value: only such records are keyed (a name given alone, a bracketed name).
+    # Every pair the rule makes holds a record with a value in this column (a name given
+    # alone, a bracketed name); the other record's ``meets_on`` columns hold that value, so
+    # only such records are keyed.
     pairs_with: str | None = None
     meets_on: tuple[str, ...] = ()
+
+    @property
+    def differs(self) -> bool:
+        """Whether the rule keeps only the pairs of a block that differ (``differ_key``)."""
+        return self.differ_on is not None or self.pairs_with is not None
 
 
 def _keyed(*parts: pl.Expr) -> pl.Expr:
@@ -143,7 +149,6 @@ def blocking_rules() -> list[BlockingRule]:
             "a name given alone, and employer",
             _each_name(pl.col("company_key").str.split(" ").list.first()),
             max_group=RARE_KEY_LIMIT,
-            differ_on="named_in_full",
             each_of=True,
             needs="company_key",
             pairs_with="lone_name",
@@ -156,7 +161,6 @@ def blocking_rules() -> list[BlockingRule]:
             pl.when(pl.col("first_alt").is_not_null())
             .then(_keyed(pl.col("first_alt"), last))
             .otherwise(_keyed(pl.col("first_key"), last)),
-            differ_on="no_alt",
             pairs_with="first_alt",
             meets_on=("first_key",),
         ),
@@ -228,6 +232,9 @@ def rule_keys(exploded: pl.LazyFrame, rule: BlockingRule) -> pl.LazyFrame:
     split keys. Both engines key records with this; blocks are formed from it."""
     # A missing value differs from everything ("Madonna" has no surname for the earlier rules).
     tolerated = pl.col(rule.differ_on or "row")
+    if rule.pairs_with is not None:
+        # Records without the value are all alike; each with it differs from every record.
+        tolerated = pl.when(pl.col(rule.pairs_with).is_null()).then(pl.lit("without"))
     differ_key = (
         pl.when(tolerated.is_null())
         .then(pl.col("row").cast(pl.UInt64))
@@ -250,7 +257,7 @@ def rule_keys(exploded: pl.LazyFrame, rule: BlockingRule) -> pl.LazyFrame:
 
 def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.LazyFrame:
     """Pairs of row numbers (left < right) sharing this rule's key, oversized blocks split."""
-    differ = rule.differ_on is not None
+    differ = rule.differs
     keys = rule_keys(exploded, rule)
     if differ:
         # A block whose records all agree on what the rule tolerates has nothing new.
@@ -314,16 +321,10 @@ def blocking_frames(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.col("class_year").cast(pl.String),
         pl.col("middle_key").str.head(1).alias("middle_initial"),
         pl.col("email_key").str.split("@").list.last().alias("email_domain"),
-        # One value for every record with both names, so two such records never differ on it;
-        # the one name of a record giving one alone.
-        pl.when(pl.col("first_key").is_not_null() & pl.col("last_fold").is_not_null())
-        .then(pl.lit("full"))
-        .alias("named_in_full"),
+        # The one name of a record that gives one alone.
         pl.when(pl.col("first_key").is_null() != pl.col("last_fold").is_null())
         .then(pl.coalesce("first_key", "last_fold"))
         .alias("lone_name"),
-        # One value for every record without a bracketed name.
-        pl.when(pl.col("first_alt").is_null()).then(pl.lit("none")).alias("no_alt"),
     )
     # Surname keys and given-name forms computed once per distinct value, not once per record.
     surnames = ordered.select("last_fold", "last_key").drop_nulls().unique()

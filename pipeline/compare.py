@@ -33,7 +33,6 @@ import polars as pl
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from pipeline.match_keys import ROLE_LOCAL_PARTS
 from pipeline.normalize import given_name_relatives
 
 # Records an identifier's chance agreement is measured among at the least (see pair_chances).
@@ -57,6 +56,7 @@ ATTRIBUTES = (
     "email_local",
     "email_domain",
     "email_personal",
+    "email_role",
     "profile_key",
     "class_year",
     "title_key",
@@ -144,18 +144,13 @@ DEFAULT_SETTINGS = MatchSettings()
 
 
 def comparison_attributes(keyed: pl.DataFrame) -> pl.DataFrame:
-    """The attributes features compare, one row per record, in record_id order; whether the
-    email is a role address ("info@", "office@"); the whole name's letters, hashed (spaces
-    and hyphens aside: "Ja ck Matthews" is Jack Matthews)."""
-    local = pl.col("email_key").str.extract(r"^([^@+]*)")
-    role = local.is_in(pl.Series(sorted(ROLE_LOCAL_PARTS), dtype=pl.String).implode())
+    """The attributes features compare, one row per record, in record_id order, and the whole
+    name's letters, hashed (spaces and hyphens aside: "Ja ck Matthews" is Jack Matthews)."""
     name = pl.col("name_key")
     # Signed: the Spark engine's Arrow conversion takes no unsigned 64-bit integers.
     hashed = name.str.replace_all(r"[^a-z]", "").hash(seed=5).reinterpret(signed=True)
     letters = pl.when(name.is_not_null()).then(hashed)
-    return keyed.select(
-        "record_id", *ATTRIBUTES, role.alias("email_role"), letters.alias("name_letters")
-    ).sort("record_id")
+    return keyed.select("record_id", *ATTRIBUTES, letters.alias("name_letters")).sort("record_id")
 
 
 def value_totals(attributes: pl.DataFrame, settings: MatchSettings) -> dict[str, int]:

@@ -108,7 +108,7 @@ PERSONAL_EMAIL_DOMAINS = frozenset(
     }
 )
 # Local parts that name a role, not a person: never evidence that two records are one person.
-ROLE_LOCAL_PARTS = frozenset(
+_ROLE_LOCAL_PARTS = frozenset(
     {
         "info",
         "admin",
@@ -188,15 +188,18 @@ class EmailParts(NamedTuple):
     local: str | None
     domain: str | None
     personal: bool
+    # A role address ("info@", "careers@"): several people may share it.
+    role: bool
 
 
 def email_parts(email_key: str) -> EmailParts:
-    """'jane.doe+jobs@gmail.com' -> ('jane.doe', 'gmail.com', True). A role address's local
-    part ('info@', 'careers@') is None: it names no one."""
+    """'jane.doe+jobs@gmail.com' -> ('jane.doe', 'gmail.com', True, False). A role address's
+    local part ('info@', 'careers@') is None: it names no one."""
     local, _, domain = email_key.partition("@")
     local = local.split("+", 1)[0]
-    usable = local if len(local) >= 4 and local not in ROLE_LOCAL_PARTS else None
-    return EmailParts(usable, domain or None, domain in PERSONAL_EMAIL_DOMAINS)
+    role = local in _ROLE_LOCAL_PARTS
+    usable = local if len(local) >= 4 and not role else None
+    return EmailParts(usable, domain or None, domain in PERSONAL_EMAIL_DOMAINS, role)
 
 
 @cache
@@ -274,13 +277,16 @@ def goes_by(full_name: str) -> str | None:
 
 
 _PLACE = pl.Struct({"city": pl.String, "region": pl.String, "postcode": pl.String})
-_EMAIL = pl.Struct({"local": pl.String, "domain": pl.String, "personal": pl.Boolean})
+_EMAIL = pl.Struct(
+    {"local": pl.String, "domain": pl.String, "personal": pl.Boolean, "role": pl.Boolean}
+)
 
 
 def with_match_keys(keyed: pl.DataFrame) -> pl.DataFrame:
     """Add ``city_key``, ``region_key``, ``postcode_key`` (from ``location``), ``email_local``,
-    ``email_domain``, ``email_personal`` (from ``email_key``), ``company_family`` (from
-    ``company_key``), ``title_key`` (from ``title``) and ``first_alt`` (from ``full_name``)."""
+    ``email_domain``, ``email_personal``, ``email_role`` (from ``email_key``),
+    ``company_family`` (from ``company_key``), ``title_key`` (from ``title``) and
+    ``first_alt`` (from ``full_name``)."""
 
     def place(value: str) -> dict[str, str | None]:
         return parse_place(value)._asdict()
@@ -303,6 +309,7 @@ def with_match_keys(keyed: pl.DataFrame) -> pl.DataFrame:
             pl.col("_email").struct.field("local").alias("email_local"),
             pl.col("_email").struct.field("domain").alias("email_domain"),
             pl.col("_email").struct.field("personal").alias("email_personal"),
+            pl.col("_email").struct.field("role").alias("email_role"),
         )
         .drop("_place", "_email")
         .pipe(

@@ -87,6 +87,28 @@ def test_spark_matches_febrl1_exactly(spark: SparkSession, tmp_path: Path) -> No
     _assert_same(embedded, distributed)
 
 
+@pytest.mark.parametrize(
+    ("inbox", "column", "shown"),
+    [
+        # "Dr. Patel" on a team page: the rule that keys only records that can pair it.
+        ("handwritten_four", "rule", "a name given alone, and employer"),
+        # "Wei (David) Zhang": the bracketed name travels with the records to the workers.
+        ("handwritten_five", "features", "first: nickname (2.8); last: exact (2.8)"),
+    ],
+)
+def test_spark_matches_names_given_alone_and_in_brackets(
+    spark: SparkSession, inbox: str, column: str, shown: str
+) -> None:
+    keyed = _keyed(Path(__file__).parent / "fixtures" / inbox)
+    from pipeline.spark.match import match_people_spark
+
+    embedded = match_people(keyed)
+    distributed = match_people_spark(keyed, spark)
+
+    assert any(value.startswith(shown) for value in embedded.evidence[column].to_list())
+    _assert_same(embedded, distributed)
+
+
 def _tables(db: Path) -> dict[str, pl.DataFrame]:
     with duckdb.connect(str(db), read_only=True) as con:
         names = [

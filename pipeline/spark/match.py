@@ -333,7 +333,7 @@ def _candidates(keys: DataFrame) -> DataFrame:
             (
                 order,
                 rule.max_group if rule.max_group is not None else MAX_BLOCK,
-                rule.differ_on is not None,
+                rule.differs,
                 rule.max_group is None,
             )
             for order, rule in enumerate(rules)
