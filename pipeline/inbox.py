@@ -8,12 +8,18 @@ rejects + evidence rows, per file) before the refresh goes on.
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection
+import io
+import os
+import zipfile
+from collections.abc import Collection, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 import polars as pl
 
+from connectors.limits import files_under
 from connectors.registry import (
     InboxItem,
     plan_inbox,
@@ -61,40 +67,45 @@ def read_inbox_cached(
     skip_bad_files: bool = False,
     cache: ParseCache | None = None,
     own_files: Collection[Path] = (),
+    workers: int | None = None,
 ) -> InboxRead:
     """Read every unit in the inbox, reusing the parse of every file whose checksum, connector
     and connector code are unchanged since it was cached in ``cache`` (parsing is the slow part
     of a refresh). Problems with whole files are collected and raised together, unless
     ``skip_bad_files``: then each such file is one reject, and its message is kept in
-    ``problems``. ``own_files`` (the database's own files) are never read as inputs."""
+    ``problems``. ``own_files`` (the database's own files) are never read as inputs.
+
+    The units left to parse are parsed by ``workers`` processes at once (by default one per
+    core when they are large enough to be worth it, see ``parse_workers``); the result is the
+    same, in the same order, however many parse them. Workers are started afresh (spawn), so
+    a script that reads a large inbox runs its top level under ``if __name__ == "__main__":``."""
     total = ConnectorResult()
     problems: list[str] = []
     reused: set[str] = set()
     keys: set[str] = set()
     frames: list[pl.DataFrame] = []
     plan = plan_inbox(inbox, own_files)
-    for item in plan.items:
-        checksum = None
+    looked_up = [_look_up(cache, item, inbox) for item in plan.items]
+    to_parse = [item for item, found in zip(plan.items, looked_up, strict=True) if found.parse]
+    parsed = iter(_parse_items(to_parse, inbox, workers))
+    for item, found in zip(plan.items, looked_up, strict=True):
+        outcome = next(parsed) if found.outcome is None else found.outcome
         try:
-            if cache is not None and item.problem is None:
-                checksum = sha256_of(item.path)
-            key = _cache_key(cache, item, inbox, checksum)
-            cached = cache.get(key) if cache is not None and key else None
-            if cached is not None:
-                part, frame = cached
+            if isinstance(outcome, BaseException):
+                raise outcome
+            part, frame = outcome
+            if found.cached:
                 reused.update(f.source_path for f in part.files)
-            else:
-                part, frame = parse_item(item, inbox)
-                if cache is not None and key:
-                    cache.put(key, part, frame)
-            if key:
-                keys.add(key)
+            elif cache is not None and found.key:
+                cache.put(found.key, part, frame)
+            if found.key:
+                keys.add(found.key)
         except OSError as err:
             failure = InputFileError.from_os_error(ReadContext(inbox).display(item.path), err)
-            _count_unreadable(total, problems, item, inbox, checksum, failure)
+            _count_unreadable(total, problems, item, inbox, found.checksum, failure)
             continue
         except InputFileError as err:
-            _count_unreadable(total, problems, item, inbox, checksum, err)
+            _count_unreadable(total, problems, item, inbox, found.checksum, err)
             continue
         frames.append(frame)
         total.absorb(part)
@@ -110,6 +121,121 @@ def read_inbox_cached(
             ]
         )
     return InboxRead(total, problems, plan.skipped, reused, keys, frames)
+
+
+Parsed = tuple[ConnectorResult, pl.DataFrame]
+# What became of one unit: its parse, or why it could not be read.
+Outcome = Parsed | OSError | InputFileError
+
+
+@dataclass
+class _Found:
+    """One unit before parsing: its checksum and cache key (when cached at all), and either
+    its parse from the cache, a failure already met, or ``parse``: it is still to be parsed."""
+
+    checksum: str | None = None
+    key: str | None = None
+    outcome: Outcome | None = None
+    cached: bool = False
+
+    @property
+    def parse(self) -> bool:
+        return self.outcome is None
+
+
+def _look_up(cache: ParseCache | None, item: InboxItem, inbox: Path) -> _Found:
+    found = _Found()
+    try:
+        if cache is not None and item.problem is None:
+            found.checksum = sha256_of(item.path)
+        found.key = _cache_key(cache, item, inbox, found.checksum)
+        cached = cache.get(found.key) if cache is not None and found.key else None
+    except (OSError, InputFileError) as err:
+        found.outcome = err
+        return found
+    if cached is not None:
+        found.outcome, found.cached = cached, True
+    return found
+
+
+# Below this many bytes left to parse in all (ZIP files counted unpacked), worker processes
+# cost about what parsing on more than one core saves: each imports the connectors first (about
+# half a second). A 100k-record inbox (21 MB) read in 1.3 s alone and 1.5-1.8 s with two.
+PARALLEL_PARSE_BYTES = 64 * 1024 * 1024
+
+
+def parse_workers(items: Sequence[InboxItem]) -> int:
+    """How many processes parse ``items``: one per core (at most one per unit) when they hold
+    at least PARALLEL_PARSE_BYTES, else 1 (parsed in this process)."""
+    if len(items) < 2 or sum(_size(item.path) for item in items) < PARALLEL_PARSE_BYTES:
+        return 1
+    return min(len(items), _cores())
+
+
+def _cores() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+def _size(path: Path) -> int:
+    """A unit's bytes to parse, a ZIP file's unpacked (0 when it cannot be read: parsing it
+    will say why)."""
+    try:
+        if path.is_dir():
+            return sum(member.stat().st_size for member in files_under(path, path.name))
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                return sum(member.file_size for member in archive.infolist())
+        return path.stat().st_size
+    except (OSError, zipfile.BadZipFile, InputFileError):
+        return 0
+
+
+def _parse_items(items: list[InboxItem], inbox: Path, workers: int | None) -> list[Outcome]:
+    """Each unit's outcome, in ``items``' order: parsed here one after another, or (more than
+    one worker) in worker processes, largest units first so that no core is left with a big
+    one at the end. Parsing is Python, one core's work per unit; a worker's memory goes back
+    when it exits."""
+    count = parse_workers(items) if workers is None else min(workers, len(items))
+    if count <= 1:
+        return [_outcome(item, inbox) for item in items]
+    largest_first = sorted(range(len(items)), key=lambda i: -_size(items[i].path))
+    # spawn, not fork: this process runs polars and DuckDB threads, which fork does not copy.
+    with ProcessPoolExecutor(max_workers=count, mp_context=get_context("spawn")) as pool:
+        futures = {i: pool.submit(_shipped_outcome, items[i], inbox) for i in largest_first}
+        return [_unshipped(futures[i].result()) for i in range(len(items))]
+
+
+def _outcome(item: InboxItem, inbox: Path) -> Outcome:
+    """``parse_item``, or the error that says why the unit cannot be read (returned, so that
+    it comes back from a worker as it is)."""
+    try:
+        return parse_item(item, inbox)
+    except (OSError, InputFileError) as err:
+        return err
+
+
+# A parse on its way back from a worker: the result as JSON and the records as Arrow IPC.
+# Both are written and read several times faster than pickling the result's objects (a
+# million records' LinkedIn export: 4.5 s less on two cores).
+Shipped = tuple[bytes, bytes] | OSError | InputFileError
+
+
+def _shipped_outcome(item: InboxItem, inbox: Path) -> Shipped:
+    outcome = _outcome(item, inbox)
+    if isinstance(outcome, BaseException):
+        return outcome
+    part, frame = outcome
+    records = io.BytesIO()
+    frame.write_ipc(records, compression="uncompressed")
+    return part.model_dump_json().encode(), records.getvalue()
+
+
+def _unshipped(shipped: Shipped) -> Outcome:
+    if isinstance(shipped, BaseException):
+        return shipped
+    part, records = shipped
+    return ConnectorResult.model_validate_json(part), pl.read_ipc(io.BytesIO(records))
 
 
 def _count_unreadable(

@@ -1,0 +1,66 @@
+"""A large inbox is parsed by worker processes, a unit each: the read is the one a single
+process makes, in the same order, whole-file problems and the parse cache included."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from polars.testing import assert_frame_equal
+
+import pipeline.inbox as inbox_module
+from connectors.registry import plan_inbox
+from pipeline.inbox import parse_workers, read_inbox_cached
+from pipeline.parse_cache import ParseCache
+
+SAMPLE = Path(__file__).parent.parent / "data" / "sample" / "inbox"
+EXPORT = "Basic_LinkedInDataExport_11-20-2026.zip"
+
+
+def sample_with_bad_files(tmp_path: Path) -> Path:
+    """The sample inbox, a truncated copy of its LinkedIn export and an empty Connections.csv."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE, inbox)
+    data = (inbox / EXPORT).read_bytes()
+    (inbox / "Basic_LinkedInDataExport_01-02-2026.zip").write_bytes(data[: len(data) // 2])
+    (inbox / "Connections.csv").write_bytes(b"")
+    return inbox
+
+
+def test_workers_read_what_one_process_reads(tmp_path: Path) -> None:
+    inbox = sample_with_bad_files(tmp_path)
+    alone = read_inbox_cached(inbox, skip_bad_files=True, workers=1)
+    cache = ParseCache(tmp_path / "cache")
+    shared = read_inbox_cached(inbox, skip_bad_files=True, cache=cache, workers=2)
+
+    assert (
+        shared.problems
+        == alone.problems
+        == [
+            "Basic_LinkedInDataExport_01-02-2026.zip: the ZIP file is damaged or truncated — "
+            "download or copy it again",
+            "Connections.csv: the file is empty — export it again, or remove it from the inbox",
+        ]
+    )
+    assert shared.result.model_dump() == alone.result.model_dump()
+    assert_frame_equal(shared.records(), alone.records())
+    assert shared.records().height == 69
+    assert len(shared.result.files) == 14
+
+    # What the workers parsed went into the cache: a second read parses nothing again.
+    again = read_inbox_cached(inbox, skip_bad_files=True, cache=cache, workers=2)
+    bad = {"Basic_LinkedInDataExport_01-02-2026.zip", "Connections.csv"}
+    assert again.reused_paths == {f.source_path for f in shared.result.files} - bad
+    assert_frame_equal(again.records(), alone.records())
+
+
+def test_parse_workers_one_per_core_for_large_inboxes_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(inbox_module, "_cores", lambda: 2)
+    items = plan_inbox(SAMPLE, ()).items
+    assert parse_workers(items) == 1
+    monkeypatch.setattr(inbox_module, "PARALLEL_PARSE_BYTES", 0)
+    assert parse_workers(items) == 2
+    assert parse_workers(items[:1]) == 1
