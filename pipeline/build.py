@@ -19,8 +19,10 @@ import os
 import re
 import shutil
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -237,6 +239,41 @@ def sql_files(sql_dir: Path = SQL_DIR) -> list[Path]:
     return sorted(sql_dir.glob("*.sql"))
 
 
+# Tables written at once, each by its own connection: DuckDB writes one table on one core.
+WRITERS = 2
+
+
+def _write_tables(
+    con: duckdb.DuckDBPyConnection, tables: list[TableSpec], heights: dict[str, int]
+) -> None:
+    """Write ``tables`` in their order, WRITERS at a time, each popped from the list as a
+    writer takes it (so that its frame is freed once DuckDB holds its rows); the first
+    failure stops the writers from taking more and is raised."""
+    lock = threading.Lock()
+    failed = threading.Event()
+
+    def writer() -> None:
+        cursor = con.cursor()
+        try:
+            while not failed.is_set():
+                with lock:
+                    if not tables:
+                        return
+                    spec = tables.pop(0)
+                _write_table(cursor, _counted(spec, heights))
+                del spec
+        except BaseException:
+            failed.set()
+            raise
+        finally:
+            cursor.close()
+
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        running = [pool.submit(writer) for _ in range(WRITERS)]
+        for future in running:
+            future.result()
+
+
 def _write_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     """Write ``spec``'s frame, then its ``more`` frames, in one statement."""
     table = quote_identifier(spec.name)
@@ -397,11 +434,7 @@ def _write_new_database(
         # and each table committed as it is written lets DuckDB move its rows out of memory
         # (in one transaction they all stayed in memory until the commit).
         heights: dict[str, int] = {}
-        while tables:
-            # Popped, so that the frame is freed once DuckDB holds its rows.
-            spec = tables.pop(0)
-            _write_table(con, _counted(spec, heights))
-            del spec
+        _write_tables(con, tables, heights)
         for path in sql_files(sql_dir):
             con.execute(path.read_text(encoding="utf-8"))
         con.execute("checkpoint")

@@ -12,9 +12,7 @@ import io
 import os
 import zipfile
 from collections.abc import Collection, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import polars as pl
@@ -31,6 +29,7 @@ from contract.connector import ReadContext
 from contract.errors import InputFileError
 from contract.records import ConnectorResult, RecordColumns, Reject, records_frame
 from pipeline.parse_cache import ParseCache
+from pipeline.workers import map_in_workers
 
 
 class RefreshError(Exception):
@@ -77,8 +76,7 @@ def read_inbox_cached(
 
     The units left to parse are parsed by ``workers`` processes at once (by default one per
     core when they are large enough to be worth it, see ``parse_workers``); the result is the
-    same, in the same order, however many parse them. Workers are started afresh (spawn), so
-    a script that reads a large inbox runs its top level under ``if __name__ == "__main__":``."""
+    same, in the same order, however many parse them."""
     total = ConnectorResult()
     problems: list[str] = []
     reused: set[str] = set()
@@ -200,10 +198,9 @@ def _parse_items(items: list[InboxItem], inbox: Path, workers: int | None) -> li
     if count <= 1:
         return [_outcome(item, inbox) for item in items]
     largest_first = sorted(range(len(items)), key=lambda i: -_size(items[i].path))
-    # spawn, not fork: this process runs polars and DuckDB threads, which fork does not copy.
-    with ProcessPoolExecutor(max_workers=count, mp_context=get_context("spawn")) as pool:
-        futures = {i: pool.submit(_shipped_outcome, items[i], inbox) for i in largest_first}
-        return [_unshipped(futures[i].result()) for i in range(len(items))]
+    jobs = [(item, inbox) for item in items]
+    shipped = map_in_workers(_shipped_outcome, jobs, count, order=largest_first)
+    return [_unshipped(outcome) for outcome in shipped]
 
 
 def _outcome(item: InboxItem, inbox: Path) -> Outcome:

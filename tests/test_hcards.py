@@ -82,8 +82,7 @@ LEFT_TO_MF2PY = [
     '<a class="u-url" href="/a">a</a></div>',
     '<template><div class="h-card"><span class="p-name">A</span>'
     '<a class="u-url" href="/a">a</a></div></template>',
-    '<div class="h-card p-name"><span class="p-name">A</span><a class="u-url" href="/">a</a>'
-    "</div>",
+    '<div class="h-card p-name"><span class="p-name">A</span><a class="u-url" href="/">a</a></div>',
 ]
 
 

@@ -1,0 +1,47 @@
+"""Worker processes: results in the jobs' order whatever order they are handed out in, a job's
+failure raised with its traceback, a worker that dies named, a stray print harmless."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from pipeline.workers import WorkerError, map_in_workers
+
+
+def square_loudly(value: int) -> tuple[int, int]:
+    print("a stray line on the worker's stdout")
+    return value * value, os.getpid()
+
+
+def fail_on_three(value: int) -> int:
+    if value == 3:
+        raise ValueError("three is not welcome")
+    return value
+
+
+def die(value: int) -> int:
+    os.kill(os.getpid(), signal.SIGKILL)
+    return value
+
+
+def test_results_come_back_in_the_jobs_order_from_every_worker() -> None:
+    results = map_in_workers(square_loudly, [(n,) for n in range(6)], 2, order=[5, 4, 3, 2, 1, 0])
+    assert [square for square, _ in results] == [0, 1, 4, 9, 16, 25]
+    workers = {pid for _, pid in results}
+    assert len(workers) == 2
+    assert os.getpid() not in workers
+
+
+def test_a_failing_job_is_raised_with_its_traceback() -> None:
+    with pytest.raises(WorkerError) as caught:
+        map_in_workers(fail_on_three, [(n,) for n in range(5)], 2)
+    assert "a job failed in a worker process" in str(caught.value)
+    assert "ValueError: three is not welcome" in str(caught.value)
+
+
+def test_a_worker_that_dies_is_named() -> None:
+    with pytest.raises(WorkerError, match=r"a worker process stopped \(exit code -9\)"):
+        map_in_workers(die, [(1,)], 1)
