@@ -238,9 +238,9 @@ def test_reference_is_not_run_above_its_limit_and_says_why(tmp_path: Path) -> No
     assert args.reference_up_to == 10_000
     figures = bench.reference.reference_for(100_000, tmp_path, args, tmp_path)
     assert figures == {
-        "not_run": "above --reference-up-to 10k: with its documented set-up the reference has "
-        "needed minutes and over 10 GB of memory at about 90k records on a 2-core, 24 GiB "
-        "machine (pass --reference-up-to 100k to run it anyway)"
+        "not_run": "above --reference-up-to 10k: with its documented set-up the reference took "
+        "66 s and 14.8 GB of memory at 100k records on a 2-core, 24 GiB machine (pass "
+        "--reference-up-to 100k to run it anyway)"
     }
     assert bench.run.parse_args(["--quick"]).reference_up_to is None
     assert bench.run.parse_args(["--quick", "--reference-up-to", "1k"]).reference_up_to == 1_000
