@@ -425,7 +425,7 @@ def _write_new_database(
         # The frames being written already hold the data in this process; DuckDB's own
         # working memory stays bounded (it spills to disk past this) so the peak does not
         # grow by a second copy of everything.
-        con.execute("set memory_limit = '512MB'")
+        con.execute("set memory_limit = '256MB'")
         # Spilled pages hold personal data too: in a private folder beside the new file,
         # removed with it (the umask alone does not reach folders DuckDB makes later).
         spill.mkdir(mode=0o700, exist_ok=True)
