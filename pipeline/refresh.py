@@ -64,6 +64,7 @@ from pipeline.score import (
     warmth_and_reach,
 )
 from pipeline.stored_ranking import stored_ranking
+from pipeline.workers import WorkerStopped
 
 log = logging.getLogger(__name__)
 # One line as each stage starts, with what it works on: the CLI shows these on a terminal.
@@ -169,6 +170,13 @@ def refresh(
             [
                 f"{db}: the refresh ran out of memory — close other programs and refresh again; "
                 "if it keeps happening, refresh on a machine with more memory"
+            ]
+        ) from err
+    except WorkerStopped as err:
+        raise RefreshError(
+            [
+                f"{inbox}: {err} while reading the inbox — if the machine ran out of memory, "
+                "close other programs and refresh again"
             ]
         ) from err
     except OSError as err:

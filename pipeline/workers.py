@@ -26,8 +26,12 @@ _LENGTH = 8
 
 
 class WorkerError(RuntimeError):
-    """A worker process failed: a bug in the job (its traceback is in the message) or the
-    worker stopped (killed, out of memory)."""
+    """A job failed in a worker process: a bug (its traceback is in the message)."""
+
+
+class WorkerStopped(WorkerError):
+    """A worker process could not start, or stopped before it answered (killed, out of
+    memory): nothing the input did, so the caller says what to do about the machine."""
 
 
 def map_in_workers(
@@ -56,7 +60,7 @@ def map_in_workers(
             started = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         except OSError as err:
             failed.set()
-            raise WorkerError(f"could not start a worker process ({err})") from err
+            raise WorkerStopped(f"could not start a worker process ({err})") from err
         with started as worker:
             assert worker.stdin is not None and worker.stdout is not None
             try:
@@ -80,7 +84,7 @@ def _answer(worker: subprocess.Popen[bytes]) -> Any:
     assert worker.stdout is not None
     message = _receive(worker.stdout)
     if message is None:
-        raise WorkerError(f"a worker process stopped (exit code {worker.wait()})")
+        raise WorkerStopped(f"a worker process stopped (exit code {worker.wait()})")
     ok, value = message
     if not ok:
         raise WorkerError(f"a job failed in a worker process:\n{value}")

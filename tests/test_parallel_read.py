@@ -3,7 +3,9 @@ process makes, in the same order, whole-file problems and the parse cache includ
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 from pathlib import Path
 
 import polars as pl
@@ -15,6 +17,7 @@ from connectors.registry import plan_inbox
 from pipeline.inbox import InboxRead, parse_workers, read_inbox_cached
 from pipeline.normalize import normalize_records
 from pipeline.parse_cache import ParseCache
+from pipeline.refresh import RefreshError, refresh
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample" / "inbox"
 EXPORT = "Basic_LinkedInDataExport_11-20-2026.zip"
@@ -75,3 +78,23 @@ def test_parse_workers_one_per_core_for_large_inboxes_only(
     monkeypatch.setattr(inbox_module, "PARALLEL_PARSE_BYTES", 0)
     assert parse_workers(items) == 2
     assert parse_workers(items[:1]) == 1
+
+
+def die_parsing(item: object, inbox: Path) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_killed_while_parsing_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox_module, "_cores", lambda: 2)
+    monkeypatch.setattr(inbox_module, "PARALLEL_PARSE_BYTES", 0)
+    monkeypatch.setattr(inbox_module, "_shipped_outcome", die_parsing)
+    db = tmp_path / "contacts.duckdb"
+    with pytest.raises(RefreshError) as caught:
+        refresh(SAMPLE, db)
+    assert caught.value.problems == [
+        f"{SAMPLE}: a worker process stopped (exit code -9) while reading the inbox — if the "
+        "machine ran out of memory, close other programs and refresh again"
+    ]
+    assert not db.exists()

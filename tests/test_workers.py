@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from pipeline.workers import WorkerError, map_in_workers
+from pipeline.workers import WorkerError, WorkerStopped, map_in_workers
 
 
 def square_loudly(value: int) -> tuple[int, int]:
@@ -43,5 +43,5 @@ def test_a_failing_job_is_raised_with_its_traceback() -> None:
 
 
 def test_a_worker_that_dies_is_named() -> None:
-    with pytest.raises(WorkerError, match=r"a worker process stopped \(exit code -9\)"):
+    with pytest.raises(WorkerStopped, match=r"a worker process stopped \(exit code -9\)"):
         map_in_workers(die, [(1,)], 1)
