@@ -128,6 +128,14 @@ def job_changes(
     ``targets`` are the seeker's target industries (names of the taxonomy): a move into or out
     of one is said in ``target_move``."""
     tax = tax or taxonomy()
+    # Fewer than two exports have nothing to compare: say so before joining every connection.
+    files = (
+        keyed.filter(pl.col("source_kind") == SourceKind.LINKEDIN_CONNECTION.value)
+        .select("source_path", "source_file")
+        .unique()
+    )
+    if files.select(_export().n_unique()).item() < 2:
+        return pl.DataFrame(schema=JOB_CHANGES.schema)
     exports = linkedin_exports(keyed, clusters)
     order = (
         exports.select("export", "export_on")

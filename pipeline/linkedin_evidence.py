@@ -40,10 +40,13 @@ INTEREST_PHRASES = {
 }
 
 
-def contact_evidence(signals: Sequence[ContactSignal], identities: pl.DataFrame) -> pl.DataFrame:
+def contact_evidence(
+    signals: Sequence[ContactSignal], identities: pl.DataFrame | pl.LazyFrame
+) -> pl.DataFrame:
     """Every evidence row (CONTACT_EVIDENCE) with the person it is about: the one whose profile
     URL it gives, else the one person any of whose records has its name; none when neither
-    finds exactly one. ``identities``: (person_id, name_key, profile_key) per record."""
+    finds exactly one. ``identities``: (person_id, name_key, profile_key) per record; lazy, it
+    is computed only when there are signals, and only for the records with their keys."""
     if not signals:
         return pl.DataFrame(schema=CONTACT_EVIDENCE.schema)
     rows = [
@@ -52,6 +55,15 @@ def contact_evidence(signals: Sequence[ContactSignal], identities: pl.DataFrame)
     ]
     frame = pl.DataFrame(
         rows, schema={**_SIGNAL_SCHEMA, "_profile": pl.String, "_name": pl.String}, orient="row"
+    )
+    # Every record with a signal's profile or name, and no other: the same persons per key.
+    identities = (
+        identities.lazy()
+        .filter(
+            pl.col("profile_key").is_in(frame.get_column("_profile").drop_nulls().implode())
+            | pl.col("name_key").is_in(frame.get_column("_name").drop_nulls().implode())
+        )
+        .collect()
     )
     by_profile = (
         identities.drop_nulls("profile_key")

@@ -259,10 +259,12 @@ def _refresh_locked(
         schools = seeker_schools(profile, result.seeker)
         signals = warmth_and_reach(persons, schools, today)
         # A Complete LinkedIn export's evidence about contacts, and the seeker's employers.
-        # Three columns joined, not every record column and then three of them kept.
+        # Three columns joined, not every record column and then three of them kept; lazily,
+        # so only when the export has such evidence, and only for the records it names.
         identities = (
-            keyed.select("record_id", "name_key", "profile_key")
-            .join(matched.clusters, on="record_id")
+            keyed.lazy()
+            .select("record_id", "name_key", "profile_key")
+            .join(matched.clusters.lazy(), on="record_id")
             .select("person_id", "name_key", "profile_key")
         )
         linked = contact_evidence(result.signals, identities)

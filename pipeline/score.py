@@ -339,91 +339,167 @@ def industry_scores(
 def relevance_from_evidence(evidence: pl.DataFrame, tax: Taxonomy | None = None) -> pl.DataFrame:
     """``industry_evidence`` rows -> ``industry_scores`` rows (see there)."""
     tax = tax or taxonomy()
-    reach = pl.DataFrame(
-        tax.counts_toward(),
-        schema={"industry_id": pl.Int32, "target_id": pl.Int32, "factor": pl.Float64},
-        orient="row",
-    )
-    names = pl.DataFrame(
-        [(i.id, i.name) for i in tax.industries],
-        schema={"industry_id": pl.Int32, "industry": pl.String},
-        orient="row",
-    )
-    related_note = f" (a related industry, counted at {RELATED_FACTOR:g})"
-    # The spread over parents and related industries multiplies the rows several times: carry a
-    # row number, not the evidence text, through it, and fetch the text for the winners only.
-    # The person is carried as a number too, in the ids' order (a dense rank), so that every
-    # sort and grouping below gives what it gave on the ids; the ids come back at the end.
+    names = {i.id: i.name for i in tax.industries}
+    toward: dict[int, list[tuple[int, float]]] = {}
+    for source, target, factor in tax.counts_toward():
+        toward.setdefault(target, []).append((source, factor))
+    # The spread over parents and related industries multiplies the rows several times, so it
+    # is done one target industry at a time, in numbers: the person as a dense rank of the ids
+    # (every sort and grouping gives what it gave on the ids), each evidence text and kind as
+    # a code, and each row's number in ``evidence`` (the first of equals wins, as it did).
+    # The text is put together once per distinct combination and gathered, so the result's
+    # strings share one buffer.
     people = evidence.get_column("person_id")
-    ids = people.unique().sort()
-    indexed = evidence.select(
-        pl.col("person_id").rank("dense").cast(pl.UInt32).alias("person"),
-        "industry_id",
-        "strength",
-        pl.col("kind")
-        .replace({"known_company": "employer", "company_name": "employer", "team_page": "employer"})
-        .rank("dense")
-        .cast(pl.UInt32)
-        .alias("group"),
-    ).with_row_index("evidence_row")
-    spread = indexed.join(reach, on="industry_id").with_columns(
-        (pl.col("strength") * pl.col("factor")).alias("strength")
+    if people.null_count() == 0 and people.is_sorted():  # as industry_evidence gives it
+        starts = people.ne_missing(people.shift())
+        person, ids = starts.cum_sum().cast(pl.UInt32), people.filter(starts)
+        del starts
+    else:
+        person, ids = people.rank("dense").cast(pl.UInt32), people.unique().sort()
+    del people
+    texts = _Codes(evidence.get_column("evidence"))
+    kinds = _Codes(evidence.get_column("kind"))
+    # Each strongest text, and its related form, as a rank of the finished text: the order in
+    # which a person-industry's evidence is listed (strongest first, the text breaking ties).
+    finished = pl.concat(
+        [texts.values, texts.values + f" (a related industry, counted at {RELATED_FACTOR:g})"]
+    )
+    finished_rank = finished.rank("dense").fill_null(0).cast(pl.UInt32)
+    # Rank 0 is the missing text (it sorts first, as a missing value did), 1 the first text.
+    by_rank = finished.gather(finished_rank.arg_unique()).sort(nulls_last=False)
+    employer = ("known_company", "company_name", "team_page")
+    group = kinds.values.replace(dict.fromkeys(employer, "employer")).rank("dense")
+    groups = group.fill_null(0).cast(pl.UInt32).gather(kinds.codes)
+    width = groups.n_unique()
+    indexed = evidence.select("industry_id", "strength").with_columns(
+        person.alias("person"), groups.alias("group")
+    )
+    del person, groups
+    parts = indexed.with_row_index("row").partition_by(
+        "industry_id", as_dict=True, include_key=False
     )
     del indexed
-    # The strongest row per (person, target, group), the first among equals: a stable sort
-    # keeps the input order among equals, so results do not depend on hashing, and the first
-    # row of each run of keys is taken without a hash table (it held gigabytes at 1M).
-    keys = ("person", "target_id", "group")
-    best = (
-        spread.sort(*keys, "strength", descending=[False, False, False, True], maintain_order=True)
-        .filter(pl.any_horizontal(pl.col(k).ne_missing(pl.col(k).shift()) for k in keys))
-        .select("person", "target_id", "strength", "factor", "evidence_row")
-    )
-    del spread
-    winners = best.get_column("evidence_row")
-    text = evidence.get_column("evidence").gather(winners)
-    best = best.with_columns(
-        pl.concat_str(text, pl.when(pl.col("factor") < 1).then(pl.lit(related_note)))
-        .fill_null(text)
-        .alias("evidence"),
-        evidence.get_column("kind").gather(winners).alias("kind"),
-    )
-    del winners, text
-    scored = (
-        # Strongest first, the text breaking ties: the order a group's rows arrive in changed
-        # from run to run, and so did the listed evidence. One sort of the frame, not one per
-        # group (a sort per group cost 20 s at a million persons).
-        best.sort(
-            "person", "target_id", "strength", "evidence", descending=[False, False, True, False]
+    scored = []
+    for target in sorted(toward):
+        if target not in names:
+            continue
+        pieces = [
+            parts[(source,)].with_columns(
+                pl.col("strength") * factor, pl.lit(factor < 1).alias("related")
+            )
+            for source, factor in toward[target]
+            if (source,) in parts
+        ]
+        if not pieces:
+            continue
+        spread = pl.concat(pieces)
+        del pieces
+        # The strongest row per (person, group), the first in ``evidence`` among equals.
+        keys = ("person", "group")
+        best = spread.sort(
+            "person", "group", "strength", "row", descending=[False, False, True, False]
+        ).filter(pl.any_horizontal(pl.col(k).ne_missing(pl.col(k).shift()) for k in keys))
+        del spread
+        rows = best.get_column("row")
+        related = best.get_column("related").cast(pl.UInt32) * texts.values.len()
+        best = best.select(
+            "person",
+            "strength",
+            finished_rank.gather(texts.codes.gather(rows) + related).alias("text"),
+            kinds.codes.gather(rows).alias("kind"),
         )
-        .group_by("person", "target_id", maintain_order=True)
-        # Noisy-OR as a sum of logs: the sum is a fast aggregation, a product is not.
-        .agg(
-            (-pl.col("strength").clip(0.0, 0.999)).log1p().sum().alias("log_miss"),
-            pl.col("evidence"),
-            pl.col("kind"),
+        del rows, related
+        scored.append(
+            # Strongest first, the text breaking ties: the order a group's rows arrive in
+            # changed from run to run, and so did the listed evidence.
+            best.sort("person", "strength", "text", descending=[False, True, False])
+            .group_by("person", maintain_order=True)
+            # Noisy-OR as a sum of logs: the sum is a fast aggregation, a product is not.
+            .agg(
+                (-pl.col("strength").clip(0.0, 0.999)).log1p().sum().alias("log_miss"),
+                *(pl.col("text").get(i, null_on_oob=True).alias(f"text{i}") for i in range(width)),
+                *(pl.col("kind").get(i, null_on_oob=True).alias(f"kind{i}") for i in range(width)),
+            )
+            .with_columns(
+                pl.lit(target, dtype=pl.Int32).alias("industry_id"),
+                # The epsilon undoes log/exp float error so 0.9875 rounds as written, to 0.988.
+                (1 - pl.col("log_miss").exp() + 1e-9).round(3).alias("relevance"),
+            )
+            .drop("log_miss")
         )
-        .with_columns(
-            # The epsilon undoes log/exp float error so 0.9875 rounds as written, to 0.988.
-            (1 - pl.col("log_miss").exp() + 1e-9).round(3).alias("relevance"),
-            pl.col("evidence").list.join("; "),
-            pl.col("kind").list.join(",").alias("kinds"),
-        )
-        .rename({"target_id": "industry_id"})
-        .join(names, on="industry_id")
-    )
-    del best
-    # One row per (person, industry): the order of the numbers is the order of the ids.
-    ordered = scored.sort("industry_id", "person")
+        del best
+    del parts
+    if not scored:
+        return pl.DataFrame(schema=PERSON_INDUSTRIES.schema)
+    # One row per (person, industry), industry by industry: the order of the numbers is the
+    # order of the ids.
+    frame = pl.concat(scored)
     del scored
-    return ordered.select(
-        ids.gather(ordered.get_column("person") - 1).alias("person_id"),
-        "industry_id",
-        "industry",
-        "relevance",
-        pl.col("evidence").alias("relevance_evidence"),
-        pl.col("kinds").alias("evidence_kinds"),
+    industry_ids = sorted(names)
+    industry_names = pl.Series([names[i] for i in industry_ids], dtype=pl.String)
+    industry_rows = frame.get_column("industry_id").replace_strict(
+        industry_ids, list(range(len(industry_ids))), return_dtype=pl.UInt32
+    )
+    return pl.DataFrame(
+        [
+            ids.gather(frame.get_column("person") - 1).alias("person_id"),
+            frame.get_column("industry_id"),
+            industry_names.gather(industry_rows).alias("industry"),
+            frame.get_column("relevance"),
+            _joined(frame, "text", width, by_rank, "; ").alias("relevance_evidence"),
+            _joined(frame, "kind", width, kinds.values, ",").alias("evidence_kinds"),
+        ]
     ).cast(pl.Schema(PERSON_INDUSTRIES.schema))
+
+
+class _Codes:
+    """A string column as codes: ``values`` the distinct strings in order (a missing value
+    first), ``codes`` each row's position among them."""
+
+    def __init__(self, column: pl.Series) -> None:
+        present = column.drop_nulls().unique().sort()
+        self.values = pl.concat([pl.Series([None], dtype=pl.String), present])
+        self.codes = (
+            column.replace_strict(present, pl.int_range(1, present.len() + 1, eager=True))
+            .fill_null(0)
+            .cast(pl.UInt32)
+        )
+
+
+def _joined(
+    frame: pl.DataFrame, prefix: str, width: int, values: pl.Series, separator: str
+) -> pl.Series:
+    """The strings of ``values`` at the codes ``{prefix}0``, ``{prefix}1``, ... of each row,
+    joined as ``list.join`` joins a list of them; made once per distinct combination and
+    gathered."""
+    columns = [f"{prefix}{i}" for i in range(width)]
+    size = values.len() + 1
+    # One number per combination: code by code, kept under 2^63 by a dense rank when needed.
+    key = frame.get_column(columns[0]).fill_null(0).cast(pl.UInt64)
+    bound = size
+    for column in columns[1:]:
+        if bound * size >= 2**63:
+            key = key.rank("dense").cast(pl.UInt64)
+            bound = frame.height + 1
+        key = key * size + frame.get_column(column).fill_null(0).cast(pl.UInt64)
+        bound *= size
+    distinct = key.rank("dense").cast(pl.UInt32) - 1
+    first = distinct.arg_unique()
+    combinations = (
+        frame.select(columns)
+        .gather(first)
+        .with_columns(distinct.gather(first).alias("_order"))
+        .sort("_order")
+    )
+    # As ``list.join`` joins (missing values left out), without making the lists.
+    text = pl.select(
+        pl.concat_str(
+            [values.gather(combinations.get_column(c).fill_null(0)) for c in columns],
+            separator=separator,
+            ignore_nulls=True,
+        )
+    ).to_series()
+    return text.gather(distinct)
 
 
 def seniority(titles: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -459,11 +535,23 @@ def _seeker_school_frame(schools: Sequence[SeekerSchool]) -> pl.DataFrame:
     )
 
 
+def _looked_up(key: str, table: pl.DataFrame, *columns: str) -> list[pl.Expr]:
+    """``table``'s ``columns`` at each row's ``key``, null where it has none: what a left join
+    on ``table``'s unique, non-null ``key`` adds, without copying the frame's other columns."""
+    return [
+        pl.col(key).replace_strict(table[key], table[column], default=None).alias(column)
+        for column in columns
+    ]
+
+
 def introducers(persons: pl.DataFrame) -> pl.DataFrame:
     """Per company: the 1st-degree connection best placed to introduce the seeker to colleagues
     (most recent conversation, then longest connected, then name)."""
+    # The columns read, not every person column, go through the filter and the sort.
+    columns = ("company_key", "last_message_on", "connected_on", "full_name", "person_id")
     return (
-        persons.filter(pl.col("is_connection") & pl.col("company_key").is_not_null())
+        persons.select(*columns, "is_connection")
+        .filter(pl.col("is_connection") & pl.col("company_key").is_not_null())
         .sort(
             ["company_key", "last_message_on", "connected_on", "full_name", "person_id"],
             descending=[False, True, False, False, False],
@@ -520,11 +608,31 @@ def warmth_and_reach(
         .with_columns(level.alias("seniority_level"), level_label.alias("seniority"))
     )
     recent = today - dt.timedelta(days=RECENT_MESSAGE_DAYS)
+    # Only the columns read below go through the joins, not every person column.
+    used = persons.select(
+        "person_id",
+        "school",
+        "title",
+        "company_key",
+        "is_connection",
+        "class_year",
+        "last_message_on",
+        "message_count",
+        "messages_sent",
+        "messages_received",
+        "email",
+        "linkedin_url",
+    )
+    # Each looked up by its key rather than joined: a join copies every column to add two.
     frame = (
-        persons.join(school_keys, on="school", how="left")
-        .join(levels, on="title", how="left")
-        .join(_seeker_school_frame(schools), on="school_key", how="left")
-        .join(introducers(persons), on="company_key", how="left")
+        used.with_columns(
+            *_looked_up("title", levels, "seniority_level", "seniority"),
+            *_looked_up("school", school_keys, "school_key"),
+            *_looked_up("company_key", introducers(persons), "introducer_id", "introducer_name"),
+        )
+        .with_columns(
+            *_looked_up("school_key", _seeker_school_frame(schools), "seeker_school", "seeker_year")
+        )
         .with_columns(
             # Only people who are not already connections need an introduction.
             pl.when(pl.col("is_connection").not_()).then(pl.col("introducer_id")),
@@ -544,7 +652,7 @@ def warmth_and_reach(
     year_label = pl.format(
         "{} '{}", "seeker_school", (pl.col("class_year") % 100).cast(pl.String).str.zfill(2)
     )
-    return frame.select(
+    signals = frame.select(
         "person_id",
         (
             pl.when(pl.col("is_connection")).then(FIRST_DEGREE_POINTS).otherwise(0)
@@ -602,4 +710,8 @@ def warmth_and_reach(
         .alias("reach_evidence"),
         "seniority_level",
         "seniority",
-    ).sort("person_id")
+    )
+    del frame
+    # By person: the lookups keep the persons' order, which is usually that already (a sort
+    # would copy every column to give the same frame).
+    return signals if signals.get_column("person_id").is_sorted() else signals.sort("person_id")

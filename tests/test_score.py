@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import polars as pl
 import pytest
 
-from contract.records import SeekerSchool
-from pipeline.industries import UnknownIndustryError, resolve_industry, taxonomy
+from contract.records import ContactSignal, SeekerSchool
+from pipeline.catalogue import INDUSTRY_EVIDENCE, JOB_CHANGES, PERSON_INDUSTRIES
+from pipeline.industries import RELATED_FACTOR, UnknownIndustryError, resolve_industry, taxonomy
+from pipeline.job_changes import job_changes
+from pipeline.linkedin_evidence import contact_evidence
 from pipeline.profile import ProfileError, load_profile, words_pattern
-from pipeline.score import industry_evidence, industry_scores, school_label, warmth_and_reach
+from pipeline.score import (
+    _joined,
+    industry_evidence,
+    industry_scores,
+    relevance_from_evidence,
+    school_label,
+    warmth_and_reach,
+)
 
 PERSONS_SCHEMA = {
     "person_id": pl.String,
@@ -329,3 +340,186 @@ def test_profile_problems_are_reported_together(tmp_path: object) -> None:
     fields = [problem.split(":")[0] for problem in caught.value.problems]
     assert fields == ["industries", "company_cap", "seniority.target", "colour"]
     assert "did you mean: pharmaceutical (Pharmaceutical Manufacturing)" in str(caught.value)
+
+
+# Industry relevance is worked out one target industry at a time, in numbers (score.py); these
+# check it against the plain computation over every spread row, strings and all, that it
+# replaced, on evidence made to have every kind of tie.
+
+
+def _plain_relevance(evidence: pl.DataFrame) -> pl.DataFrame:
+    """Relevance as it was computed before: the whole spread at once, text carried along."""
+    tax = taxonomy()
+    reach = pl.DataFrame(
+        tax.counts_toward(),
+        schema={"industry_id": pl.Int32, "target_id": pl.Int32, "factor": pl.Float64},
+        orient="row",
+    )
+    names = pl.DataFrame(
+        [(i.id, i.name) for i in tax.industries],
+        schema={"industry_id": pl.Int32, "industry": pl.String},
+        orient="row",
+    )
+    employer = {"known_company": "employer", "company_name": "employer", "team_page": "employer"}
+    note = f" (a related industry, counted at {RELATED_FACTOR:g})"
+    spread = (
+        evidence.with_row_index("row")
+        .with_columns(pl.col("kind").replace(employer).alias("group"))
+        .join(reach, on="industry_id")
+        .with_columns((pl.col("strength") * pl.col("factor")).alias("strength"))
+    )
+    best = (
+        spread.sort(
+            "person_id",
+            "target_id",
+            "group",
+            "strength",
+            "row",
+            descending=[False, False, False, True, False],
+        )
+        .group_by("person_id", "target_id", "group", maintain_order=True)
+        .first()
+        .with_columns(
+            pl.when(pl.col("factor") < 1)
+            .then(pl.col("evidence") + note)
+            .otherwise(pl.col("evidence"))
+            .alias("evidence")
+        )
+    )
+    return (
+        best.sort(
+            "person_id", "target_id", "strength", "evidence", descending=[False, False, True, False]
+        )
+        .group_by("person_id", "target_id", maintain_order=True)
+        .agg(
+            (-pl.col("strength").clip(0.0, 0.999)).log1p().sum().alias("log_miss"),
+            pl.col("evidence").str.join("; ").alias("relevance_evidence"),
+            pl.col("kind").str.join(",").alias("evidence_kinds"),
+        )
+        .with_columns((1 - pl.col("log_miss").exp() + 1e-9).round(3).alias("relevance"))
+        .rename({"target_id": "industry_id"})
+        .join(names, on="industry_id")
+        .sort("industry_id", "person_id")
+        .select(list(PERSON_INDUSTRIES.schema))
+        .cast(pl.Schema(PERSON_INDUSTRIES.schema))
+    )
+
+
+def _random_evidence(seed: int, people: int) -> pl.DataFrame:
+    """Evidence for ``people`` persons in no particular order: industries with parents and
+    related ones, a few strengths (so equal ones meet), texts shared between persons, and
+    two pieces of one kind for one industry now and then."""
+    pick = random.Random(seed)
+    industries = [15, 12, 14, 11, 46, 4, 6, 43, 129, 27, 75, 45]
+    kinds = ["known_company", "company_name", "team_page", "title", "directory_industry"]
+    rows = []
+    for person in range(people):
+        for _ in range(pick.randint(0, 6)):
+            kind = pick.choice(kinds)
+            rows.append(
+                (
+                    f"p{pick.randint(0, people):05d}" if pick.random() < 0.1 else f"p{person:05d}",
+                    pick.choice(industries),
+                    kind,
+                    pick.choice([0.95, 0.9, 0.85, 0.8, 0.5, 0.456]),
+                    f"{kind}: {pick.choice(['Pfizer', 'Amgen', 'Acme Bio', 'Zeta', 'Ola'])}",
+                )
+            )
+    pick.shuffle(rows)
+    return pl.DataFrame(rows, schema=INDUSTRY_EVIDENCE.schema, orient="row")
+
+
+@pytest.mark.parametrize(("seed", "by_person"), [(1, False), (2, False), (3, True), (4, True)])
+def test_relevance_is_the_plain_computation(seed: int, by_person: bool) -> None:
+    evidence = _random_evidence(seed, 400)
+    if by_person:  # as industry_evidence gives it: the persons numbered as they come
+        evidence = evidence.sort("person_id", maintain_order=True)
+    found = relevance_from_evidence(evidence)
+    assert found.height > 1000
+    assert found.equals(_plain_relevance(evidence))
+
+
+def test_relevance_of_persons_evidence_is_the_plain_computation() -> None:
+    evidence = industry_evidence(PERSONS)
+    assert relevance_from_evidence(evidence).equals(_plain_relevance(evidence))
+
+
+def test_relevance_without_evidence() -> None:
+    empty = pl.DataFrame(schema=INDUSTRY_EVIDENCE.schema)
+    assert relevance_from_evidence(empty).equals(pl.DataFrame(schema=PERSON_INDUSTRIES.schema))
+
+
+def test_joined_texts_past_one_number() -> None:
+    """Eight codes from 300 values do not fit one 64-bit number: ranked on the way, the
+    combinations still join as each row's own list."""
+    pick = random.Random(5)
+    values = pl.Series([None, *(f"v{i}" for i in range(299))], dtype=pl.String)
+    frame = pl.DataFrame(
+        {f"c{i}": [pick.choice([None, 0, *range(1, 300)]) for _ in range(3000)] for i in range(8)},
+        schema={f"c{i}": pl.UInt32 for i in range(8)},
+    )
+    frame = pl.concat([frame, frame.head(500)])  # repeated combinations
+    plain = frame.select(
+        pl.concat_list(
+            pl.lit(values).gather(pl.col(f"c{i}").fill_null(0)) for i in range(8)
+        ).list.join("|")
+    ).to_series()
+    assert _joined(frame, "c", 8, values, "|").equals(plain, check_names=False)
+
+
+def test_warmth_does_not_depend_on_the_order_of_persons() -> None:
+    shuffled = PERSONS.sample(fraction=1.0, shuffle=True, seed=3)
+    assert warmth_and_reach(shuffled, SCHOOLS, TODAY).equals(
+        warmth_and_reach(PERSONS, SCHOOLS, TODAY)
+    )
+
+
+def test_contact_evidence_takes_identities_lazily() -> None:
+    identities = pl.DataFrame(
+        {
+            "person_id": ["p1", "p1", "p2", "p3", "p4"],
+            "name_key": ["ana ruiz", "ana ruiz", "ben ode", "ben ode", "cy lee"],
+            "profile_key": ["ana", None, None, None, "cy"],
+        }
+    )
+    signals = [
+        ContactSignal(
+            source_file="Invitations.csv",
+            source_path="export.zip/Invitations.csv",
+            source_row=row,
+            kind="invitation",
+            direction="received",
+            full_name=name,
+            linkedin_url=url,
+        )
+        for row, (name, url) in enumerate(
+            [
+                ("Ana Ruiz", None),
+                ("Ben Ode", None),
+                ("Someone", "https://www.linkedin.com/in/cy"),
+                ("Nobody", None),
+            ],
+            start=2,
+        )
+    ]
+    eager = contact_evidence(signals, identities)
+    assert eager.select("person_id", "matched_by").rows() == [
+        ("p1", "name"),
+        (None, None),  # two persons have Ben Ode's name
+        ("p4", "linkedin_url"),
+        (None, None),
+    ]
+    assert contact_evidence(signals, identities.lazy()).equals(eager)
+
+
+def test_one_export_has_no_job_changes() -> None:
+    keyed = pl.DataFrame(
+        {
+            "record_id": ["r1", "r2"],
+            "source_kind": ["linkedin_connection"] * 2,
+            "source_path": ["a.zip/Connections.csv"] * 2,
+            "source_file": ["Connections.csv"] * 2,
+        }
+    )
+    clusters = pl.DataFrame({"record_id": ["r1", "r2"], "person_id": ["p1", "p2"]})
+    assert job_changes(keyed, clusters).equals(pl.DataFrame(schema=JOB_CHANGES.schema))
