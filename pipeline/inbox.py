@@ -27,14 +27,7 @@ from connectors.registry import (
 )
 from contract.connector import ReadContext
 from contract.errors import InputFileError
-from contract.records import (
-    RECORD_SCHEMA,
-    ConnectorResult,
-    RecordColumns,
-    Reject,
-    records_frame,
-)
-from pipeline.normalize import normalize_records
+from contract.records import ConnectorResult, RecordColumns, Reject, records_frame
 from pipeline.parse_cache import ParseCache
 from pipeline.workers import map_in_workers
 
@@ -60,29 +53,12 @@ class InboxRead:
     cache_keys: set[str] = field(default_factory=set)
     # The records, one frame per file (``result.columns`` stays empty).
     record_frames: list[pl.DataFrame] = field(default_factory=list)
-    # The records of the files worker processes parsed, normalised there too (``keyed``).
-    keyed_frames: list[pl.DataFrame] = field(default_factory=list)
 
     def records(self) -> pl.DataFrame:
-        """The records of ``record_frames`` in one frame, in the stable order (source path,
-        then row)."""
+        """All records in one frame, in the stable order (source path, then row)."""
         if not self.record_frames:
             return records_frame([])
         return pl.concat(self.record_frames).sort("source_path", "source_row")
-
-    def keyed(self, normalised: pl.DataFrame) -> pl.DataFrame:
-        """Every record with its match keys, in the stable order: ``normalised`` (the
-        records of ``record_frames``, normalised) and ``keyed_frames`` (let go here). They
-        are put end to end without a copy when that is the order already (workers' frames
-        arrive in it)."""
-        frames = [f for f in [normalised, *self.keyed_frames] if f.height] or [normalised]
-        self.keyed_frames.clear()
-        keyed = pl.concat(frames)
-        path, row = pl.col("source_path"), pl.col("source_row")
-        following = (path < path.shift(-1)) | ((path == path.shift(-1)) & (row < row.shift(-1)))
-        if keyed.select(following.head(keyed.height - 1).all()).item():
-            return keyed
-        return keyed.sort("source_path", "source_row")
 
 
 def read_inbox_cached(
@@ -106,7 +82,6 @@ def read_inbox_cached(
     reused: set[str] = set()
     keys: set[str] = set()
     frames: list[pl.DataFrame] = []
-    keyed: list[pl.DataFrame] = []
     plan = plan_inbox(inbox, own_files)
     looked_up = [_look_up(cache, item, inbox) for item in plan.items]
     to_parse = [item for item, found in zip(plan.items, looked_up, strict=True) if found.parse]
@@ -120,7 +95,7 @@ def read_inbox_cached(
             if found.cached:
                 reused.update(f.source_path for f in part.files)
             elif cache is not None and found.key:
-                cache.put(found.key, part, frame.select(list(RECORD_SCHEMA)))
+                cache.put(found.key, part, frame)
             if found.key:
                 keys.add(found.key)
         except OSError as err:
@@ -130,7 +105,7 @@ def read_inbox_cached(
         except InputFileError as err:
             _count_unreadable(total, problems, item, inbox, found.checksum, err)
             continue
-        (keyed if _is_keyed(frame) else frames).append(frame)
+        frames.append(frame)
         total.absorb(part)
     if problems and not skip_bad_files:
         raise RefreshError(problems)
@@ -143,12 +118,7 @@ def read_inbox_cached(
                 for f in unbalanced
             ]
         )
-    return InboxRead(total, problems, plan.skipped, reused, keys, frames, keyed)
-
-
-def _is_keyed(frame: pl.DataFrame) -> bool:
-    """Normalised already (by a worker), not bare records."""
-    return len(frame.columns) > len(RECORD_SCHEMA)
+    return InboxRead(total, problems, plan.skipped, reused, keys, frames)
 
 
 Parsed = tuple[ConnectorResult, pl.DataFrame]
@@ -242,10 +212,9 @@ def _outcome(item: InboxItem, inbox: Path) -> Outcome:
         return err
 
 
-# A parse on its way back from a worker: the result as JSON and the records, normalised
-# there too (normalising is Python on one core, and each record's keys depend on it alone),
-# as Arrow IPC. Both are written and read several times faster than pickling the result's
-# objects (a million records' LinkedIn export: 4.5 s less on two cores).
+# A parse on its way back from a worker: the result as JSON and the records as Arrow IPC.
+# Both are written and read several times faster than pickling the result's objects (a
+# million records' LinkedIn export: 4.5 s less on two cores).
 Shipped = tuple[bytes, bytes] | OSError | InputFileError
 
 
@@ -255,7 +224,7 @@ def _shipped_outcome(item: InboxItem, inbox: Path) -> Shipped:
         return outcome
     part, frame = outcome
     records = io.BytesIO()
-    normalize_records(frame).write_ipc(records, compression="uncompressed")
+    frame.write_ipc(records, compression="uncompressed")
     return part.model_dump_json().encode(), records.getvalue()
 
 

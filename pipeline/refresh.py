@@ -221,9 +221,10 @@ def _refresh_locked(
     with stage("frame"):
         records = read.records()
         read.record_frames.clear()
-    record_count = records.height + sum(frame.height for frame in read.keyed_frames)
-    if record_count == 0:
+    if records.is_empty():
         raise RefreshError(why_no_records(inbox, result))
+    record_count = records.height
+    today = reference_date(records)
     _progress(
         started,
         "normalise: %s records from %s files (%s rows rejected, %s files unchanged)",
@@ -233,11 +234,9 @@ def _refresh_locked(
         len(read.reused_paths),
     )
     with stage("normalise"):
-        # With the records large inboxes' workers normalised as they parsed them.
-        keyed = read.keyed(normalize_records(records))
+        keyed = normalize_records(records)
         # ``keyed`` holds every record column too; two copies of a million records is waste.
         del records
-    today = reference_date(keyed)
     _progress(started, "match: %s records", record_count)
     with stage("match"):
         matched = matcher(keyed, previous_ids)

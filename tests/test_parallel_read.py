@@ -8,14 +8,12 @@ import shutil
 import signal
 from pathlib import Path
 
-import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
 import pipeline.inbox as inbox_module
 from connectors.registry import plan_inbox
-from pipeline.inbox import InboxRead, parse_workers, read_inbox_cached
-from pipeline.normalize import normalize_records
+from pipeline.inbox import parse_workers, read_inbox_cached
 from pipeline.parse_cache import ParseCache
 from pipeline.refresh import RefreshError, refresh
 
@@ -31,11 +29,6 @@ def sample_with_bad_files(tmp_path: Path) -> Path:
     (inbox / "Basic_LinkedInDataExport_01-02-2026.zip").write_bytes(data[: len(data) // 2])
     (inbox / "Connections.csv").write_bytes(b"")
     return inbox
-
-
-def keyed(read: InboxRead) -> pl.DataFrame:
-    """Every record with its match keys, as the refresh makes them."""
-    return read.keyed(normalize_records(read.records()))
 
 
 def test_workers_read_what_one_process_reads(tmp_path: Path) -> None:
@@ -54,11 +47,8 @@ def test_workers_read_what_one_process_reads(tmp_path: Path) -> None:
         ]
     )
     assert shared.result.model_dump() == alone.result.model_dump()
-    # The workers normalised what they parsed; one process leaves it to the refresh.
-    assert (len(shared.keyed_frames), len(shared.record_frames)) == (8, 0)
-    assert (len(alone.keyed_frames), len(alone.record_frames)) == (0, 8)
-    assert_frame_equal(keyed(shared), keyed(alone))
-    assert keyed(alone).height == 69
+    assert_frame_equal(shared.records(), alone.records())
+    assert shared.records().height == 69
     assert len(shared.result.files) == 14
 
     # What the workers parsed went into the cache: a second read parses nothing again.
@@ -66,7 +56,6 @@ def test_workers_read_what_one_process_reads(tmp_path: Path) -> None:
     bad = {"Basic_LinkedInDataExport_01-02-2026.zip", "Connections.csv"}
     assert again.reused_paths == {f.source_path for f in shared.result.files} - bad
     assert_frame_equal(again.records(), alone.records())
-    assert_frame_equal(keyed(again), keyed(alone))
 
 
 def test_parse_workers_one_per_core_for_large_inboxes_only(
