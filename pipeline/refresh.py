@@ -293,12 +293,10 @@ def _refresh_locked(
             TableSpec(catalogue.CONTACT_EVIDENCE, linked),
             TableSpec(catalogue.SEEKER_INTERESTS, interests),
             TableSpec(catalogue.JOB_CHANGES, changes),
+            # Ranked when the build comes to it: ``keyed`` and the evidence, written before,
+            # are let go by then, not held beside the ranking's sorts.
+            _deferred_ranking(industries, persons, signals, changes, journal, settings),
         ]
-        # Ranked when the second writer takes it, while the first writes source_records: the
-        # two longest writes side by side.
-        tables.insert(
-            1, _deferred_ranking(industries, persons, signals, changes, journal, settings)
-        )
         run = this_run(
             next_run_id(previous),
             started_at,
