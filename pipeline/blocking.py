@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from pipeline.normalize import given_name_blocking_forms
@@ -211,13 +212,70 @@ def _each_name(place: pl.Expr) -> pl.Expr:
     ).list.drop_nulls()
 
 
-def _pairs_within(keys: pl.LazyFrame, limit: int, differ: bool) -> pl.LazyFrame:
-    """(row, row_r) pairs, row < row_r, sharing a ``block_key`` held by at most ``limit`` rows
-    (and, when ``differ``, with different ``differ_key``s)."""
-    small = keys.filter(pl.len().over("block_key") <= limit)
-    pairs = small.join(small, on="block_key", suffix="_r").filter(pl.col("row") < pl.col("row_r"))
-    if differ:
-        pairs = pairs.filter(pl.col("differ_key") != pl.col("differ_key_r"))
+def _distinct_keys(keys: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``keys`` (row, block_key, differ_key) sorted by block_key and row, as arrays, each row
+    once per block (given-name forms and key lists may repeat a key): what ``rule_keys``'
+    ``unique`` leaves, without a hash table over every row."""
+    rows = keys.get_column("row").to_numpy()
+    blocks = keys.get_column("block_key").to_numpy()
+    tolerated = keys.get_column("differ_key").to_numpy()
+    if rows.size > 1:
+        again = (blocks[1:] == blocks[:-1]) & (rows[1:] == rows[:-1])
+        if again.any():
+            keep = np.concatenate(([True], ~again))
+            rows, blocks, tolerated = rows[keep], blocks[keep], tolerated[keep]
+    return rows, blocks, tolerated
+
+
+def _pairs_in_blocks(
+    rows: np.ndarray, blocks: np.ndarray, tolerated: np.ndarray | None, limit: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of ``rows`` sharing a block (``blocks``, sorted) of at most ``limit`` rows
+    (and, unless ``tolerated`` is None, apart on it: the differ keys), as 64-bit pair keys
+    (row_l * 2**32 + row_r, row_l < row_r), each row once per block; and the positions of the
+    rows of blocks over the limit.
+
+    Each row meets the rows after it in its block, one offset at a time: every pair is made
+    once (a self-join would make each both ways and every row with itself, and hold them all
+    before filtering)."""
+    size = rows.size
+    if size < 2:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    first = np.empty(size, dtype=bool)
+    first[0] = True
+    np.not_equal(blocks[1:], blocks[:-1], out=first[1:])
+    starts = np.flatnonzero(first).astype(np.int32)
+    del first
+    sizes = np.diff(starts, append=np.int32(size))
+    over = np.repeat(sizes > limit, sizes)
+    # How many rows follow each row in its block (none in a block over the limit).
+    after = np.repeat(starts + sizes, sizes)
+    del starts, sizes
+    after -= np.arange(1, size + 1, dtype=np.int32)
+    after[over] = 0
+    found = []
+    ahead = np.flatnonzero(after > 0).astype(np.int32)
+    offset = 1
+    while ahead.size:
+        partner = ahead + offset
+        left, right = rows[ahead], rows[partner]
+        if tolerated is not None:
+            unlike = tolerated[ahead] != tolerated[partner]
+            left, right = left[unlike], right[unlike]
+        low = np.minimum(left, right).astype(np.uint64)
+        high = np.maximum(left, right).astype(np.uint64)
+        found.append((low << np.uint64(32)) | high)
+        ahead = ahead[after[ahead] > offset]
+        offset += 1
+    pairs = np.concatenate(found) if found else np.empty(0, dtype=np.uint64)
+    return pairs, np.flatnonzero(over)
+
+
+def _sorted_unique(pairs: np.ndarray) -> np.ndarray:
+    """``pairs`` sorted, each once."""
+    pairs = np.sort(pairs)
+    if pairs.size > 1:
+        pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
     return pairs
 
 
@@ -226,10 +284,13 @@ def split_key(split: str) -> pl.Expr:
     return pl.struct("block_key", split).hash(seed=1).alias("block_key")
 
 
-def rule_keys(exploded: pl.LazyFrame, rule: BlockingRule) -> pl.LazyFrame:
+def rule_keys(
+    exploded: pl.LazyFrame, rule: BlockingRule, split_keys: bool = True, distinct: bool = True
+) -> pl.LazyFrame:
     """One row per record (``row``) and key of this rule: ``block_key`` (a 64-bit hash of the
     key), ``differ_key`` (what the rule tolerates, hashed; the row where it is missing) and the
-    split keys. Both engines key records with this; blocks are formed from it."""
+    split keys (unless not ``split_keys``). Both engines key records with this; blocks are
+    formed from it. Not ``distinct``: a record's key may repeat (``_distinct_keys``)."""
     # A missing value differs from everything ("Madonna" has no surname for the earlier rules).
     tolerated = pl.col(rule.differ_on or "row")
     if rule.pairs_with is not None:
@@ -243,39 +304,70 @@ def rule_keys(exploded: pl.LazyFrame, rule: BlockingRule) -> pl.LazyFrame:
     )
     if rule.needs is not None:
         exploded = exploded.filter(pl.col(rule.needs).is_not_null())
-    keys = exploded.select("row", rule.key.alias("block_key"), differ_key, *SPLIT_KEYS)
+    splits = SPLIT_KEYS if split_keys else ()
+    keys = exploded.select("row", rule.key.alias("block_key"), differ_key, *splits)
     if rule.each_of:
         keys = keys.explode("block_key")
     keys = keys.filter(pl.col("block_key").is_not_null() & (pl.col("block_key") != ""))
     # Joining on a 64-bit hash of the key is much cheaper than on the string.
     keys = keys.with_columns(pl.col("block_key").hash(seed=0))
     # One row per record already holds each key once; given-name forms and lists may repeat.
-    if rule.each_of or rule.by_given_forms:
+    if distinct and (rule.each_of or rule.by_given_forms):
         keys = keys.unique(subset=["row", "block_key"])
     return keys
 
 
-def _rule_pairs(exploded: pl.LazyFrame, rule: BlockingRule, order: int) -> pl.LazyFrame:
-    """Pairs of row numbers (left < right) sharing this rule's key, oversized blocks split."""
+def _rule_pairs(
+    source: pl.LazyFrame, rule: BlockingRule, splits: pl.DataFrame, order: np.ndarray
+) -> np.ndarray:
+    """Pairs of row numbers (left < right) sharing this rule's key, oversized blocks split, as
+    64-bit pair keys (``_pairs_in_blocks``), sorted, each once. ``splits``: the split keys of
+    every record, the record of row n at position ``order[n]`` (only the rows of oversized
+    blocks need them)."""
     differ = rule.differs
-    keys = rule_keys(exploded, rule)
+    keys = rule_keys(source, rule, split_keys=False, distinct=False)
     if differ:
         # A block whose records all agree on what the rule tolerates has nothing new.
         keys = keys.filter(pl.col("differ_key").n_unique().over("block_key") > 1)
     limit = rule.max_group if rule.max_group is not None else MAX_BLOCK
-    parts = [_pairs_within(keys.select("row", "block_key", "differ_key"), limit, differ)]
-    if rule.max_group is None:
-        large = keys.filter(pl.len().over("block_key") > limit).cache()
+    # The in-memory engine: these plans' windows took more CPU streamed.
+    blocks = keys.select("row", "block_key", "differ_key").sort("block_key", "row")
+    rows, keyed, tolerated = _distinct_keys(blocks.collect(engine="in-memory"))
+    pairs, large = _pairs_in_blocks(rows, keyed, tolerated if differ else None, limit)
+    parts = [pairs]
+    if rule.max_group is None and large.size:
+        oversized = pl.DataFrame(
+            {"row": rows[large], "block_key": keyed[large], "differ_key": tolerated[large]},
+            schema={"row": pl.UInt32, "block_key": pl.UInt64, "differ_key": pl.UInt64},
+        ).hstack(splits[order[rows[large]]])
         for split in SPLIT_KEYS:
             sub = (
-                large.filter(pl.col(split).is_not_null())
+                oversized.lazy()
+                .filter(pl.col(split).is_not_null())
                 .select("row", split_key(split), "differ_key")
-                .unique()
+                .sort("block_key", "row")
+                .collect(engine="in-memory")
             )
-            parts.append(_pairs_within(sub, limit, differ))
-    return pl.concat([p.select("row", "row_r") for p in parts]).select(
-        pl.col("row").alias("row_l"), "row_r", pl.lit(order, dtype=pl.Int32).alias("rule_order")
-    )
+            sub_rows, sub_blocks, sub_tolerated = _distinct_keys(sub)
+            found = _pairs_in_blocks(sub_rows, sub_blocks, sub_tolerated if differ else None, limit)
+            parts.append(found[0])
+    return _sorted_unique(np.concatenate(parts) if len(parts) > 1 else parts[0])
+
+
+def _given_forms(ordered: pl.LazyFrame, forms: pl.LazyFrame, rule: BlockingRule) -> pl.LazyFrame:
+    """The records a given-form rule keys: one row per record and given-name form (and
+    surname part, when its key holds one), with only the columns the rule reads. Exploded one
+    rule at a time: every column for every such rule at once is the largest frame blocking
+    would hold."""
+    reads = dict.fromkeys(c for c in (*rule.key.meta.root_names(), rule.differ_on) if c)
+    reads.pop("first_forms", None)
+    frame = ordered.select("row", "first_key", *(c for c in reads if c != "first_key"))
+    if "last_part" in reads:
+        # First: a filter on the part then spares exploding the forms of the rest.
+        frame = frame.explode("last_part")
+    frame = frame.join(forms, on="first_key", how="left", maintain_order="left")
+    frame = frame.explode("first_forms")
+    return frame if "first_key" in reads else frame.drop("first_key")
 
 
 # The record columns blocking reads (beside record_id, which orders the rows).
@@ -297,10 +389,18 @@ BLOCKING_COLUMNS = (
 )
 
 
-def _blocking_frames(keyed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``blocking_frames`` of the records numbered in record_id order."""
-    rows = keyed.select("record_id", *BLOCKING_COLUMNS).sort("record_id").with_row_index("row")
-    return blocking_frames(rows.drop("record_id"))
+def record_order(keyed: pl.DataFrame) -> pl.Series:
+    """The records' positions in ``keyed`` in record_id order: row n of matching is the record
+    at position ``record_order(keyed)[n]``."""
+    return keyed.get_column("record_id").arg_sort()
+
+
+def row_numbers(order: pl.Series) -> pl.Series:
+    """Each record's row (its place in record_id order), in ``keyed``'s order, from
+    ``record_order``: numbering the records needs no sorted copy of them."""
+    rows = np.empty(order.len(), dtype=np.uint32)
+    rows[order.to_numpy()] = np.arange(order.len(), dtype=np.uint32)
+    return pl.Series("row", rows, dtype=pl.UInt32)
 
 
 # The record columns the given-form rules key on beside the form (split keys aside).
@@ -311,6 +411,24 @@ def blocking_frames(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every column the rules and split keys read, from ``records`` (``row`` and
     ``BLOCKING_COLUMNS``; any subset of the records: each row's keys depend on that row alone):
     one row per record, and one row per record, given-name form and surname part."""
+    ordered, forms = _record_frame(records)
+    # Only what the given-form rules read is exploded: every other column would be copied
+    # once per form and surname part (a third of blocking's memory at a million records).
+    exploded = (
+        ordered.lazy()
+        .select("row", "first_key", *_FORM_RULE_COLUMNS, *SPLIT_KEYS)
+        .join(forms.lazy(), on="first_key", how="left", maintain_order="left")
+        .drop("first_key")
+        .explode("first_forms")
+        .explode("last_part")
+        .collect(engine="in-memory")
+    )
+    return ordered, exploded
+
+
+def _record_frame(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``blocking_frames``' one row per record, and each given name's forms (first_key,
+    first_forms)."""
     ordered = records.select(
         "row",
         *BLOCKING_COLUMNS[:-1],
@@ -351,61 +469,86 @@ def blocking_frames(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     ordered = ordered.join(
         surnames, on=["last_fold", "last_key"], how="left", maintain_order="left"
     )
-    # Only what the given-form rules read is exploded: every other column would be copied
-    # once per form and surname part (a third of blocking's memory at a million records).
-    exploded = (
-        ordered.select("row", "first_key", *_FORM_RULE_COLUMNS, *SPLIT_KEYS)
-        .join(forms, on="first_key", how="left", maintain_order="left")
-        .drop("first_key")
-        .explode("first_forms")
-        .explode("last_part")
-    )
-    return ordered, exploded
+    return ordered, forms
 
 
-def candidate_rows(keyed: pl.DataFrame) -> pl.DataFrame:
+def candidate_rows(keyed: pl.DataFrame, order: pl.Series | None = None) -> pl.DataFrame:
     """Every pair of records sharing a blocking key (within the block limits above), once, as
     row numbers into ``keyed`` sorted by record_id (``row_l`` < ``row_r``), with the index of
-    the first rule that paired them (``rule_order``), sorted by the pair's rows."""
+    the first rule that paired them (``rule_order``), sorted by the pair's rows. ``order``:
+    the records' ``record_order``, when the caller has it."""
     schema = {"row_l": pl.UInt32, "row_r": pl.UInt32, "rule_order": pl.Int32}
     if keyed.height < 2:
         return pl.DataFrame(schema=schema)
-    ordered_frame, exploded_frame = _blocking_frames(keyed)
-    ordered, exploded = ordered_frame.lazy(), exploded_frame.lazy()
-    # Each surname once, with its letters, consonants and parts.
+    if order is None:
+        order = record_order(keyed)
+    numbers = row_numbers(order)
+    ordered_frame, forms = _record_frame(keyed.select(*BLOCKING_COLUMNS).with_columns(numbers))
+    del numbers
+    # The split keys of every record (in keyed's order, as ``ordered_frame``), by position.
+    splits, positions = ordered_frame.select(SPLIT_KEYS), order.to_numpy()
+    rules = blocking_rules()
+    # The values the rules' filters keep (small), worked out once.
+    kept_values: dict[str, pl.Series] = {}
+    # Each surname once (its first record's, in record_id order), with its letters,
+    # consonants and parts.
     surnames = (
-        ordered_frame.select(*_FORM_RULE_COLUMNS).unique(subset="last_fold").explode("last_part")
+        ordered_frame.select("row", *_FORM_RULE_COLUMNS)
+        .sort("row")
+        .unique(subset="last_fold", keep="first", maintain_order=True)
+        .drop("row")
+        .explode("last_part")
     )
+    for rule in rules:
+        if rule.shared is not None and rule.differ_on is not None:
+            kept_values[rule.name] = _shared(surnames, rule.shared, rule.differ_on)
+        if rule.pairs_with is not None:
+            kept_values[rule.name] = ordered_frame.get_column(rule.pairs_with).drop_nulls().unique()
+    del surnames
+    ordered = ordered_frame.lazy()
+    del ordered_frame
     # One 64-bit key per pair is much cheaper to deduplicate than two columns. Each rule's
     # pairs are deduplicated on their own, one rule at a time, so only one rule's raw pairs
     # (repeated across given-name forms and split keys) are ever held at once.
-    pair = pl.col("row_l").cast(pl.UInt64) * 2**32 + pl.col("row_r").cast(pl.UInt64)
     per_rule = []
-    for i, rule in enumerate(blocking_rules()):
-        source = exploded if rule.by_given_forms else ordered
+    for rule in rules:
+        source = _given_forms(ordered, forms.lazy(), rule) if rule.by_given_forms else ordered
         if rule.shared is not None and rule.differ_on is not None:
             # Leaving out what could pair no one changes no pair, and spares keying it.
-            shared = _shared(surnames, rule.shared, rule.differ_on)
+            shared = kept_values[rule.name]
             source = source.filter(pl.col(rule.shared).is_in(shared.implode()))
         if rule.pairs_with is not None:
             # Every pair holds a record with that value, and the other holds it too.
-            values = ordered_frame.get_column(rule.pairs_with).drop_nulls().unique().implode()
+            values = kept_values[rule.name].implode()
             source = source.filter(
                 pl.any_horizontal(
                     pl.col(rule.pairs_with).is_not_null(),
                     *(pl.col(c).is_in(values) for c in rule.meets_on),
                 )
             )
-        pairs = _rule_pairs(source, rule, i).select(pair.alias("pair"), "rule_order")
-        # The in-memory engine: these plans' windows and self-joins took a sixth more CPU
-        # streamed (same pairs; 9.5 against 11.3 CPU seconds at a million records).
-        per_rule.append(pairs.unique("pair").collect(engine="in-memory"))
-    # The union keeps each pair once, with its strongest rule.
-    united = pl.concat(per_rule).group_by("pair").agg(pl.col("rule_order").min()).sort("pair")
-    return united.select(
-        (pl.col("pair") // 2**32).cast(pl.UInt32).alias("row_l"),
-        (pl.col("pair") % 2**32).cast(pl.UInt32).alias("row_r"),
-        "rule_order",
+        per_rule.append(_rule_pairs(source, rule, splits, positions))
+    del ordered, forms, source, splits
+    # The union keeps each pair once, with its strongest rule: the rules' pairs (each rule's
+    # sorted) in rule order, sorted by pair keeping that order (a merge of sorted runs), and
+    # each pair's first.
+    counts = [part.size for part in per_rule]
+    pairs = np.concatenate(per_rule)
+    del per_rule
+    by_pair = np.argsort(pairs, kind="stable")
+    pairs = pairs[by_pair]
+    first = np.empty(pairs.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
+    rule_order = np.repeat(np.arange(len(counts), dtype=np.int32), counts)[by_pair][first]
+    del by_pair
+    pairs = pairs[first]
+    return pl.DataFrame(
+        {
+            "row_l": (pairs >> np.uint64(32)).astype(np.uint32),
+            "row_r": (pairs & np.uint64(2**32 - 1)).astype(np.uint32),
+            "rule_order": rule_order,
+        },
+        schema=schema,
     )
 
 

@@ -158,9 +158,24 @@ class ConstrainedClusters:
         return "merged"
 
 
+class _SomeRows(dict[int, str]):
+    """``RowValues`` held for some rows (the others have no value)."""
+
+    def __missing__(self, row: int) -> None:
+        return None
+
+
+def row_values(column: pl.Series, rows: pl.Series) -> RowValues:
+    """``column``'s values (one per row) at ``rows``, the missing ones left out."""
+    values = column.gather(rows)
+    present = values.is_not_null()
+    held = zip(rows.filter(present).to_list(), values.filter(present).to_list(), strict=True)
+    return _SomeRows(held)
+
+
 def cluster_rows(
-    profiles: list[str | None],
-    connection_files: list[str | None],
+    profiles: pl.Series,
+    connection_files: pl.Series,
     links: pl.DataFrame,
     apart: pl.DataFrame,
     merge_weight: float = 0.0,
@@ -173,8 +188,16 @@ def cluster_rows(
     (``held_apart``); ``merge_weight``: the log2 odds a merge needs (the threshold's).
     Returns the root row per row (the smallest row of its person) and, per link, the decision.
     """
-    joined, decided = cluster_links(profiles, connection_files, links, apart, merge_weight)
-    roots = np.arange(len(profiles), dtype=np.int64)
+    # Only the rows a link holds are ever grouped: their values alone are taken to Python.
+    linked = pl.concat([links.get_column("row_l"), links.get_column("row_r")]).unique()
+    joined, decided = cluster_links(
+        row_values(profiles, linked),
+        row_values(connection_files, linked),
+        links,
+        apart,
+        merge_weight,
+    )
+    roots = np.arange(profiles.len(), dtype=np.int64)
     for row, root in joined.items():
         roots[row] = root
     return roots, decided

@@ -33,6 +33,7 @@ import polars as pl
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
+from pipeline.blocking import record_order
 from pipeline.normalize import given_name_relatives
 
 # Records an identifier's chance agreement is measured among at the least (see pair_chances).
@@ -146,11 +147,16 @@ DEFAULT_SETTINGS = MatchSettings()
 def comparison_attributes(keyed: pl.DataFrame) -> pl.DataFrame:
     """The attributes features compare, one row per record, in record_id order, and the whole
     name's letters, hashed (spaces and hyphens aside: "Ja ck Matthews" is Jack Matthews)."""
+    return keyed.select("record_id", *_attribute_columns()).sort("record_id")
+
+
+def _attribute_columns() -> list[pl.Expr]:
+    """``comparison_attributes``' columns beside record_id."""
     name = pl.col("name_key")
     # Signed: the Spark engine's Arrow conversion takes no unsigned 64-bit integers.
     hashed = name.str.replace_all(r"[^a-z]", "").hash(seed=5).reinterpret(signed=True)
     letters = pl.when(name.is_not_null()).then(hashed)
-    return keyed.select("record_id", *ATTRIBUTES, letters.alias("name_letters")).sort("record_id")
+    return [*(pl.col(c) for c in ATTRIBUTES), letters.alias("name_letters")]
 
 
 def value_totals(attributes: pl.DataFrame, settings: MatchSettings) -> dict[str, int]:
@@ -221,12 +227,18 @@ def _email_built_from_name() -> pl.Expr:
     ).fill_null(False)
 
 
-def _pair_frame(pairs: pl.DataFrame, attributes: pl.DataFrame) -> pl.DataFrame:
+def _pair_frame(
+    pairs: pl.DataFrame, attributes: pl.DataFrame, order: pl.Series | None = None
+) -> pl.DataFrame:
     """``pairs`` with both records' attributes (suffixed _l and _r), by row number into
-    ``attributes`` (``row_l``, ``row_r``)."""
+    ``attributes`` (``row_l``, ``row_r``), or into ``attributes`` taken in ``order`` (row n is
+    the record at position ``order[n]``)."""
     left = attributes.rename({c: f"{c}_l" for c in attributes.columns})
     right = attributes.rename({c: f"{c}_r" for c in attributes.columns})
-    return pl.concat([pairs, left[pairs["row_l"]], right[pairs["row_r"]]], how="horizontal")
+    rows_l, rows_r = pairs["row_l"], pairs["row_r"]
+    if order is not None:
+        rows_l, rows_r = order.gather(rows_l), order.gather(rows_r)
+    return pl.concat([pairs, left[rows_l], right[rows_r]], how="horizontal")
 
 
 def _cpdist(
@@ -474,12 +486,15 @@ def _given_names_agree() -> pl.Expr:
 
 
 def comparison_levels(
-    pairs: pl.DataFrame, attributes: pl.DataFrame, nicknames: pl.DataFrame
+    pairs: pl.DataFrame,
+    attributes: pl.DataFrame,
+    nicknames: pl.DataFrame,
+    order: pl.Series | None = None,
 ) -> pl.DataFrame:
-    """``pairs`` (row_l, row_r into ``attributes``, ...) with both records' attributes and one
-    ``<feature>_level`` column per feature. ``nicknames`` is the ``nickname_relation`` of the
-    given names."""
-    return pair_levels(_pair_frame(pairs, attributes), nicknames)
+    """``pairs`` (row_l, row_r into ``attributes``, or into it taken in ``order``, ...) with
+    both records' attributes and one ``<feature>_level`` column per feature. ``nicknames`` is
+    the ``nickname_relation`` of the given names."""
+    return pair_levels(_pair_frame(pairs, attributes, order), nicknames)
 
 
 def pair_levels(frame: pl.DataFrame, nicknames: pl.DataFrame) -> pl.DataFrame:
@@ -752,21 +767,30 @@ def feature_weights(
 @dataclass(frozen=True)
 class Comparer:
     """Everything comparing needs that does not depend on the pairs: the records' attributes
-    (in record_id order, so blocking's row numbers index them) with their values' counts and
-    totals, and the nickname relation of their given names."""
+    with their values' counts and totals, and the nickname relation of their given names.
+    Blocking's row numbers index the attributes in record_id order: ``order`` holds each
+    row's position in ``attributes`` (None: they are in that order)."""
 
     attributes: pl.DataFrame
     nicknames: pl.DataFrame
     settings: MatchSettings
     totals: dict[str, int]
+    order: pl.Series | None = None
 
     @classmethod
     def for_records(
-        cls, keyed: pl.DataFrame, settings: MatchSettings = DEFAULT_SETTINGS
+        cls,
+        keyed: pl.DataFrame,
+        settings: MatchSettings = DEFAULT_SETTINGS,
+        order: pl.Series | None = None,
     ) -> Comparer:
-        attributes = with_term_frequencies(comparison_attributes(keyed), settings)
+        """The comparer of ``keyed``'s records, left in their order (a sorted copy of every
+        attribute would be held through matching); ``order``: ``blocking.record_order``."""
+        if order is None:
+            order = record_order(keyed)
+        attributes = with_term_frequencies(keyed.select(_attribute_columns()), settings)
         nicknames = nickname_relation(attributes["first_key"])
-        return cls(attributes, nicknames, settings, value_totals(attributes, settings))
+        return cls(attributes, nicknames, settings, value_totals(attributes, settings), order)
 
     def chances(self, levels: pl.DataFrame, u: dict[str, dict[str, float]]) -> Chances:
         """``pair_chances`` of these records' compared pairs."""
@@ -775,7 +799,7 @@ class Comparer:
     def levels(self, pairs: pl.DataFrame) -> pl.DataFrame:
         """``pairs`` (row_l, row_r, ...) with every attribute of both records and each
         feature's level."""
-        return comparison_levels(pairs, self.attributes, self.nicknames)
+        return comparison_levels(pairs, self.attributes, self.nicknames, self.order)
 
 
 def log2_odds(probability: float) -> float:

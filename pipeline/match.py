@@ -6,7 +6,7 @@ more corroboration than "Ottoline Thornbury"), and ``cluster`` joins records str
 under hard constraints (one LinkedIn profile per person, two rows of one Connections.csv are two
 people, no clear non-match inside a person).
 
-Pairs are scored in chunks of ``CHUNK_PAIRS`` so memory stays bounded however many records there
+Pairs are scored in chunks of ``SCORE_PAIRS`` so memory stays bounded however many records there
 are. The evidence (``match_evidence``) keeps what explains the merges and the near misses, not
 every compared pair. A compared pair is kept when
 
@@ -40,9 +40,9 @@ import numpy as np
 import polars as pl
 
 from contract.records import SourceKind
-from pipeline.blocking import BLOCKING_COLUMNS, candidate_rows, rule_names
+from pipeline.blocking import BLOCKING_COLUMNS, candidate_rows, record_order, rule_names
 from pipeline.catalogue import MATCH_EVIDENCE
-from pipeline.cluster import cluster_rows, held_apart, link_components
+from pipeline.cluster import cluster_rows, link_components
 from pipeline.compare import (
     ATTRIBUTES,
     DEFAULT_SETTINGS,
@@ -57,8 +57,14 @@ from pipeline.estimate import Parameters, choose_threshold, estimate_parameters,
 log = logging.getLogger(__name__)
 # Pairs below this probability (1 in 100) are evidence only when they held a merge apart.
 EVIDENCE_MIN_SCORE = 0.01
-# Pairs scored at once: bounds the width-times-length of the comparison frame.
+# Pairs whose posteriors are summed at once (the expected number of true pairs is added up
+# chunk by chunk, so the chunks fix its last bit; the Spark engine sums the same chunks).
 CHUNK_PAIRS = 500_000
+# Pairs compared and scored at once: bounds the width-times-length of the comparison frame
+# (both records' attributes and every feature's working columns). A divisor of CHUNK_PAIRS.
+SCORE_PAIRS = 125_000
+# Evidence pairs whose features are written out at once.
+EXPLAINED_PAIRS = 100_000
 
 
 @dataclass
@@ -98,38 +104,54 @@ def _explanation(features: tuple[str, ...]) -> pl.Expr:
     return pl.concat_str(parts, separator="; ", ignore_nulls=True)
 
 
+def _anchor(grouped: bool) -> pl.Expr:
+    """A cluster's anchor: its lowest profile key, else email, else record id (of a cluster's
+    records when ``grouped``, else of the one record)."""
+
+    def lowest(column: str) -> pl.Expr:
+        return pl.col(column).min() if grouped else pl.col(column)
+
+    return pl.coalesce(
+        pl.concat_str(pl.lit("in:"), lowest("profile_key")),
+        pl.concat_str(pl.lit("em:"), lowest("email_key")),
+        pl.concat_str(pl.lit("rec:"), lowest("record_id")),
+    ).alias("anchor")
+
+
 def _person_ids(roots: pl.DataFrame, previous: pl.DataFrame | None) -> pl.DataFrame:
     """record_id -> person_id, one id per cluster, as the module docstring says; ``roots``
-    holds each record's record_id, root (its cluster's first record id), profile and email key.
+    holds each record's record_id, root (its cluster's root row: one integer per cluster),
+    profile and email key.
 
     Two clusters can hold the same email (a shared inbox, or a merge the constraints refused):
     the one with the lowest record id keeps the plain anchor, the others add their lowest
     record id to it, so no two persons ever share an id.
     """
-    anchors = (
-        roots.group_by("root")
-        .agg(
-            pl.coalesce(
-                pl.concat_str(pl.lit("in:"), pl.col("profile_key").min()),
-                pl.concat_str(pl.lit("em:"), pl.col("email_key").min()),
-                pl.concat_str(pl.lit("rec:"), pl.col("record_id").min()),
-            ).alias("anchor"),
-            pl.col("record_id").min().alias("first_record"),
-        )
-        .with_columns(
-            pl.when(pl.col("first_record").rank("ordinal").over("anchor") > 1)
-            .then(pl.concat_str("anchor", pl.lit("|"), "first_record"))
-            .otherwise(pl.col("anchor"))
-            .alias("anchor")
-        )
+    anchors = roots.group_by("root").agg(
+        _anchor(grouped=True), pl.col("record_id").min().alias("first_record")
+    )
+    # Few anchors are shared: only their clusters are ranked (a window over every anchor
+    # held hundreds of megabytes at a million records). A cluster's lowest record id is no
+    # other cluster's, so all but the first of an anchor's clusters add theirs.
+    shared = anchors.filter(pl.col("anchor").is_duplicated())
+    later = shared.filter(pl.col("first_record") > pl.col("first_record").min().over("anchor"))
+    anchors = anchors.with_columns(
+        pl.when(pl.col("root").is_in(later.get_column("root").implode()))
+        .then(pl.concat_str("anchor", pl.lit("|"), "first_record"))
+        .otherwise(pl.col("anchor"))
+        .alias("anchor")
     )
     anchors = anchors.with_columns(
         pl.col("anchor").map_elements(person_id_for, return_dtype=pl.String).alias("person_id")
     )
     if previous is not None and previous.height:
         anchors = _keep_previous_ids(anchors, roots, previous)
-    joined = roots.join(anchors, on="root", maintain_order="left")
-    return joined.select("record_id", "person_id").sort("record_id")
+    joined = roots.select("record_id", "root").join(
+        anchors.select("root", "person_id"), on="root", maintain_order="left"
+    )
+    joined = joined.select("record_id", "person_id")
+    # The records come in record_id order (``matched``): sorting them again costs a copy.
+    return joined if joined.get_column("record_id").is_sorted() else joined.sort("record_id")
 
 
 def _keep_previous_ids(
@@ -154,7 +176,7 @@ def _keep_previous_ids(
             taken.add(old_id)
     carried = pl.DataFrame(
         {"root": list(kept), "old_id": list(kept.values())},
-        schema={"root": pl.String, "old_id": pl.String},
+        schema={"root": roots.schema["root"], "old_id": pl.String},
     )
     joined = anchors.join(carried, on="root", how="left")
     clash = pl.col("old_id").is_null() & pl.col("person_id").is_in(list(taken))
@@ -220,27 +242,64 @@ def score_levels(comparer: Comparer, parameters: Parameters, frame: pl.DataFrame
 
 def _score_all(
     comparer: Comparer, parameters: Parameters, rows: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame, float]:
+) -> tuple[pl.DataFrame, np.ndarray, float]:
     """Score candidate ``rows`` chunk by chunk; returns the pairs kept as evidence (score at
-    least ``EVIDENCE_MIN_SCORE``, every column), the clear non-matches (row_l, row_r,
-    rule_order, match_weight) that can hold a merge apart, and the sum of every pair's
-    posterior (the expected number of true pairs among the candidates)."""
+    least ``EVIDENCE_MIN_SCORE``, every column), which of ``rows`` are clear non-matches (that
+    can hold a merge apart: ``_held_apart``), and the sum of every pair's posterior (the
+    expected number of true pairs among the candidates)."""
     settings = comparer.settings
     columns = scored_columns(tuple(f.name for f in settings.features))
     kept: list[pl.DataFrame] = []
-    clear: list[pl.DataFrame] = []
+    clear: list[np.ndarray] = []
     expected = 0.0
     for start in range(0, max(rows.height, 1), CHUNK_PAIRS):
-        # Only the columns kept go on: filtering the wide frame would copy every column.
-        scored = score_pairs(comparer, parameters, rows.slice(start, CHUNK_PAIRS)).select(columns)
-        expected += float(scored["match_score"].sum() or 0.0)
-        kept.append(scored.filter(worth_keeping()))
-        clear.append(
-            scored.select("row_l", "row_r", "rule_order", "match_weight").filter(
-                scored["match_score"] < settings.cannot_link_below
+        scores: list[np.ndarray] = []
+        end = max(min(start + CHUNK_PAIRS, rows.height), start + 1)
+        for part in range(start, end, SCORE_PAIRS):
+            # Only the columns kept go on: filtering the wide frame would copy every column.
+            scored = score_pairs(comparer, parameters, rows.slice(part, SCORE_PAIRS)).select(
+                columns
             )
+            scores.append(scored.get_column("match_score").to_numpy())
+            kept.append(scored.filter(worth_keeping()))
+            clear.append(scores[-1] < settings.cannot_link_below)
+            del scored
+        # Summed as one contiguous chunk's posteriors: a sum over parts adds in another order.
+        chunk = pl.Series(np.concatenate(scores), dtype=pl.Float64)
+        expected += float(chunk.sum() or 0.0)
+    return pl.concat(kept), np.concatenate(clear), expected
+
+
+def _held_apart(
+    comparer: Comparer,
+    parameters: Parameters,
+    rows: pl.DataFrame,
+    clear: np.ndarray,
+    components: np.ndarray,
+) -> pl.DataFrame:
+    """The clear non-matches among ``rows`` whose records the links connect (``held_apart``),
+    scored again (they are few, and score as they did: a pair's score is its own): millions of
+    clear non-matches are not held through scoring to find them."""
+    held = np.zeros(rows.height, dtype=bool)
+    left, right = rows.get_column("row_l"), rows.get_column("row_r")
+    for start in range(0, rows.height, CHUNK_PAIRS):
+        end = min(start + CHUNK_PAIRS, rows.height)
+        connected = (
+            components[left.slice(start, end - start).to_numpy()]
+            == components[right.slice(start, end - start).to_numpy()]
         )
-    return pl.concat(kept), pl.concat(clear), expected
+        held[start:end] = clear[start:end] & connected
+    pairs = rows.filter(pl.Series(held))
+    columns = scored_columns(tuple(f.name for f in comparer.settings.features))
+    return score_pairs(comparer, parameters, pairs).select(columns)
+
+
+def _sorted_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
+    """``pairs`` sorted by (row_l, row_r), one column at a time, each taken out of ``pairs``
+    (left empty): a column is let go as soon as its sorted copy is made, so the frame is
+    never held twice."""
+    order = pairs.select(pl.arg_sort_by("row_l", "row_r")).to_series()
+    return pl.DataFrame([pairs.drop_in_place(name).gather(order) for name in pairs.columns])
 
 
 def merge_weight(threshold: float, weakest_link: float | None) -> float:
@@ -276,10 +335,16 @@ def match_people(
 ) -> MatchResult:
     """Cluster normalised records into persons; see the module docstring for how.
     ``previous_ids`` (record_id, person_id) from the database being replaced keeps ids stable."""
-    # Every step numbers the records in record_id order: sorted once here, the steps' own
-    # sorts find the column sorted and cost nothing.
-    keyed = keyed.select(_match_columns()).sort("record_id")
-    meta = record_meta(keyed)
+    # Every step numbers the records in record_id order (row n is the record at position
+    # order[n]); the records stay in their order: a sorted copy of every column matching reads
+    # would be held through the stage.
+    keyed = keyed.select(_match_columns())
+    order = record_order(keyed)
+    meta = record_meta(
+        keyed.select("record_id", "profile_key", "email_key", "source_kind", "source_path")[
+            order
+        ].with_columns(pl.col("record_id").set_sorted())
+    )
     clock = time.perf_counter()
     steps: dict[str, float] = {}
 
@@ -289,37 +354,47 @@ def match_people(
         steps[name] = now - clock
         clock = now
 
-    rows = candidate_rows(keyed)
+    rows = candidate_rows(keyed, order)
     step("block")
-    comparer = Comparer.for_records(keyed, settings)
+    comparer = Comparer.for_records(keyed, settings, order)
     parameters = estimate_parameters(comparer, rows, u_probabilities(comparer))
     step("estimate")
     kept, clear, expected = _score_all(comparer, parameters, rows)
     threshold = choose_threshold(kept["match_score"].to_numpy(), expected, settings, rows.height)
     parameters = replace(parameters, threshold=threshold)
     step("compare")
-    links = kept.filter(pl.col("match_score") >= threshold)
-    apart = held_apart(clear, link_components(meta.height, links))
-    profiles, files = meta["profile_key"].to_list(), meta["connection_file"].to_list()
+    candidates = rows.height
+    # What clustering reads of the links: their other columns would be copied for nothing.
+    links = kept.select("row_l", "row_r", "match_weight").filter(
+        kept.get_column("match_score") >= threshold
+    )
+    # Only the clear non-matches the links connect are looked at again.
+    apart = _held_apart(comparer, parameters, rows, clear, link_components(meta.height, links))
+    del rows, clear, comparer
     weakest = links["match_weight"].min()
     needed = merge_weight(threshold, weakest if isinstance(weakest, float) else None)
-    roots, decided = cluster_rows(profiles, files, links, apart, needed)
+    roots, decided = cluster_rows(
+        meta.get_column("profile_key"), meta.get_column("connection_file"), links, apart, needed
+    )
+    del links
     step("cluster")
-    # The held-apart pairs not already kept are scored again for their evidence (few).
+    # The held-apart pairs not already kept are evidence too.
     extra = apart.join(kept.select("row_l", "row_r"), on=["row_l", "row_r"], how="anti")
-    extra = clear.drop("match_weight").join(extra, on=["row_l", "row_r"], how="semi")
+    del apart
     if extra.height:
-        rescored = score_pairs(comparer, parameters, extra).select(kept.columns)
-        kept = pl.concat([kept, rescored]).sort("row_l", "row_r")
+        merged = pl.concat([kept, extra.select(kept.columns)])
+        del kept
+        kept = _sorted_pairs(merged)
+    del extra
     result = matched(
-        keyed, meta, kept, roots, decided, parameters, settings, previous_ids, rows.height
+        keyed, meta, kept, roots, decided, parameters, settings, previous_ids, candidates
     )
     step("evidence")
     result.steps = steps
     log.info(
         "match: %d records, %d candidate pairs, %d evidence rows; %s",
         keyed.height,
-        rows.height,
+        candidates,
         result.evidence.height,
         ", ".join(f"{name} {seconds:.2f} s" for name, seconds in steps.items()),
     )
@@ -370,18 +445,26 @@ def matched(
         .otherwise(pl.lit("below threshold"))
     )
     outcome = narrow.select(merged.alias("merged"), decision.alias("decision"))
+    del narrow
+    # Written a slice at a time: every feature's part of the line is a column of its own
+    # until they are joined.
+    explained = pl.concat(
+        kept.slice(start, EXPLAINED_PAIRS).select(_explanation(features).alias("features"))
+        for start in range(0, max(kept.height, 1), EXPLAINED_PAIRS)
+    )
     evidence = kept.with_columns(
         ids.gather(left).alias("record_id_l"),
         ids.gather(right).alias("record_id_r"),
         rule_names().gather(kept["rule_order"]).alias("rule"),
         outcome["merged"],
         outcome["decision"],
-        _explanation(features).alias("features"),
+        explained.get_column("features"),
     ).select(list(MATCH_EVIDENCE.schema))
+    del outcome, explained
     roots_of = pl.DataFrame(
         {
             "record_id": ids,
-            "root": ids.gather(root),
+            "root": root,
             "profile_key": meta["profile_key"],
             "email_key": meta["email_key"],
         }

@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -530,3 +531,150 @@ def test_one_local_part_at_two_domains_counts_for() -> None:
     evidence = pair_evidence(result, a, b)
     assert evidence["email_level"] == "local"
     assert evidence["w_email"] > 0
+
+
+def _population() -> pl.DataFrame:
+    """A few thousand records with common names (blocks over the limit), typos, nicknames,
+    swapped and lone names, places and emails: every blocking rule has something to pair."""
+    from worlds.names import COMPANIES, FIRST_NAMES, SURNAMES
+
+    cities = ("Boston, MA", "Cambridge, MA", "Austin, TX", "Basel")
+    records = [
+        listed(
+            i + 1,
+            f"{FIRST_NAMES[(i * 7) % 60][0]} {SURNAMES[(i * 13) % 40][0]}",
+            path="big.csv",
+            company=COMPANIES[i % 7][0],
+            class_year=1990 + i % 9,
+            location=cities[i % 4],
+            email=f"{FIRST_NAMES[(i * 7) % 60][0].lower()}.{i % 97}@example.org"
+            if i % 4 == 0
+            else None,
+        )
+        for i in range(1500)
+    ]
+    records += [
+        listed(i + 1, "Maria Garcia", path="garcia.csv", company=("Pfizer", "Amgen")[i % 2])
+        for i in range(45)
+    ]
+    records += [
+        linkedin(1, "Bob", "Whitfield", company="Pfizer"),
+        listed(1, "Robert Whitfeld", path="a.csv", company="Pfizer"),
+        listed(2, "Whitfield Robert", path="a.csv"),
+        listed(3, "Dr. Whitfield", path="pfizer-team.html", company="Pfizer Oncology"),
+        listed(4, "Wei (David) Zhang", path="a.csv"),
+        listed(5, "David Zhang", path="b.csv"),
+        listed(6, "Anna Whitfeild", path="a.csv"),
+        listed(7, "Priya Raman-Patel", path="a.csv"),
+        listed(8, "Priya Patel", path="b.csv"),
+    ]
+    return normalize_records(records_frame([*records, *background()]))
+
+
+def _candidate_rows_by_self_join(keyed: pl.DataFrame) -> pl.DataFrame:
+    """``candidate_rows`` as it was first written: the records sorted, every rule's blocks
+    joined with themselves (oversized ones split), the union grouped by pair."""
+    from pipeline.blocking import (
+        BLOCKING_COLUMNS,
+        MAX_BLOCK,
+        SPLIT_KEYS,
+        blocking_frames,
+        blocking_rules,
+        rule_keys,
+        split_key,
+    )
+
+    records = keyed.select("record_id", *BLOCKING_COLUMNS).sort("record_id")
+    ordered, exploded = blocking_frames(records.with_row_index("row").drop("record_id"))
+
+    def within(keys: pl.LazyFrame, limit: int, differ: bool) -> pl.LazyFrame:
+        small = keys.filter(pl.len().over("block_key") <= limit)
+        pairs = small.join(small, on="block_key", suffix="_r")
+        pairs = pairs.filter(pl.col("row") < pl.col("row_r"))
+        if differ:
+            pairs = pairs.filter(pl.col("differ_key") != pl.col("differ_key_r"))
+        return pairs.select("row", "row_r")
+
+    found = []
+    for order, rule in enumerate(blocking_rules()):
+        keys = rule_keys((exploded if rule.by_given_forms else ordered).lazy(), rule)
+        if rule.differs:
+            keys = keys.filter(pl.col("differ_key").n_unique().over("block_key") > 1)
+        limit = rule.max_group if rule.max_group is not None else MAX_BLOCK
+        parts = [within(keys.select("row", "block_key", "differ_key"), limit, rule.differs)]
+        if rule.max_group is None:
+            large = keys.filter(pl.len().over("block_key") > limit)
+            for split in SPLIT_KEYS:
+                sub = large.filter(pl.col(split).is_not_null())
+                sub = sub.select("row", split_key(split), "differ_key").unique()
+                parts.append(within(sub, limit, rule.differs))
+        found.append(pl.concat(parts).with_columns(pl.lit(order, dtype=pl.Int32)).collect())
+    united = pl.concat(found).group_by("row", "row_r").agg(pl.col("literal").min())
+    return united.sort("row", "row_r").select(
+        pl.col("row").alias("row_l"), "row_r", pl.col("literal").alias("rule_order")
+    )
+
+
+def test_candidate_pairs_are_the_self_joins_pairs_in_any_record_order() -> None:
+    from pipeline.blocking import candidate_rows
+
+    keyed = _population()
+    expected = _candidate_rows_by_self_join(keyed)
+    # Many rules are the first to pair someone, split blocks and filtered keys among them.
+    assert expected["rule_order"].n_unique() >= 7
+    for seed in (1, 2):
+        shuffled = keyed.sample(fraction=1.0, shuffle=True, seed=seed)
+        assert candidate_rows(shuffled).equals(expected)
+
+
+def test_pairs_in_blocks_are_each_pair_of_a_small_block_once() -> None:
+    from pipeline.blocking import _pairs_in_blocks
+
+    rng = np.random.default_rng(5)
+    rows = rng.permutation(400).astype(np.uint32)
+    blocks = np.sort(rng.integers(0, 60, 400)).astype(np.uint64)
+    tolerated = rng.integers(0, 3, 400).astype(np.uint64)
+    for limit in (3, 8, 40):
+        for differ in (None, tolerated):
+            pairs, over = _pairs_in_blocks(rows, blocks, differ, limit)
+            sizes = np.bincount(blocks.astype(np.int64))
+            expected = {
+                (min(rows[i], rows[j]), max(rows[i], rows[j]))
+                for i, j in itertools.combinations(range(400), 2)
+                if blocks[i] == blocks[j]
+                and sizes[blocks[i]] <= limit
+                and (differ is None or differ[i] != differ[j])
+            }
+            found = [(int(p >> np.uint64(32)), int(p & np.uint64(2**32 - 1))) for p in pairs]
+            assert len(found) == len(expected) and set(found) == expected
+            assert set(over.tolist()) == {i for i in range(400) if sizes[blocks[i]] > limit}
+
+
+def test_scoring_a_chunk_in_parts_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.match as matching
+
+    keyed = _population()
+    monkeypatch.setattr(matching, "CHUNK_PAIRS", 3000)
+    monkeypatch.setattr(matching, "SCORE_PAIRS", 3000)
+    whole = matching.match_people(keyed)
+    monkeypatch.setattr(matching, "SCORE_PAIRS", 750)
+    parts = matching.match_people(keyed)
+
+    assert whole.candidate_pairs > 3 * 3000
+    assert parts.evidence.equals(whole.evidence)
+    assert parts.clusters.equals(whole.clusters)
+    assert parts.model.equals(whole.model)
+    assert parts.parameters.equals(whole.parameters)
+
+
+def test_the_comparer_reads_records_in_any_order() -> None:
+    from pipeline.blocking import candidate_rows
+    from pipeline.compare import Comparer
+
+    keyed = _population()
+    rows = candidate_rows(keyed)
+    in_order = Comparer.for_records(keyed.sort("record_id"))
+    shuffled = Comparer.for_records(keyed.sample(fraction=1.0, shuffle=True, seed=4))
+
+    assert shuffled.levels(rows).equals(in_order.levels(rows))
+    assert shuffled.totals == in_order.totals
