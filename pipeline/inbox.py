@@ -84,7 +84,9 @@ def read_inbox_cached(
     frames: list[pl.DataFrame] = []
     plan = plan_inbox(inbox, own_files)
     looked_up = [_look_up(cache, item, inbox) for item in plan.items]
-    to_parse = [item for item, found in zip(plan.items, looked_up, strict=True) if found.parse]
+    to_parse = [
+        item for item, found in zip(plan.items, looked_up, strict=True) if found.outcome is None
+    ]
     parsed = iter(_parse_items(to_parse, inbox, workers))
     for item, found in zip(plan.items, looked_up, strict=True):
         outcome = next(parsed) if found.outcome is None else found.outcome
@@ -129,16 +131,12 @@ Outcome = Parsed | OSError | InputFileError
 @dataclass
 class _Found:
     """One unit before parsing: its checksum and cache key (when cached at all), and either
-    its parse from the cache, a failure already met, or ``parse``: it is still to be parsed."""
+    its parse from the cache, a failure already met, or no ``outcome``: still to be parsed."""
 
     checksum: str | None = None
     key: str | None = None
     outcome: Outcome | None = None
     cached: bool = False
-
-    @property
-    def parse(self) -> bool:
-        return self.outcome is None
 
 
 def _look_up(cache: ParseCache | None, item: InboxItem, inbox: Path) -> _Found:
@@ -162,12 +160,13 @@ def _look_up(cache: ParseCache | None, item: InboxItem, inbox: Path) -> _Found:
 PARALLEL_PARSE_BYTES = 64 * 1024 * 1024
 
 
-def parse_workers(items: Sequence[InboxItem]) -> int:
-    """How many processes parse ``items``: one per core (at most one per unit) when they hold
-    at least PARALLEL_PARSE_BYTES, else 1 (parsed in this process)."""
-    if len(items) < 2 or sum(_size(item.path) for item in items) < PARALLEL_PARSE_BYTES:
+def parse_workers(sizes: Sequence[int]) -> int:
+    """How many processes parse units of ``sizes`` bytes (``unit_size``): one per core (at
+    most one per unit) when they hold at least PARALLEL_PARSE_BYTES, else 1 (parsed in this
+    process)."""
+    if len(sizes) < 2 or sum(sizes) < PARALLEL_PARSE_BYTES:
         return 1
-    return min(len(items), _cores())
+    return min(len(sizes), _cores())
 
 
 def _cores() -> int:
@@ -175,7 +174,7 @@ def _cores() -> int:
     return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
-def _size(path: Path) -> int:
+def unit_size(path: Path) -> int:
     """A unit's bytes to parse, a ZIP file's unpacked (0 when it cannot be read: parsing it
     will say why)."""
     try:
@@ -194,10 +193,11 @@ def _parse_items(items: list[InboxItem], inbox: Path, workers: int | None) -> li
     one worker) in worker processes, largest units first so that no core is left with a big
     one at the end. Parsing is Python, one core's work per unit; a worker's memory goes back
     when it exits."""
-    count = parse_workers(items) if workers is None else min(workers, len(items))
+    sizes = [unit_size(item.path) for item in items]
+    count = parse_workers(sizes) if workers is None else min(workers, len(items))
     if count <= 1:
         return [_outcome(item, inbox) for item in items]
-    largest_first = sorted(range(len(items)), key=lambda i: -_size(items[i].path))
+    largest_first = sorted(range(len(items)), key=lambda i: -sizes[i])
     jobs = [(item, inbox) for item in items]
     shipped = map_in_workers(_shipped_outcome, jobs, count, order=largest_first)
     return [_unshipped(outcome) for outcome in shipped]

@@ -13,7 +13,7 @@ from polars.testing import assert_frame_equal
 
 import pipeline.inbox as inbox_module
 from connectors.registry import plan_inbox
-from pipeline.inbox import parse_workers, read_inbox_cached
+from pipeline.inbox import parse_workers, read_inbox_cached, unit_size
 from pipeline.parse_cache import ParseCache
 from pipeline.refresh import RefreshError, refresh
 
@@ -62,11 +62,11 @@ def test_parse_workers_one_per_core_for_large_inboxes_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(inbox_module, "_cores", lambda: 2)
-    items = plan_inbox(SAMPLE, ()).items
-    assert parse_workers(items) == 1
+    sizes = [unit_size(item.path) for item in plan_inbox(SAMPLE, ()).items]
+    assert parse_workers(sizes) == 1
     monkeypatch.setattr(inbox_module, "PARALLEL_PARSE_BYTES", 0)
-    assert parse_workers(items) == 2
-    assert parse_workers(items[:1]) == 1
+    assert parse_workers(sizes) == 2
+    assert parse_workers(sizes[:1]) == 1
 
 
 def die_parsing(item: object, inbox: Path) -> None:
