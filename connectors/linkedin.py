@@ -584,14 +584,16 @@ def _conversation_index(
 
 def _simple_table(
     member: Member, required: set[str], expected: str
-) -> tuple[list[str], list[tuple[int, list[str]]]]:
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header and the rows, read as they are used: a large messages.csv held as lists of
+    cells took half a gigabyte."""
     text = decode_text(member.data, member.path)
 
     def is_header(cells: list[str]) -> bool:
         return required <= set(cells)
 
     table = find_header(text, member.path, is_header, expected)
-    return [normalise_header(h) for h in table.header], list(table.rows)
+    return [normalise_header(h) for h in table.header], table.rows
 
 
 def _evidence_file(
