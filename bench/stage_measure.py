@@ -24,7 +24,7 @@ from pipeline.discover import OutreachQuery, ranked_outreach
 from pipeline.refresh import refresh
 
 DISCOVER_INDUSTRIES = ("pharma", "finance", "software")
-STAGES = ("read", "frame", "normalise", "match", "persons", "score", "build", "discover")
+STAGES = ("read", "frame", "normalise", "match", "store", "persons", "score", "build", "discover")
 
 
 def _peak_rss_mib() -> float:

@@ -326,28 +326,38 @@ def _literal(text: str) -> str:
 def catalogue_problems(tables: Sequence[TableSpec]) -> list[str]:
     """How the frames to write differ from the catalogue: a table missing or not in it, a
     column missing, extra or of another type. None: the frames are as declared."""
-    problems: list[str] = []
-    written = [spec.name for spec in tables]
-    for name in sorted(set(CATALOGUE) - set(written)):
-        problems.append(f"table {name} is in the catalogue but was not built")
+    problems = missing_tables(spec.name for spec in tables)
     for spec in tables:
-        if CATALOGUE.get(spec.name) != spec.table:
-            problems.append(f"table {spec.name} is not the catalogue's entry for that name")
-            continue
-        declared, actual = spec.table.schema, dict(spec.frame.schema)
-        found = len(problems)
-        for column in declared.keys() - actual.keys():
-            problems.append(f"{spec.name}.{column}: declared in the catalogue, not built")
-        for column in actual.keys() - declared.keys():
-            problems.append(f"{spec.name}.{column}: built, but not in the catalogue")
-        for column in declared.keys() & actual.keys():
-            if declared[column] != actual[column]:
-                problems.append(
-                    f"{spec.name}.{column}: built as {actual[column]}, "
-                    f"the catalogue says {declared[column]}"
-                )
-        if len(problems) == found and list(declared) != list(actual):
-            problems.append(f"{spec.name}: columns in another order than the catalogue's")
+        problems.extend(spec_problems(spec))
+    return problems
+
+
+def missing_tables(written: Iterable[str]) -> list[str]:
+    """The catalogue's tables not among ``written``, one problem each."""
+    return [
+        f"table {name} is in the catalogue but was not built"
+        for name in sorted(set(CATALOGUE) - set(written))
+    ]
+
+
+def spec_problems(spec: TableSpec) -> list[str]:
+    """How ``spec``'s frame differs from its catalogue entry (see ``catalogue_problems``)."""
+    if CATALOGUE.get(spec.name) != spec.table:
+        return [f"table {spec.name} is not the catalogue's entry for that name"]
+    declared, actual = spec.table.schema, dict(spec.frame.schema)
+    problems: list[str] = []
+    for column in declared.keys() - actual.keys():
+        problems.append(f"{spec.name}.{column}: declared in the catalogue, not built")
+    for column in actual.keys() - declared.keys():
+        problems.append(f"{spec.name}.{column}: built, but not in the catalogue")
+    for column in declared.keys() & actual.keys():
+        if declared[column] != actual[column]:
+            problems.append(
+                f"{spec.name}.{column}: built as {actual[column]}, "
+                f"the catalogue says {declared[column]}"
+            )
+    if not problems and list(declared) != list(actual):
+        problems.append(f"{spec.name}: columns in another order than the catalogue's")
     return problems
 
 
@@ -366,87 +376,149 @@ def build_database(
     """Write ``tables`` and the views in ``sql_dir`` to ``target``, replacing it atomically.
 
     The frames must be the catalogue's tables, each in its schema (else BuildCheckError before
-    anything is written). Before the swap the new file is checked (every table and view
-    readable, row counts as written, then each of ``checks``), and ``before_swap`` is called:
-    it raises to stop the swap (e.g. when ``target`` changed meanwhile). Any failure, crash or
-    interrupt leaves ``target`` as it was; what the system refuses is a DatabaseWriteError.
-    Call it holding ``database_lock(target)`` when other refreshes may run. The frames are let
-    go as they are written (``tables`` is emptied), so a caller that holds no other reference
-    to them gets their memory back while the file fills.
+    anything is written). The rest is ``NewDatabase``'s: the checks before the swap, the
+    ``before_swap`` call, the old file kept on any failure, the frames let go as written
+    (``tables`` is emptied).
     """
-    specs = [*tables, schema_version_table()]
-    tables.clear()
-    mismatches = catalogue_problems(specs)
+    mismatches = catalogue_problems([*tables, schema_version_table()])
     if mismatches:
         raise BuildCheckError(mismatches)
-    make_private_folder(target.parent)
-    remove_stale_builds(target)
-    temporary = target.with_name(f".{target.name}.building-{os.getpid()}")
-    spill = temporary.with_name(temporary.name + ".spill")
-    try:
-        _write_new_database(temporary, spill, specs, sql_dir, checks)
-        if before_swap is not None:
-            before_swap()
-        # A write-ahead log left by the old file must not be replayed onto the new one.
-        _remove(target.with_name(target.name + ".wal"))
-        os.replace(temporary, target)
-    except BaseException as err:
-        _remove(temporary)
-        _remove(temporary.with_name(temporary.name + ".wal"))
-        shutil.rmtree(spill, ignore_errors=True)
-        problem = _duckdb_write_problem(target, err) if isinstance(err, duckdb.Error) else None
-        if problem is not None:
-            raise DatabaseWriteError(problem) from err
-        if isinstance(err, OSError):
-            raise DatabaseWriteError(write_problem(target, err)) from err
-        raise
-    log.info("wrote %s", target)
+    with NewDatabase(target, sql_dir) as new:
+        new.write(tables)
+        new.finish(checks, before_swap)
 
 
-def _write_new_database(
-    temporary: Path,
-    spill: Path,
-    tables: list[TableSpec],
-    sql_dir: Path,
-    checks: Sequence[BuildCheck],
-) -> None:
-    """The new database, complete and checked, in ``temporary`` (its spill folder removed)."""
-    # Personal data: readable by its owner only, from the moment the file exists.
-    old_umask = os.umask(0o077)
-    try:
-        con = duckdb.connect(
-            str(temporary), config={"storage_compatibility_version": STORAGE_VERSION}
-        )
-    finally:
-        os.umask(old_umask)
-    try:
-        # No progress bar: DuckDB draws it on stdout, terminal or not.
-        con.execute("set enable_progress_bar = false")
-        # The frames being written already hold the data in this process; DuckDB's own
-        # working memory stays bounded (it spills to disk past this) so the peak does not
-        # grow by a second copy of everything.
-        con.execute("set memory_limit = '256MB'")
-        # Spilled pages hold personal data too: in a private folder beside the new file,
-        # removed with it (the umask alone does not reach folders DuckDB makes later).
-        spill.mkdir(mode=0o700, exist_ok=True)
-        con.execute("set temp_directory = ?", [str(spill)])
-        # No transaction around the writes: the file is new and only swapped in once complete,
-        # and each table committed as it is written lets DuckDB move its rows out of memory
-        # (in one transaction they all stayed in memory until the commit).
-        heights: dict[str, int] = {}
-        _write_tables(con, tables, heights)
-        for path in sql_files(sql_dir):
-            con.execute(path.read_text(encoding="utf-8"))
-        con.execute("checkpoint")
-        problems = verify_tables(con, heights)
-        for check in checks:
-            problems.extend(check(con))
+class NewDatabase:
+    """The database that will replace ``target``, written beside it under a temporary name a
+    few tables at a time, as each is ready, then finished and swapped in at once.
+
+    ``write`` takes tables as soon as they are final, so that their frames are let go while
+    the later stages run (a refresh writes the records right after matching). ``finish``
+    adds ``schema_version`` and the views, checks the file (every table and view readable,
+    row counts as written, every catalogue table there, then each of ``checks``), calls
+    ``before_swap`` (it raises to stop the swap, e.g. when ``target`` changed meanwhile) and
+    moves the file over ``target`` with one ``os.replace``. Leaving the ``with`` block any
+    other way (an error, an interrupt, a crash) leaves ``target`` as it was and removes the
+    new file. What the system refuses is a DatabaseWriteError. Use it holding
+    ``database_lock(target)`` when other refreshes may run.
+    """
+
+    def __init__(self, target: Path, sql_dir: Path = SQL_DIR) -> None:
+        self.target = target
+        self.sql_dir = sql_dir
+        self.temporary = target.with_name(f".{target.name}.building-{os.getpid()}")
+        self.spill = self.temporary.with_name(self.temporary.name + ".spill")
+        self.heights: dict[str, int] = {}
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._swapped = False
+
+    def __enter__(self) -> NewDatabase:
+        make_private_folder(self.target.parent)
+        remove_stale_builds(self.target)
+        with self._writing():
+            self._con = self._connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._swapped:
+            return
+        self._close()
+        _remove(self.temporary)
+        _remove(self.temporary.with_name(self.temporary.name + ".wal"))
+
+    def write(self, tables: list[TableSpec]) -> None:
+        """Write ``tables`` (the catalogue's, each in its schema, else BuildCheckError before
+        any is written), letting each frame go once DuckDB holds its rows: ``tables`` is
+        emptied, so a caller holding no other reference gets their memory back."""
+        specs = list(tables)
+        tables.clear()
+        problems = [p for spec in specs for p in spec_problems(spec)]
+        problems += [f"table {s.name} is written twice" for s in specs if s.name in self.heights]
         if problems:
             raise BuildCheckError(problems)
-    finally:
-        con.close()
-        shutil.rmtree(spill, ignore_errors=True)
-    os.chmod(temporary, 0o600)
+        with self._writing():
+            _write_tables(self._connection(), specs, self.heights)
+
+    def finish(
+        self, checks: Sequence[BuildCheck] = (), before_swap: Callable[[], None] | None = None
+    ) -> None:
+        """Complete, check and swap in the new database (see the class)."""
+        if SCHEMA_VERSION.name not in self.heights:
+            self.write([schema_version_table()])
+        missing = missing_tables(self.heights)
+        if missing:
+            raise BuildCheckError(missing)
+        with self._writing():
+            con = self._connection()
+            for path in sql_files(self.sql_dir):
+                con.execute(path.read_text(encoding="utf-8"))
+            con.execute("checkpoint")
+            problems = verify_tables(con, self.heights)
+            for check in checks:
+                problems.extend(check(con))
+            if problems:
+                raise BuildCheckError(problems)
+            self._close()
+            os.chmod(self.temporary, 0o600)
+            if before_swap is not None:
+                before_swap()
+            # A write-ahead log left by the old file must not be replayed onto the new one.
+            _remove(self.target.with_name(self.target.name + ".wal"))
+            os.replace(self.temporary, self.target)
+            self._swapped = True
+        log.info("wrote %s", self.target)
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        # Personal data: readable by its owner only, from the moment the file exists.
+        old_umask = os.umask(0o077)
+        try:
+            con = duckdb.connect(
+                str(self.temporary), config={"storage_compatibility_version": STORAGE_VERSION}
+            )
+        finally:
+            os.umask(old_umask)
+        try:
+            # No progress bar: DuckDB draws it on stdout, terminal or not.
+            con.execute("set enable_progress_bar = false")
+            # The frames being written already hold the data in this process; DuckDB's own
+            # working memory stays bounded (it spills to disk past this) so the peak does not
+            # grow by a second copy of everything.
+            con.execute("set memory_limit = '256MB'")
+            # Spilled pages hold personal data too: in a private folder beside the new file,
+            # removed with it (the umask alone does not reach folders DuckDB makes later).
+            self.spill.mkdir(mode=0o700, exist_ok=True)
+            con.execute("set temp_directory = ?", [str(self.spill)])
+        except BaseException:
+            con.close()
+            raise
+        # No transaction around the writes: the file is new and only swapped in once
+        # complete, and each table committed as it is written lets DuckDB move its rows out
+        # of memory (in one transaction they all stayed in memory until the commit).
+        return con
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            raise RuntimeError("the new database is closed")
+        return self._con
+
+    def _close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+        shutil.rmtree(self.spill, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """What the system or DuckDB refused while writing, as a DatabaseWriteError."""
+        try:
+            yield
+        except duckdb.Error as err:
+            problem = _duckdb_write_problem(self.target, err)
+            if problem is None:
+                raise
+            raise DatabaseWriteError(problem) from err
+        except OSError as err:
+            raise DatabaseWriteError(write_problem(self.target, err)) from err
 
 
 def verify_tables(con: duckdb.DuckDBPyConnection, heights: dict[str, int]) -> list[str]:

@@ -23,8 +23,8 @@ from pipeline.build import (
     BuildCheckError,
     DatabaseBusyError,
     DatabaseWriteError,
+    NewDatabase,
     TableSpec,
-    build_database,
     database_lock,
     lock_path,
     write_problem,
@@ -39,7 +39,7 @@ from pipeline.match import MatchResult, match_people
 from pipeline.normalize import normalize_records
 from pipeline.outreach import outreach_tables, resolve_journal, with_referral_warmth
 from pipeline.parse_cache import CacheFolderError, ParseCache, cache_folder
-from pipeline.persons import build_persons
+from pipeline.persons import ALUMNI_FIELDS, BEST_FIRST_FIELDS, MESSAGE_FIELDS, build_persons
 from pipeline.profile import (
     ProfileError,
     SeekerProfile,
@@ -97,6 +97,27 @@ def _match_embedded(keyed: pl.DataFrame, previous_ids: pl.DataFrame | None) -> M
     return match_people(keyed, previous_ids=previous_ids)
 
 
+# The record columns the stages after matching read (persons, the score, job changes, the
+# export's evidence about contacts); the rest (match keys, names' parts, notes) is written in
+# source_records as soon as matching ends and let go.
+LATER_COLUMNS = (
+    "record_id",
+    "source_kind",
+    "source_path",
+    "source_file",
+    "source_row",
+    "as_of",
+    "confidence",
+    *BEST_FIRST_FIELDS,
+    *ALUMNI_FIELDS,
+    *MESSAGE_FIELDS,
+    "name_key",
+    "email_key",
+    "profile_key",
+    "company_key",
+)
+
+
 # Wraps each stage of a refresh, e.g. to time it: called with the stage's name.
 StageTimer = Callable[[str], AbstractContextManager[object]]
 
@@ -132,7 +153,8 @@ def refresh(
     One refresh of a database runs at a time (others wait up to ``lock_timeout`` seconds, then
     fail). Unchanged files are not parsed again unless ``incremental`` is False. The run is
     appended to ``ingest_runs``, and the new database is swapped in only if its accounting adds up.
-    ``stage_timer`` wraps each stage (read, frame, normalise, match, persons, score, build);
+    ``stage_timer`` wraps each stage (read, frame, normalise, match, store, persons, score,
+    build);
     ``matcher`` runs the match stage (``pipeline.spark.spark_matcher`` for Spark).
     """
     started_at = dt.datetime.now(dt.UTC)
@@ -240,82 +262,93 @@ def _refresh_locked(
     _progress(started, "match: %s records", record_count)
     with stage("match"):
         matched = matcher(keyed, previous_ids)
+    clusters, candidate_pairs = matched.clusters, matched.candidate_pairs
     _progress(
         started,
         "persons: %s records matched into %s people (%s candidate pairs)",
         record_count,
-        matched.clusters["person_id"].n_unique(),
-        matched.candidate_pairs,
+        clusters["person_id"].n_unique(),
+        candidate_pairs,
     )
-    with stage("persons"):
-        # An export without a date in its name is as new as its newest connection.
-        keyed = with_export_dates(keyed)
-        persons = build_persons(keyed, matched.clusters)
-    _progress(started, "score: %s persons", persons.height)
-    with stage("score"):
-        evidence = industry_evidence(persons, team_page_companies(keyed, matched.clusters))
-        industries = relevance_from_evidence(evidence)
-        schools = seeker_schools(profile, result.seeker)
-        signals = warmth_and_reach(persons, schools, today)
-        # A Complete LinkedIn export's evidence about contacts, and the seeker's employers.
-        # Three columns joined, not every record column and then three of them kept; lazily,
-        # so only when the export has such evidence, and only for the records it names.
-        identities = (
-            keyed.lazy()
-            .select("record_id", "name_key", "profile_key")
-            .join(matched.clusters.lazy(), on="record_id")
-            .select("person_id", "name_key", "profile_key")
-        )
-        linked = contact_evidence(result.signals, identities)
-        del identities
-        interests = seeker_interests(result.interests)
-        signals = with_export_warmth(signals, linked, interests, persons)
-        targets = [resolve_industry(i).name for i in profile.industries] if profile else []
-        changes = job_changes(keyed, matched.clusters, targets)
-        # The user's outreach journal: read (never written), a referral counts as warmth.
-        outreach = resolve_journal(read_journal(journal_path(db)), persons)
-        signals = with_referral_warmth(signals, outreach)
-    _progress(started, "build: %s", db)
-    with stage("build"):
-        settings = ranking_settings(profile, schools)
-        journal_tables = outreach_tables(outreach, profile, result.seeker)
-        journal = next(t.frame for t in journal_tables if t.table == catalogue.OUTREACH_LOG)
-        tables = database_tables(
-            result, keyed, matched.clusters, matched.evidence, persons, industries, signals
-        )
-        tables += scoring_tables(evidence, settings)
-        tables += [
-            TableSpec(catalogue.MATCH_PARAMETERS, matched.parameters),
-            TableSpec(catalogue.MATCH_MODEL, matched.model),
-        ]
-        tables += journal_tables
-        tables += [
-            TableSpec(catalogue.CONTACT_EVIDENCE, linked),
-            TableSpec(catalogue.SEEKER_INTERESTS, interests),
-            TableSpec(catalogue.JOB_CHANGES, changes),
-            # Ranked when the build comes to it: ``keyed`` and the evidence, written before,
-            # are let go by then, not held beside the ranking's sorts.
-            _deferred_ranking(industries, persons, signals, changes, journal, settings),
-        ]
-        run = this_run(
-            next_run_id(previous),
-            started_at,
-            time.perf_counter() - started,
-            result.files,
-            read.reused_paths,
-        )
-        tables.append(runs_table(previous, run))
-        person_count, candidate_pairs, match_steps = (
-            persons.height,
-            matched.candidate_pairs,
-            matched.steps,
-        )
-        # From here ``tables`` holds the only references to the frames, and the build lets
-        # each go once it is written: the memory of a million records is given back as the
-        # file fills, not after.
-        del keyed, matched, persons, evidence, industries, signals, linked, changes
-        del journal_tables, journal
-        build_database(db, tables, checks=[accounting_problems], before_swap=old.check_unchanged)
+    # The new database is written as its tables become final, so that each frame is let go
+    # before the later stages fill memory; leaving this block early removes it again.
+    with NewDatabase(db) as new:
+        with stage("store"):
+            # An export without a date in its name is as new as its newest connection.
+            keyed = with_export_dates(keyed)
+            new.write(
+                [
+                    TableSpec(catalogue.SOURCE_RECORDS, _records_with_person(keyed, clusters)),
+                    TableSpec(catalogue.MATCH_EVIDENCE, matched.evidence),
+                ]
+            )
+            keyed = keyed.select(LATER_COLUMNS)
+            parameters, model, match_steps = matched.parameters, matched.model, matched.steps
+            del matched
+        with stage("persons"):
+            persons = build_persons(keyed, clusters)
+        _progress(started, "score: %s persons", persons.height)
+        with stage("score"):
+            # What reads the records first, so that they are let go before the score's own
+            # frames are made: the team pages' companies, the changes between LinkedIn
+            # exports, and a Complete export's evidence about contacts and the seeker's
+            # employers (three columns joined, lazily: only when the export has such evidence,
+            # and only for the records it names).
+            team_pages = team_page_companies(keyed, clusters)
+            targets = [resolve_industry(i).name for i in profile.industries] if profile else []
+            changes = job_changes(keyed, clusters, targets)
+            identities = (
+                keyed.lazy()
+                .select("record_id", "name_key", "profile_key")
+                .join(clusters.lazy(), on="record_id")
+                .select("person_id", "name_key", "profile_key")
+            )
+            linked = contact_evidence(result.signals, identities)
+            del identities, keyed, clusters
+            evidence = industry_evidence(persons, team_pages)
+            del team_pages
+            industries = relevance_from_evidence(evidence)
+            schools = seeker_schools(profile, result.seeker)
+            signals = warmth_and_reach(persons, schools, today)
+            interests = seeker_interests(result.interests)
+            signals = with_export_warmth(signals, linked, interests, persons)
+            # The user's outreach journal: read (never written), a referral counts as warmth.
+            outreach = resolve_journal(read_journal(journal_path(db)), persons)
+            signals = with_referral_warmth(signals, outreach)
+        _progress(started, "build: %s", db)
+        with stage("build"):
+            settings = ranking_settings(profile, schools)
+            journal_tables = outreach_tables(outreach, profile, result.seeker)
+            journal = next(t.frame for t in journal_tables if t.table == catalogue.OUTREACH_LOG)
+            tables = database_tables(result, persons, industries, signals)
+            tables += scoring_tables(evidence, settings)
+            tables += [
+                TableSpec(catalogue.MATCH_PARAMETERS, parameters),
+                TableSpec(catalogue.MATCH_MODEL, model),
+            ]
+            tables += journal_tables
+            tables += [
+                TableSpec(catalogue.CONTACT_EVIDENCE, linked),
+                TableSpec(catalogue.SEEKER_INTERESTS, interests),
+                TableSpec(catalogue.JOB_CHANGES, changes),
+                # Ranked when the build comes to it: the evidence, written before, is let go by
+                # then, not held beside the ranking's sorts.
+                _deferred_ranking(industries, persons, signals, changes, journal, settings),
+            ]
+            run = this_run(
+                next_run_id(previous),
+                started_at,
+                time.perf_counter() - started,
+                result.files,
+                read.reused_paths,
+            )
+            tables.append(runs_table(previous, run))
+            person_count = persons.height
+            # From here ``tables`` holds the only references to the frames, and the build lets
+            # each go once it is written: the memory is given back as the file fills, not after.
+            del persons, evidence, industries, signals, linked, changes, journal_tables, journal
+            new.write(tables)
+            new.finish(checks=[accounting_problems], before_swap=old.check_unchanged)
     log.info(
         "refresh: %d files (%d reused), %d records, %d rejects, %d persons",
         len(result.files),
@@ -426,14 +459,12 @@ def scoring_tables(evidence: pl.DataFrame, settings: pl.DataFrame) -> list[Table
 
 def database_tables(
     result: ConnectorResult,
-    keyed: pl.DataFrame,
-    clusters: pl.DataFrame,
-    evidence: pl.DataFrame,
     persons: pl.DataFrame,
     industries: pl.DataFrame,
     signals: pl.DataFrame,
 ) -> list[TableSpec]:
-    """The tables analysts get (see pipeline.catalogue for what each holds)."""
+    """The tables analysts get beyond the records and the match evidence (written as soon as
+    matching ends) and the scoring stage's own (see pipeline.catalogue for what each holds)."""
     rejects = pl.DataFrame(
         [r.model_dump() for r in result.rejects], schema=catalogue.REJECTS.schema, orient="row"
     ).sort("source_path", "source_row")
@@ -446,11 +477,9 @@ def database_tables(
         orient="row",
     )
     return [
-        TableSpec(catalogue.SOURCE_RECORDS, _records_with_person(keyed, clusters)),
         TableSpec(catalogue.PERSONS, persons),
         TableSpec(catalogue.REJECTS, rejects),
         TableSpec(catalogue.INPUT_FILES, files),
-        TableSpec(catalogue.MATCH_EVIDENCE, evidence),
         TableSpec(catalogue.PERSON_INDUSTRIES, industries),
         TableSpec(catalogue.PERSON_SIGNALS, signals),
         TableSpec(catalogue.SEEKER_SCHOOLS, schools),

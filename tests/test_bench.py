@@ -58,6 +58,7 @@ def test_quick_run_writes_a_report_that_matches_the_database(tmp_path: Path) -> 
         "frame",
         "normalise",
         "match",
+        "store",
         "persons",
         "score",
         "build",
