@@ -7,6 +7,9 @@ equals, the newer source. Any source may fill a field the better ones leave empt
 
 from __future__ import annotations
 
+import itertools
+
+import numpy as np
 import polars as pl
 
 from contract.records import SourceKind
@@ -35,9 +38,16 @@ MESSAGE_FIELDS = (
 )
 
 
+# Persons are rolled up about this many records at a time, each person's records in one part:
+# sorting every record column at once held two more copies of them (600 MB at a million).
+PART_RECORDS = 200_000
+_RANKING = ["person_id", "trust", "as_of", "confidence", "record_id"]
+_DESCENDING = [False, False, True, True, False]
+
+
 def build_persons(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
     """``keyed`` records plus ``clusters`` (record_id -> person_id) -> the persons frame."""
-    # Only the columns read below go through the join and the sort, not every record column.
+    # Only the columns read below, the person ids joined to them rather than them to the ids.
     read = (
         "record_id",
         "source_kind",
@@ -50,21 +60,49 @@ def build_persons(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
         "profile_key",
         "company_key",
     )
-    ranked = (
-        keyed.select(read)
-        .join(clusters, on="record_id")
-        .with_columns(
-            pl.col("source_kind").replace_strict(SOURCE_TRUST, default=9).alias("trust"),
-            (pl.col("source_kind") == SourceKind.ALUMNI_DIRECTORY.value).alias("is_alumni_record"),
-        )
+    person_id = keyed.select("record_id").join(
+        clusters, on="record_id", how="left", maintain_order="left"
+    )["person_id"]
+    records = keyed.select(read).with_columns(
+        person_id,
+        pl.col("source_kind").replace_strict(SOURCE_TRUST, default=9).alias("trust"),
+        (pl.col("source_kind") == SourceKind.ALUMNI_DIRECTORY.value).alias("is_alumni_record"),
     )
-    ranked = ranked.sort(
-        ["person_id", "trust", "as_of", "confidence", "record_id"],
-        descending=[False, False, True, True, False],
-        nulls_last=True,
-    )
+    if person_id.null_count():
+        records = records.filter(pl.col("person_id").is_not_null())
+    # Best record first within each person; record_id last makes the order total.
+    order = records.select(
+        pl.arg_sort_by(_RANKING, descending=_DESCENDING, nulls_last=True)
+    ).to_series()
+    parts = [
+        _roll_up(records[order.slice(start, end - start)])
+        for start, end in _person_parts(records["person_id"].gather(order), PART_RECORDS)
+    ]
+    persons = pl.concat(parts) if parts else _roll_up(records.head(0))
+    # A person known only by an identifier is shown by it.
+    shown = pl.coalesce("full_name", "email", "linkedin_url").alias("full_name")
+    persons = persons.with_columns(shown)
+    # The parts come in person order already; sorting anyway would copy every person.
+    return persons if persons["person_id"].is_sorted() else persons.sort("person_id")
+
+
+def _person_parts(person_ids: pl.Series, size: int) -> list[tuple[int, int]]:
+    """(start, end) row ranges of about ``size`` rows over ``person_ids`` (sorted), each
+    cut where the person changes."""
+    rows = person_ids.len()
+    if rows == 0:
+        return []
+    # Where each person's records start; the parts are cut at the first start past each size.
+    firsts = np.flatnonzero((person_ids != person_ids.shift(1)).fill_null(True).to_numpy())
+    wanted = np.searchsorted(firsts, np.arange(size, rows, size))
+    cuts = np.unique(firsts[wanted[wanted < len(firsts)]])
+    return list(itertools.pairwise([0, *cuts.tolist(), rows]))
+
+
+def _roll_up(ranked: pl.DataFrame) -> pl.DataFrame:
+    """One row per person of ``ranked`` (its records, best first within each person)."""
     alumni_first = pl.col("is_alumni_record").not_()
-    persons = ranked.group_by("person_id", maintain_order=True).agg(
+    return ranked.group_by("person_id", maintain_order=True).agg(
         *[pl.col(f).drop_nulls().first().alias(f) for f in BEST_FIRST_FIELDS],
         *[pl.col(f).sort_by(alumni_first).drop_nulls().first().alias(f) for f in ALUMNI_FIELDS],
         pl.col("connected_on").drop_nulls().min().alias("connected_on"),
@@ -82,6 +120,3 @@ def build_persons(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
         pl.col("profile_key").drop_nulls().first().alias("profile_key"),
         pl.col("company_key").drop_nulls().first().alias("company_key"),
     )
-    # A person known only by an identifier is shown by it.
-    shown = pl.coalesce("full_name", "email", "linkedin_url").alias("full_name")
-    return persons.with_columns(shown).sort("person_id")
