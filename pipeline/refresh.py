@@ -63,7 +63,7 @@ from pipeline.score import (
     team_page_companies,
     warmth_and_reach,
 )
-from pipeline.stored_ranking import stored_ranking
+from pipeline.stored_ranking import RANKING_READS, stored_ranking
 from pipeline.workers import WorkerStopped
 
 log = logging.getLogger(__name__)
@@ -422,6 +422,10 @@ def _deferred_ranking(
     settings: pl.DataFrame,
 ) -> TableSpec:
     """``outreach_ranking``, ranked when the build writes it (see ``_deferred``)."""
+    # Only the columns the ranking reads: the rest of each frame goes once its table is written.
+    industries = industries.select(RANKING_READS["person_industries"])
+    persons = persons.select(RANKING_READS["persons"])
+    signals = signals.select(RANKING_READS["person_signals"])
 
     def parts() -> Iterator[pl.DataFrame]:
         spec = stored_ranking(industries, persons, signals, changes, journal, settings)

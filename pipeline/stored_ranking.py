@@ -24,6 +24,32 @@ from pipeline.catalogue import OUTREACH_RANKING
 SQL_TEXT = Path(__file__).resolve().parent.parent / "sql" / "090_outreach_text.sql"
 
 
+# The columns ``stored_ranking`` reads of each table's frame.
+RANKING_READS = {
+    "person_industries": ("industry", "person_id", "relevance", "relevance_evidence"),
+    "persons": (
+        "person_id",
+        "full_name",
+        "company_key",
+        "company",
+        "title",
+        "location",
+        "email",
+        "linkedin_url",
+    ),
+    "person_signals": (
+        "person_id",
+        "warmth",
+        "reach",
+        "seniority_level",
+        "channel",
+        "seniority",
+        "warmth_evidence",
+        "reach_evidence",
+    ),
+}
+
+
 # The macro's text of a title and of a location, matched against a pattern given as a parameter.
 _MATCH_SQL = {
     "title": "select value, regexp_matches(outreach_title_text(value), ?) as hit "
@@ -113,105 +139,106 @@ def stored_ranking(
         )
     }
     zero = pl.lit(0, dtype=pl.Int32)
-    parts = (
-        industries.select("industry", "person_id", "relevance")
-        .with_row_index("industry_row")
-        .filter(pl.col("relevance") >= s["min_relevance"])
-        .join(blocked, on="person_id", how="anti")
-        .join(people, on="person_id")
-        .join(
-            signals.select("person_id", "warmth", "reach", "seniority_level").with_row_index(
-                "signal_row"
-            ),
-            on="person_id",
-        )
-        .join(moves, on=["person_id", "industry"], how="left")
-        .with_columns(
-            pl.col("industry").rank("dense").alias("industry_order"),
-            (pl.col("relevance") * 100)
-            .round(0, mode="half_away_from_zero")
-            .cast(pl.Int32)
-            .alias("relevance_points"),
-            pl.when(pl.col("role_hit"))
-            .then(points["points_for_role"])
-            .otherwise(zero)
-            .alias("role_points"),
-            pl.when(level.is_null() | (level < target))
-            .then(points["points_for_other_level"])
-            .when(level <= target + pl.lit(s["levels_above"], dtype=pl.Int32))
-            .then(points["points_for_target_level"])
-            .otherwise(zero)
-            .alias("seniority_points"),
-            pl.when(pl.col("location_hit"))
-            .then(points["points_for_location"])
-            .otherwise(zero)
-            .alias("location_points"),
-            pl.when(pl.col("move_summary").is_not_null())
-            .then(points["points_for_joining"])
-            .otherwise(zero)
-            .alias("joining_points"),
-        )
-        .with_columns(
-            (
-                pl.col("relevance_points")
-                + pl.col("warmth")
-                + pl.col("role_points")
-                + pl.col("seniority_points")
-                + pl.col("location_points")
-                + pl.col("reach")
-                + pl.col("joining_points")
-            ).alias("score")
-        )
-        .select(
-            "industry_order",
-            "industry_row",
-            "person_row",
-            "signal_row",
-            "name_order",
-            "company_group",
-            "score",
-            "relevance",
-            "relevance_points",
-            "warmth",
-            (pl.col("role_points") + pl.col("seniority_points")).alias("role_fit"),
-            "location_points",
-            "reach",
-            "joining_points",
-            "move_summary",
-        )
+    signal_rows = signals.select("person_id", "warmth", "reach", "seniority_level").with_row_index(
+        "signal_row"
     )
-    # (full_name, person_id) is one number, name_order: the orders of sql/100_outreach.sql.
-    by_company = parts.sort(
-        "score", "relevance", "name_order", descending=[True, True, False]
-    ).with_columns(
-        (pl.int_range(pl.len(), dtype=pl.Int64) + 1)
-        .over("industry_order", "company_group")
-        .alias("company_rank")
-    )
-    del parts
     listed = pl.col("company_rank") <= s["company_cap"]
-    ranked = by_company.sort(
-        "industry_order",
-        "score",
-        "relevance",
-        "warmth",
-        "name_order",
-        descending=[False, True, True, True, False],
-    ).with_columns(
-        pl.when(listed)
-        .then(listed.cast(pl.Int64).cum_sum().over("industry_order"))
-        .alias("listed_rank"),
-        (pl.int_range(pl.len(), dtype=pl.Int64) + 1).over("industry_order").alias("rank"),
+
+    def ranked(industry: str) -> pl.DataFrame:
+        """One industry's rows in rank order (every rule ranks within an industry)."""
+        parts = (
+            industries.select("industry", "person_id", "relevance")
+            .with_row_index("industry_row")
+            .filter((pl.col("industry") == industry) & (pl.col("relevance") >= s["min_relevance"]))
+            .join(blocked, on="person_id", how="anti")
+            .join(people, on="person_id")
+            .join(signal_rows, on="person_id")
+            .join(
+                moves.filter(pl.col("industry") == industry),
+                on=["person_id", "industry"],
+                how="left",
+            )
+            .with_columns(
+                (pl.col("relevance") * 100)
+                .round(0, mode="half_away_from_zero")
+                .cast(pl.Int32)
+                .alias("relevance_points"),
+                pl.when(pl.col("role_hit"))
+                .then(points["points_for_role"])
+                .otherwise(zero)
+                .alias("role_points"),
+                pl.when(level.is_null() | (level < target))
+                .then(points["points_for_other_level"])
+                .when(level <= target + pl.lit(s["levels_above"], dtype=pl.Int32))
+                .then(points["points_for_target_level"])
+                .otherwise(zero)
+                .alias("seniority_points"),
+                pl.when(pl.col("location_hit"))
+                .then(points["points_for_location"])
+                .otherwise(zero)
+                .alias("location_points"),
+                pl.when(pl.col("move_summary").is_not_null())
+                .then(points["points_for_joining"])
+                .otherwise(zero)
+                .alias("joining_points"),
+            )
+            .with_columns(
+                (
+                    pl.col("relevance_points")
+                    + pl.col("warmth")
+                    + pl.col("role_points")
+                    + pl.col("seniority_points")
+                    + pl.col("location_points")
+                    + pl.col("reach")
+                    + pl.col("joining_points")
+                ).alias("score")
+            )
+            .select(
+                "industry_row",
+                "person_row",
+                "signal_row",
+                "name_order",
+                "company_group",
+                "score",
+                "relevance",
+                "relevance_points",
+                "warmth",
+                (pl.col("role_points") + pl.col("seniority_points")).alias("role_fit"),
+                "location_points",
+                "reach",
+                "joining_points",
+                "move_summary",
+            )
+        )
+        # (full_name, person_id) is one number, name_order: the orders of sql/100_outreach.sql.
+        by_company = parts.sort(
+            "score", "relevance", "name_order", descending=[True, True, False]
+        ).with_columns(
+            (pl.int_range(pl.len(), dtype=pl.Int64) + 1).over("company_group").alias("company_rank")
+        )
+        del parts
+        return by_company.sort(
+            "score", "relevance", "warmth", "name_order", descending=[True, True, True, False]
+        ).with_columns(
+            pl.when(listed).then(listed.cast(pl.Int64).cum_sum()).alias("listed_rank"),
+            (pl.int_range(pl.len(), dtype=pl.Int64) + 1).alias("rank"),
+        )
+
+    # One industry at a time, in name order: the whole table at once held half a gigabyte
+    # more at a million persons, and in text a gigabyte.
+    names = (
+        industries.filter(pl.col("relevance") >= s["min_relevance"])
+        .get_column("industry")
+        .unique()
+        .sort()
+        .to_list()
     )
-    del by_company
-    # One industry at a time in text: the whole table at once is a gigabyte at a million persons.
-    by_industry = ranked.partition_by("industry_order", maintain_order=True)
-    del ranked
-    if not by_industry:
+    rows = (part for part in map(ranked, names) if part.height)
+    first = next(rows, None)
+    if first is None:
         return TableSpec(OUTREACH_RANKING, pl.DataFrame(schema=OUTREACH_RANKING.schema))
-    first = _with_text(by_industry[0], industries, persons, signals)
-    rest = (_with_text(part, industries, persons, signals) for part in by_industry[1:])
-    return TableSpec(OUTREACH_RANKING, first, more=rest)
+    rest = (_with_text(part, industries, persons, signals) for part in rows)
+    return TableSpec(OUTREACH_RANKING, _with_text(first, industries, persons, signals), more=rest)
 
 
 def _with_text(
