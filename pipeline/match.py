@@ -168,18 +168,10 @@ def _keep_previous_ids(
         .agg(pl.len().alias("votes"), pl.col("record_id").min().alias("first"))
         .sort(["votes", "first", "old_id"], descending=[True, False, False])
     )
-    kept: dict[str, str] = {}
-    taken: set[str] = set()
-    for root, old_id in votes.select("root", "old_id").iter_rows():
-        if root not in kept and old_id not in taken:
-            kept[root] = old_id
-            taken.add(old_id)
-    carried = pl.DataFrame(
-        {"root": list(kept), "old_id": list(kept.values())},
-        schema={"root": roots.schema["root"], "old_id": pl.String},
-    )
+    carried = _greedy_pairs(votes.select("root", "old_id"))
+    taken = carried.get_column("old_id")
     joined = anchors.join(carried, on="root", how="left")
-    clash = pl.col("old_id").is_null() & pl.col("person_id").is_in(list(taken))
+    clash = pl.col("old_id").is_null() & pl.col("person_id").is_in(taken.implode())
     return joined.with_columns(
         pl.when(pl.col("old_id").is_not_null())
         .then(pl.col("old_id"))
@@ -192,6 +184,23 @@ def _keep_previous_ids(
         .otherwise(pl.col("person_id"))
         .alias("person_id")
     ).drop("old_id")
+
+
+def _greedy_pairs(votes: pl.DataFrame) -> pl.DataFrame:
+    """(root, old_id) pairs taken from ``votes`` (best first) as a greedy pass would: a pair is
+    taken when no pair before it took its root or its old id. Done in rounds of whole columns
+    (a Python loop over a million records' votes held their ids as objects): a pair that comes
+    first among the pairs left for both its root and its old id is taken, the pairs sharing
+    either with it are dropped, and so on until none is left."""
+    left = votes.with_row_index("order")
+    taken: list[pl.DataFrame] = []
+    while left.height:
+        first = pl.col("order") == pl.col("order").min()
+        chosen = left.filter(first.over("root") & first.over("old_id"))
+        taken.append(chosen)
+        left = left.join(chosen, on="root", how="anti").join(chosen, on="old_id", how="anti")
+    pairs = pl.concat(taken) if taken else left
+    return pairs.sort("order").select("root", "old_id")
 
 
 def scored_columns(features: tuple[str, ...]) -> list[str]:

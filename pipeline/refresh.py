@@ -231,7 +231,8 @@ def _refresh_locked(
     matcher: Matcher,
 ) -> RefreshSummary:
     old = read_previous(db, {RUNS_TABLE: RUNS_SCHEMA, "source_records": PERSON_ID_SCHEMA})
-    previous, previous_ids = old.tables[RUNS_TABLE], old.tables["source_records"]
+    # The previous person ids are the matcher's alone: it takes them from here, not ``old``.
+    previous, previous_ids = old.tables[RUNS_TABLE], old.tables.pop("source_records")
     cache = ParseCache(cache_folder(db)) if incremental else None
     _progress(started, "read: the files in %s", inbox)
     with stage("read"):
@@ -262,6 +263,7 @@ def _refresh_locked(
     _progress(started, "match: %s records", record_count)
     with stage("match"):
         matched = matcher(keyed, previous_ids)
+        del previous_ids
     clusters, candidate_pairs = matched.clusters, matched.candidate_pairs
     _progress(
         started,

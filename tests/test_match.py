@@ -424,6 +424,33 @@ def test_a_new_email_for_someone_known_keeps_their_id_from_the_previous_build() 
     assert carried.clusters["person_id"].n_unique() == fresh.clusters["person_id"].n_unique()
 
 
+def _greedy_one_by_one(votes: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The plain greedy pass: each pair in order, taken when its root and its old id are free."""
+    roots: set[int] = set()
+    ids: set[str] = set()
+    taken = []
+    for root, old_id in votes:
+        if root not in roots and old_id not in ids:
+            taken.append((root, old_id))
+            roots.add(root)
+            ids.add(old_id)
+    return taken
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_previous_ids_go_to_clusters_as_the_plain_greedy_pass_gives_them(seed: int) -> None:
+    from pipeline.match import _greedy_pairs
+
+    rng = np.random.default_rng(seed)
+    # Few roots and ids, many votes each: long chains of "taken elsewhere, take the next".
+    pairs = {(int(r), f"p{int(o):03d}") for r, o in rng.integers(0, 40, size=(300, 2))}
+    order = sorted(pairs)
+    rng.shuffle(order)
+    votes = pl.DataFrame(order, schema={"root": pl.UInt32, "old_id": pl.String}, orient="row")
+    expected = _greedy_one_by_one([(int(r), str(o)) for r, o in order])
+    assert _greedy_pairs(votes).rows() == expected
+
+
 def test_blocking_compares_a_small_share_of_all_pairs() -> None:
     from pipeline.blocking import candidate_pairs
     from worlds.names import COMPANIES, FIRST_NAMES, SURNAMES
