@@ -34,6 +34,7 @@ import logging
 import math
 import operator
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -63,6 +64,8 @@ CHUNK_PAIRS = 500_000
 # Pairs compared and scored at once: bounds the width-times-length of the comparison frame
 # (both records' attributes and every feature's working columns). A divisor of CHUNK_PAIRS.
 SCORE_PAIRS = 125_000
+# Parts compared and scored at once, each by its own thread.
+SCORE_THREADS = 2
 # Evidence pairs whose features are written out at once.
 EXPLAINED_PAIRS = 100_000
 
@@ -249,24 +252,28 @@ def _score_all(
     expected number of true pairs among the candidates)."""
     settings = comparer.settings
     columns = scored_columns(tuple(f.name for f in settings.features))
+
+    def score_part(part: int) -> tuple[np.ndarray, pl.DataFrame]:
+        # Only the columns kept go on: filtering the wide frame would copy every column.
+        scored = score_pairs(comparer, parameters, rows.slice(part, SCORE_PAIRS)).select(columns)
+        return scored.get_column("match_score").to_numpy(), scored.filter(worth_keeping())
+
     kept: list[pl.DataFrame] = []
     clear: list[np.ndarray] = []
     expected = 0.0
-    for start in range(0, max(rows.height, 1), CHUNK_PAIRS):
-        scores: list[np.ndarray] = []
-        end = max(min(start + CHUNK_PAIRS, rows.height), start + 1)
-        for part in range(start, end, SCORE_PAIRS):
-            # Only the columns kept go on: filtering the wide frame would copy every column.
-            scored = score_pairs(comparer, parameters, rows.slice(part, SCORE_PAIRS)).select(
-                columns
-            )
-            scores.append(scored.get_column("match_score").to_numpy())
-            kept.append(scored.filter(worth_keeping()))
-            clear.append(scores[-1] < settings.cannot_link_below)
-            del scored
-        # Summed as one contiguous chunk's posteriors: a sum over parts adds in another order.
-        chunk = pl.Series(np.concatenate(scores), dtype=pl.Float64)
-        expected += float(chunk.sum() or 0.0)
+    # Two parts at once: much of a part's comparing holds one core (rapidfuzz on few values,
+    # polars on short columns), and the parts come back in their order.
+    with ThreadPoolExecutor(max_workers=SCORE_THREADS) as threads:
+        for start in range(0, max(rows.height, 1), CHUNK_PAIRS):
+            scores: list[np.ndarray] = []
+            end = max(min(start + CHUNK_PAIRS, rows.height), start + 1)
+            for part_scores, part_kept in threads.map(score_part, range(start, end, SCORE_PAIRS)):
+                scores.append(part_scores)
+                kept.append(part_kept)
+                clear.append(part_scores < settings.cannot_link_below)
+            # Summed as one contiguous chunk's posteriors: a sum over parts adds in another order.
+            chunk = pl.Series(np.concatenate(scores), dtype=pl.Float64)
+            expected += float(chunk.sum() or 0.0)
     return pl.concat(kept), np.concatenate(clear), expected
 
 
@@ -328,6 +335,13 @@ def _match_columns() -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
+def _comparer_and_u(
+    keyed: pl.DataFrame, settings: MatchSettings, order: pl.Series
+) -> tuple[Comparer, dict[str, dict[str, float]]]:
+    comparer = Comparer.for_records(keyed, settings, order)
+    return comparer, u_probabilities(comparer)
+
+
 def match_people(
     keyed: pl.DataFrame,
     settings: MatchSettings = DEFAULT_SETTINGS,
@@ -354,10 +368,13 @@ def match_people(
         steps[name] = now - clock
         clock = now
 
-    rows = candidate_rows(keyed, order)
-    step("block")
-    comparer = Comparer.for_records(keyed, settings, order)
-    parameters = estimate_parameters(comparer, rows, u_probabilities(comparer))
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        # u reads random pairs, not the candidates: measured on the other core while blocking.
+        measured = beside.submit(_comparer_and_u, keyed, settings, order)
+        rows = candidate_rows(keyed, order)
+        step("block")
+        comparer, u = measured.result()
+    parameters = estimate_parameters(comparer, rows, u)
     step("estimate")
     kept, clear, expected = _score_all(comparer, parameters, rows)
     threshold = choose_threshold(kept["match_score"].to_numpy(), expected, settings, rows.height)
