@@ -34,7 +34,7 @@ import logging
 import math
 import operator
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -64,7 +64,7 @@ CHUNK_PAIRS = 500_000
 # Pairs compared and scored at once: bounds the width-times-length of the comparison frame
 # (both records' attributes and every feature's working columns). A divisor of CHUNK_PAIRS.
 SCORE_PAIRS = 125_000
-# Parts compared and scored at once, each by its own thread.
+# Threads that compare and score parts at once (and measure u while blocking runs).
 SCORE_THREADS = 2
 # Evidence pairs whose features are written out at once.
 EXPLAINED_PAIRS = 100_000
@@ -244,36 +244,42 @@ def score_levels(comparer: Comparer, parameters: Parameters, frame: pl.DataFrame
 
 
 def _score_all(
-    comparer: Comparer, parameters: Parameters, rows: pl.DataFrame
+    comparer: Comparer,
+    parameters: Parameters,
+    rows: pl.DataFrame,
+    threads: ThreadPoolExecutor,
+    compared: dict[int, Future[pl.DataFrame]],
 ) -> tuple[pl.DataFrame, np.ndarray, float]:
     """Score candidate ``rows`` chunk by chunk; returns the pairs kept as evidence (score at
     least ``EVIDENCE_MIN_SCORE``, every column), which of ``rows`` are clear non-matches (that
     can hold a merge apart: ``_held_apart``), and the sum of every pair's posterior (the
-    expected number of true pairs among the candidates)."""
+    expected number of true pairs among the candidates). Parts of ``SCORE_PAIRS`` are scored
+    by ``threads``; ``compared`` holds the levels of parts (by first row) compared already."""
     settings = comparer.settings
     columns = scored_columns(tuple(f.name for f in settings.features))
 
     def score_part(part: int) -> tuple[np.ndarray, pl.DataFrame]:
+        early = compared.pop(part, None)
+        levels = comparer.levels(rows.slice(part, SCORE_PAIRS)) if early is None else early.result()
         # Only the columns kept go on: filtering the wide frame would copy every column.
-        scored = score_pairs(comparer, parameters, rows.slice(part, SCORE_PAIRS)).select(columns)
+        scored = score_levels(comparer, parameters, levels).select(columns)
+        del levels
         return scored.get_column("match_score").to_numpy(), scored.filter(worth_keeping())
 
     kept: list[pl.DataFrame] = []
     clear: list[np.ndarray] = []
     expected = 0.0
-    # Two parts at once: much of a part's comparing holds one core (rapidfuzz on few values,
-    # polars on short columns), and the parts come back in their order.
-    with ThreadPoolExecutor(max_workers=SCORE_THREADS) as threads:
-        for start in range(0, max(rows.height, 1), CHUNK_PAIRS):
-            scores: list[np.ndarray] = []
-            end = max(min(start + CHUNK_PAIRS, rows.height), start + 1)
-            for part_scores, part_kept in threads.map(score_part, range(start, end, SCORE_PAIRS)):
-                scores.append(part_scores)
-                kept.append(part_kept)
-                clear.append(part_scores < settings.cannot_link_below)
-            # Summed as one contiguous chunk's posteriors: a sum over parts adds in another order.
-            chunk = pl.Series(np.concatenate(scores), dtype=pl.Float64)
-            expected += float(chunk.sum() or 0.0)
+    for start in range(0, max(rows.height, 1), CHUNK_PAIRS):
+        scores: list[np.ndarray] = []
+        end = max(min(start + CHUNK_PAIRS, rows.height), start + 1)
+        # Parts come back in their order, whichever thread scored them.
+        for part_scores, part_kept in threads.map(score_part, range(start, end, SCORE_PAIRS)):
+            scores.append(part_scores)
+            kept.append(part_kept)
+            clear.append(part_scores < settings.cannot_link_below)
+        # Summed as one contiguous chunk's posteriors: a sum over parts adds in another order.
+        chunk = pl.Series(np.concatenate(scores), dtype=pl.Float64)
+        expected += float(chunk.sum() or 0.0)
     return pl.concat(kept), np.concatenate(clear), expected
 
 
@@ -368,15 +374,22 @@ def match_people(
         steps[name] = now - clock
         clock = now
 
-    with ThreadPoolExecutor(max_workers=1) as beside:
-        # u reads random pairs, not the candidates: measured on the other core while blocking.
-        measured = beside.submit(_comparer_and_u, keyed, settings, order)
+    # Much of comparing holds one core (rapidfuzz on few values, polars on short columns, EM in
+    # numpy): the steps that do not wait for one another run side by side.
+    with ThreadPoolExecutor(max_workers=SCORE_THREADS) as threads:
+        # u reads random pairs, not the candidates: measured while blocking.
+        measured = threads.submit(_comparer_and_u, keyed, settings, order)
         rows = candidate_rows(keyed, order)
         step("block")
         comparer, u = measured.result()
-    parameters = estimate_parameters(comparer, rows, u)
-    step("estimate")
-    kept, clear, expected = _score_all(comparer, parameters, rows)
+        # Comparing needs no m: the first parts are compared while EM learns it.
+        compared = {
+            part: threads.submit(comparer.levels, rows.slice(part, SCORE_PAIRS))
+            for part in range(0, min(rows.height, SCORE_THREADS * SCORE_PAIRS), SCORE_PAIRS)
+        }
+        parameters = estimate_parameters(comparer, rows, u)
+        step("estimate")
+        kept, clear, expected = _score_all(comparer, parameters, rows, threads, compared)
     threshold = choose_threshold(kept["match_score"].to_numpy(), expected, settings, rows.height)
     parameters = replace(parameters, threshold=threshold)
     step("compare")
