@@ -45,3 +45,22 @@ def test_a_failing_job_is_raised_with_its_traceback() -> None:
 def test_a_worker_that_dies_is_named() -> None:
     with pytest.raises(WorkerStopped, match=r"a worker process stopped \(exit code -9\)"):
         map_in_workers(die, [(1,)], 1)
+
+
+def square_here(value: int) -> tuple[int, int]:
+    return value * value, os.getpid()
+
+
+def test_this_process_takes_jobs_beside_its_worker() -> None:
+    jobs = [(n,) for n in range(8)]
+    results = map_in_workers(
+        square_loudly, jobs, 1, order=[7, 6, 5, 4, 3, 2, 1, 0], here=square_here
+    )
+    assert [square for square, _ in results] == [n * n for n in range(8)]
+    # Whichever side took a job, at most this process and one worker did.
+    assert len({pid for _, pid in results} - {os.getpid()}) <= 1
+
+
+def test_a_failure_in_this_process_is_raised() -> None:
+    with pytest.raises(ValueError, match="three is not welcome"):
+        map_in_workers(fail_on_three, [(3,)], 1, here=fail_on_three)
