@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import pytest
 
@@ -64,3 +65,14 @@ def test_this_process_takes_jobs_beside_its_worker() -> None:
 def test_a_failure_in_this_process_is_raised() -> None:
     with pytest.raises(ValueError, match="three is not welcome"):
         map_in_workers(fail_on_three, [(3,)], 1, here=fail_on_three)
+
+
+def square_slowly(value: int) -> tuple[int, int]:
+    time.sleep(600)
+    return value * value, os.getpid()
+
+
+def test_a_job_a_worker_still_holds_is_done_here_and_the_worker_stopped() -> None:
+    # The worker's job would take ten minutes: this process does it and stops the worker.
+    results = map_in_workers(square_slowly, [(2,), (3,)], 1, here=square_here)
+    assert results == [(4, os.getpid()), (9, os.getpid())]
