@@ -170,8 +170,8 @@ def parse_workers(sizes: Sequence[int]) -> int:
 
 
 # From this many bytes left to parse (below PARALLEL_PARSE_BYTES), this process parses beside
-# one worker started at once, which takes units from the same queue once it has imported (half
-# a second): a 100k-record inbox (21 MB) read in 1.46 s alone and about 1.0 s so.
+# one worker started at once, which takes units from the same queue once it has imported (a
+# third of a second): a 100k-record inbox (21 MB) read in 1.35-1.46 s alone and 1.03-1.13 s so.
 HELPER_PARSE_BYTES = 8 * 1024 * 1024
 
 

@@ -6,9 +6,9 @@ more corroboration than "Ottoline Thornbury"), and ``cluster`` joins records str
 under hard constraints (one LinkedIn profile per person, two rows of one Connections.csv are two
 people, no clear non-match inside a person).
 
-Pairs are scored in chunks of ``SCORE_PAIRS`` so memory stays bounded however many records there
-are. The evidence (``match_evidence``) keeps what explains the merges and the near misses, not
-every compared pair. A compared pair is kept when
+Pairs are scored in chunks of ``SCORE_PAIRS``, ``SCORE_THREADS`` at a time, so memory stays
+bounded however many records there are. The evidence (``match_evidence``) keeps what explains the
+merges and the near misses, not every compared pair. A compared pair is kept when
 
 - its match probability is at least ``EVIDENCE_MIN_SCORE`` (every merge and every refused link
   is among them, since both need the threshold), or would be but for two different LinkedIn
