@@ -69,7 +69,14 @@ def map_in_workers(
     def drive() -> None:
         command = [sys.executable, "-c", _BOOT, *sys.path]
         try:
-            started = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            started = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                # Its own session beside this process: where the scheduler shares the cores
+                # between sessions, one in this process's would take its time from this process.
+                start_new_session=here is not None,
+            )
         except OSError as err:
             if taken_over.is_set():
                 return
@@ -148,9 +155,7 @@ def _answer(worker: subprocess.Popen[bytes]) -> Any:
 
 
 def get_ready_beside(module: str) -> None:
-    """A worker's first job beside this process: yield the core to it (the worker helps only
-    with a core to spare) and import the jobs' ``module``."""
-    os.nice(10)
+    """A worker's first job beside this process: import the jobs' ``module``."""
     importlib.import_module(module)
 
 
