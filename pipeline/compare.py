@@ -743,25 +743,76 @@ def feature_weights(
     own u, near levels capped at exact agreement on the commoner value, agreement on a value
     built from the name and exact agreement at least 0, a profile mismatch the veto, a
     namesake's numbered address ``NAMESAKE_ADDRESS_WEIGHT``."""
-    weights: dict[str, np.ndarray] = {}
-    for feature in settings.features:
-        log_m = np.log2(np.array([m[feature.name][lv] for lv in feature.levels]))
-        index = chances.level[feature.name]
-        compared = index >= 0
-        weight = np.where(compared, log_m[np.maximum(index, 0)] - chances.log_u[feature.name], 0.0)
-        cap = log_m[feature.levels.index(feature.tf_level)] - chances.log_cap[feature.name]
-        weight = np.where(np.isnan(cap), weight, np.minimum(weight, cap))
-        weight = np.where(chances.floor_zero[feature.name], np.maximum(weight, 0.0), weight)
-        # Sharing a value most records hold says nothing, but never counts against.
-        exact = index == feature.levels.index(feature.tf_level)
-        weight = np.where(exact, np.maximum(weight, 0.0), weight)
-        if feature.name == "profile":
-            weight = np.where(index == feature.levels.index("different"), VETO_WEIGHT, weight)
-        if feature.name == "email":
-            namesake = index == feature.levels.index("namesake")
-            weight = np.where(namesake, NAMESAKE_ADDRESS_WEIGHT, weight)
-        weights[feature.name] = weight
-    return weights
+    return WeightPlan(chances, settings).weights(m)
+
+
+@dataclass(frozen=True)
+class _FeaturePlan:
+    """What of one feature's weights does not depend on m (``WeightPlan``)."""
+
+    levels: tuple[str, ...]
+    tf_level: int
+    # Each pair's level, the not-compared ones pointing one past the levels at a log m of 0,
+    # less a log u of 0: their weight of 0.
+    index: np.ndarray
+    log_u: np.ndarray
+    # The pairs whose weight is capped (``Chances.log_cap`` a number) and their log caps.
+    capped: np.ndarray
+    log_cap: np.ndarray
+    # The pairs whose weight is at least 0: agreement on a value built from the name or exact.
+    at_least_zero: np.ndarray
+    # Pairs whose weight is fixed, and the weight: a profile mismatch, a namesake's address.
+    overrides: tuple[tuple[np.ndarray, float], ...]
+
+
+class WeightPlan:
+    """``feature_weights`` of one set of ``Chances`` for any m, the same bit for bit: what m does
+    not change is worked out once (expectation-maximisation weighs the same pairs every
+    round)."""
+
+    def __init__(self, chances: Chances, settings: MatchSettings) -> None:
+        self.plans: list[tuple[str, _FeaturePlan]] = []
+        for feature in settings.features:
+            index = chances.level[feature.name]
+            compared = index >= 0
+            exact = index == feature.levels.index(feature.tf_level)
+            log_cap = chances.log_cap[feature.name]
+            capped = np.flatnonzero(~np.isnan(log_cap))
+            overrides: list[tuple[np.ndarray, float]] = []
+            if feature.name == "profile":
+                vetoed = index == feature.levels.index("different")
+                overrides.append((np.flatnonzero(vetoed), VETO_WEIGHT))
+            if feature.name == "email":
+                namesake = index == feature.levels.index("namesake")
+                overrides.append((np.flatnonzero(namesake), NAMESAKE_ADDRESS_WEIGHT))
+            plan = _FeaturePlan(
+                levels=feature.levels,
+                tf_level=feature.levels.index(feature.tf_level),
+                index=np.where(compared, index, len(feature.levels)).astype(np.intp),
+                log_u=np.where(compared, chances.log_u[feature.name], 0.0),
+                capped=capped,
+                log_cap=log_cap[capped],
+                at_least_zero=np.flatnonzero(chances.floor_zero[feature.name] | exact),
+                overrides=tuple(overrides),
+            )
+            self.plans.append((feature.name, plan))
+
+    def weights(self, m: dict[str, dict[str, float]]) -> dict[str, np.ndarray]:
+        """Bits per pair and feature with ``m`` (``feature_weights``)."""
+        weights: dict[str, np.ndarray] = {}
+        for name, plan in self.plans:
+            log_m = np.log2(np.array([m[name][lv] for lv in plan.levels]))
+            weight = np.append(log_m, 0.0)[plan.index] - plan.log_u
+            cap = log_m[plan.tf_level] - plan.log_cap
+            # A cap that is not a number (an infinite log m) leaves the weight as it is.
+            keep = ~np.isnan(cap)
+            at = plan.capped[keep]
+            weight[at] = np.minimum(weight[at], cap[keep])
+            weight[plan.at_least_zero] = np.maximum(weight[plan.at_least_zero], 0.0)
+            for fixed, value in plan.overrides:
+                weight[fixed] = value
+            weights[name] = weight
+        return weights
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipeline.compare import Chances, Comparer, MatchSettings, feature_weights, log2_odds
+from pipeline.compare import Chances, Comparer, MatchSettings, WeightPlan, log2_odds
 
 log = logging.getLogger(__name__)
 # Random record pairs drawn (with a fixed seed) to measure how often levels occur by chance.
@@ -240,20 +240,24 @@ def estimate_from_chances(
     kappa = settings.prior_strength
     rounds, converged = 0, False
     prior = _prior(matches, all_pairs)
+    # Every round weighs the same pairs: what m does not change is worked out once.
+    plan = WeightPlan(chances, settings)
+    seen = {f.name: chances.level[f.name] >= 0 for f in settings.features if f.learned}
+    seen_levels = {name: chances.level[name][mask] for name, mask in seen.items()}
     while rounds < EM_MAX_ROUNDS:
         rounds += 1
-        weights = feature_weights(chances, m, settings)
+        weights = plan.weights(m)
         total = prior + np.sum(list(weights.values()), axis=0)
         posterior = 1.0 / (1.0 + np.exp2(-np.clip(total, -60, 60)))
         change = 0.0
         for feature in settings.features:
             if not feature.learned:
                 continue
-            index = chances.level[feature.name]
-            seen = index >= 0
             # The posterior-weighted count of pairs in each level.
             observed = np.bincount(
-                index[seen], weights=posterior[seen], minlength=len(feature.levels)
+                seen_levels[feature.name],
+                weights=posterior[seen[feature.name]],
+                minlength=len(feature.levels),
             )
             compared = float(observed.sum())
             updated = {

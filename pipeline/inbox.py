@@ -169,6 +169,21 @@ def parse_workers(sizes: Sequence[int]) -> int:
     return min(len(sizes), _cores())
 
 
+# From this many bytes left to parse (below PARALLEL_PARSE_BYTES), this process parses beside
+# one worker started at once, which takes units from the same queue once it has imported (a
+# third of a second): a 100k-record inbox (21 MB) read in 1.35-1.46 s alone and 1.03-1.13 s so.
+HELPER_PARSE_BYTES = 8 * 1024 * 1024
+
+
+def helper_workers(sizes: Sequence[int]) -> int:
+    """How many worker processes parse units of ``sizes`` bytes beside this process when
+    ``parse_workers`` leaves them all to it: the other cores (at most one per unit besides the
+    one this process takes) when they hold at least HELPER_PARSE_BYTES, else none."""
+    if len(sizes) < 2 or sum(sizes) < HELPER_PARSE_BYTES:
+        return 0
+    return min(len(sizes) - 1, _cores() - 1)
+
+
 def _cores() -> int:
     affinity = getattr(os, "sched_getaffinity", None)
     return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
@@ -195,10 +210,14 @@ def _parse_items(items: list[InboxItem], inbox: Path, workers: int | None) -> li
     when it exits."""
     sizes = [unit_size(item.path) for item in items]
     count = parse_workers(sizes) if workers is None else min(workers, len(items))
-    if count <= 1:
+    helpers = helper_workers(sizes) if workers is None and count <= 1 else 0
+    if count <= 1 and helpers == 0:
         return [_outcome(item, inbox) for item in items]
     largest_first = sorted(range(len(items)), key=lambda i: -sizes[i])
     jobs = [(item, inbox) for item in items]
+    if count <= 1:
+        beside = map_in_workers(_shipped_outcome, jobs, helpers, order=largest_first, here=_outcome)
+        return [_unshipped(outcome) for outcome in beside]
     shipped = map_in_workers(_shipped_outcome, jobs, count, order=largest_first)
     return [_unshipped(outcome) for outcome in shipped]
 
@@ -228,11 +247,15 @@ def _shipped_outcome(item: InboxItem, inbox: Path) -> Shipped:
     return part.model_dump_json().encode(), records.getvalue()
 
 
-def _unshipped(shipped: Shipped) -> Outcome:
+def _unshipped(shipped: Shipped | Outcome) -> Outcome:
+    """A worker's parse read back (an outcome from this process is already one)."""
     if isinstance(shipped, BaseException):
         return shipped
     part, records = shipped
-    return ConnectorResult.model_validate_json(part), pl.read_ipc(io.BytesIO(records))
+    if isinstance(part, bytes) and isinstance(records, bytes):
+        return ConnectorResult.model_validate_json(part), pl.read_ipc(io.BytesIO(records))
+    assert isinstance(part, ConnectorResult) and isinstance(records, pl.DataFrame)
+    return part, records
 
 
 def _count_unreadable(

@@ -6,9 +6,9 @@ more corroboration than "Ottoline Thornbury"), and ``cluster`` joins records str
 under hard constraints (one LinkedIn profile per person, two rows of one Connections.csv are two
 people, no clear non-match inside a person).
 
-Pairs are scored in chunks of ``SCORE_PAIRS`` so memory stays bounded however many records there
-are. The evidence (``match_evidence``) keeps what explains the merges and the near misses, not
-every compared pair. A compared pair is kept when
+Pairs are scored in chunks of ``SCORE_PAIRS``, ``SCORE_THREADS`` at a time, so memory stays
+bounded however many records there are. The evidence (``match_evidence``) keeps what explains the
+merges and the near misses, not every compared pair. A compared pair is kept when
 
 - its match probability is at least ``EVIDENCE_MIN_SCORE`` (every merge and every refused link
   is among them, since both need the threshold), or would be but for two different LinkedIn
@@ -34,6 +34,7 @@ import logging
 import math
 import operator
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -63,6 +64,8 @@ CHUNK_PAIRS = 500_000
 # Pairs compared and scored at once: bounds the width-times-length of the comparison frame
 # (both records' attributes and every feature's working columns). A divisor of CHUNK_PAIRS.
 SCORE_PAIRS = 125_000
+# Threads that compare and score parts at once (and measure u while blocking runs).
+SCORE_THREADS = 2
 # Evidence pairs whose features are written out at once.
 EXPLAINED_PAIRS = 100_000
 
@@ -250,29 +253,39 @@ def score_levels(comparer: Comparer, parameters: Parameters, frame: pl.DataFrame
 
 
 def _score_all(
-    comparer: Comparer, parameters: Parameters, rows: pl.DataFrame
+    comparer: Comparer,
+    parameters: Parameters,
+    rows: pl.DataFrame,
+    threads: ThreadPoolExecutor,
+    compared: dict[int, Future[pl.DataFrame]],
 ) -> tuple[pl.DataFrame, np.ndarray, float]:
     """Score candidate ``rows`` chunk by chunk; returns the pairs kept as evidence (score at
     least ``EVIDENCE_MIN_SCORE``, every column), which of ``rows`` are clear non-matches (that
     can hold a merge apart: ``_held_apart``), and the sum of every pair's posterior (the
-    expected number of true pairs among the candidates)."""
+    expected number of true pairs among the candidates). Parts of ``SCORE_PAIRS`` are scored
+    by ``threads``; ``compared`` holds the levels of parts (by first row) compared already."""
     settings = comparer.settings
     columns = scored_columns(tuple(f.name for f in settings.features))
+
+    def score_part(part: int) -> tuple[np.ndarray, pl.DataFrame]:
+        early = compared.pop(part, None)
+        levels = comparer.levels(rows.slice(part, SCORE_PAIRS)) if early is None else early.result()
+        # Only the columns kept go on: filtering the wide frame would copy every column.
+        scored = score_levels(comparer, parameters, levels).select(columns)
+        del levels
+        return scored.get_column("match_score").to_numpy(), scored.filter(worth_keeping())
+
     kept: list[pl.DataFrame] = []
     clear: list[np.ndarray] = []
     expected = 0.0
     for start in range(0, max(rows.height, 1), CHUNK_PAIRS):
         scores: list[np.ndarray] = []
         end = max(min(start + CHUNK_PAIRS, rows.height), start + 1)
-        for part in range(start, end, SCORE_PAIRS):
-            # Only the columns kept go on: filtering the wide frame would copy every column.
-            scored = score_pairs(comparer, parameters, rows.slice(part, SCORE_PAIRS)).select(
-                columns
-            )
-            scores.append(scored.get_column("match_score").to_numpy())
-            kept.append(scored.filter(worth_keeping()))
-            clear.append(scores[-1] < settings.cannot_link_below)
-            del scored
+        # Parts come back in their order, whichever thread scored them.
+        for part_scores, part_kept in threads.map(score_part, range(start, end, SCORE_PAIRS)):
+            scores.append(part_scores)
+            kept.append(part_kept)
+            clear.append(part_scores < settings.cannot_link_below)
         # Summed as one contiguous chunk's posteriors: a sum over parts adds in another order.
         chunk = pl.Series(np.concatenate(scores), dtype=pl.Float64)
         expected += float(chunk.sum() or 0.0)
@@ -337,6 +350,13 @@ def _match_columns() -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
+def _comparer_and_u(
+    keyed: pl.DataFrame, settings: MatchSettings, order: pl.Series
+) -> tuple[Comparer, dict[str, dict[str, float]]]:
+    comparer = Comparer.for_records(keyed, settings, order)
+    return comparer, u_probabilities(comparer)
+
+
 def match_people(
     keyed: pl.DataFrame,
     settings: MatchSettings = DEFAULT_SETTINGS,
@@ -363,12 +383,22 @@ def match_people(
         steps[name] = now - clock
         clock = now
 
-    rows = candidate_rows(keyed, order)
-    step("block")
-    comparer = Comparer.for_records(keyed, settings, order)
-    parameters = estimate_parameters(comparer, rows, u_probabilities(comparer))
-    step("estimate")
-    kept, clear, expected = _score_all(comparer, parameters, rows)
+    # Much of comparing holds one core (rapidfuzz on few values, polars on short columns, EM in
+    # numpy): the steps that do not wait for one another run side by side.
+    with ThreadPoolExecutor(max_workers=SCORE_THREADS) as threads:
+        # u reads random pairs, not the candidates: measured while blocking.
+        measured = threads.submit(_comparer_and_u, keyed, settings, order)
+        rows = candidate_rows(keyed, order)
+        step("block")
+        comparer, u = measured.result()
+        # Comparing needs no m: the first parts are compared while EM learns it.
+        compared = {
+            part: threads.submit(comparer.levels, rows.slice(part, SCORE_PAIRS))
+            for part in range(0, min(rows.height, SCORE_THREADS * SCORE_PAIRS), SCORE_PAIRS)
+        }
+        parameters = estimate_parameters(comparer, rows, u)
+        step("estimate")
+        kept, clear, expected = _score_all(comparer, parameters, rows, threads, compared)
     threshold = choose_threshold(kept["match_score"].to_numpy(), expected, settings, rows.height)
     parameters = replace(parameters, threshold=threshold)
     step("compare")

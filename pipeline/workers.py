@@ -11,6 +11,8 @@ the exchange.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
 import pickle
 import subprocess
@@ -39,16 +41,26 @@ def map_in_workers(
     jobs: Sequence[tuple[Any, ...]],
     workers: int,
     order: Sequence[int] | None = None,
+    here: Callable[..., Any] | None = None,
 ) -> list[Any]:
     """``function(*job)`` for every job, in ``jobs``' order, computed by ``workers`` worker
     processes; ``order`` is the order in which jobs are handed out (the longest first, so
     that no worker is left with a long one at the end). ``function``, the jobs and the
     results must pickle; ``function`` is found by its module and name in the worker. The
-    first failure stops the workers from taking more jobs and is raised."""
+    first failure stops the workers from taking more jobs and is raised.
+
+    With ``here``, this process takes jobs from the same queue too, computing ``here(*job)``
+    (a result the caller tells apart from a worker's), from the start while the workers
+    import; once the queue is empty it computes any job a worker still holds itself and stops
+    the workers, so that it never waits for a worker slowed by a busy machine."""
     pending = list(range(len(jobs)) if order is None else order)
     results: dict[int, Any] = {}
     lock = threading.Lock()
     failed = threading.Event()
+    # This process took over the jobs the workers held (``here``): stopped, they are not failures.
+    taken_over = threading.Event()
+    held: dict[int, subprocess.Popen[bytes]] = {}
+    started_workers: list[subprocess.Popen[bytes]] = []
 
     def take() -> int | None:
         with lock:
@@ -57,27 +69,78 @@ def map_in_workers(
     def drive() -> None:
         command = [sys.executable, "-c", _BOOT, *sys.path]
         try:
-            started = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            started = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                # Its own session beside this process: where the scheduler shares the cores
+                # between sessions, one in this process's would take its time from this process.
+                start_new_session=here is not None,
+            )
         except OSError as err:
+            if taken_over.is_set():
+                return
             failed.set()
             raise WorkerStopped(f"could not start a worker process ({err})") from err
         with started as worker:
             assert worker.stdin is not None and worker.stdout is not None
+            with lock:
+                started_workers.append(worker)
+                if taken_over.is_set():
+                    worker.kill()
             try:
+                if here is not None:
+                    # This process takes the first jobs until the worker is ready for them.
+                    _send(worker.stdin, (get_ready_beside, (function.__module__,)))
+                    _answer(worker)
                 while (index := take()) is not None:
+                    with lock:
+                        held[index] = worker
                     _send(worker.stdin, (function, jobs[index]))
-                    results[index] = _answer(worker)
+                    answer = _answer(worker)
+                    with lock:
+                        del held[index]
+                        results.setdefault(index, answer)
             except BaseException:
+                if taken_over.is_set():
+                    return
                 failed.set()
                 raise
             finally:
-                worker.stdin.close()
+                with contextlib.suppress(OSError):
+                    worker.stdin.close()
 
     with ThreadPoolExecutor(max_workers=workers) as threads:
         running = [threads.submit(drive) for _ in range(min(workers, len(jobs)))]
+        if here is not None:
+            _work_beside(here, jobs, take, results, failed)
+            with lock:
+                taken_over.set()
+                still_held = {} if failed.is_set() else dict(held)
+                # A worker still importing or holding a job is not waited for.
+                for worker in started_workers:
+                    worker.kill()
+            for index in still_held:
+                results[index] = here(*jobs[index])
         for future in running:
             future.result()
     return [results[index] for index in range(len(jobs))]
+
+
+def _work_beside(
+    here: Callable[..., Any],
+    jobs: Sequence[tuple[Any, ...]],
+    take: Callable[[], int | None],
+    results: dict[int, Any],
+    failed: threading.Event,
+) -> None:
+    """This process's share of ``map_in_workers``: jobs from the queue until it is empty."""
+    try:
+        while (index := take()) is not None:
+            results[index] = here(*jobs[index])
+    except BaseException:
+        failed.set()
+        raise
 
 
 def _answer(worker: subprocess.Popen[bytes]) -> Any:
@@ -89,6 +152,11 @@ def _answer(worker: subprocess.Popen[bytes]) -> Any:
     if not ok:
         raise WorkerError(f"a job failed in a worker process:\n{value}")
     return value
+
+
+def get_ready_beside(module: str) -> None:
+    """A worker's first job beside this process: import the jobs' ``module``."""
+    importlib.import_module(module)
 
 
 def serve() -> None:

@@ -13,7 +13,7 @@ from polars.testing import assert_frame_equal
 
 import pipeline.inbox as inbox_module
 from connectors.registry import plan_inbox
-from pipeline.inbox import parse_workers, read_inbox_cached, unit_size
+from pipeline.inbox import helper_workers, parse_workers, read_inbox_cached, unit_size
 from pipeline.parse_cache import ParseCache
 from pipeline.refresh import RefreshError, refresh
 
@@ -67,6 +67,38 @@ def test_parse_workers_one_per_core_for_large_inboxes_only(
     monkeypatch.setattr(inbox_module, "PARALLEL_PARSE_BYTES", 0)
     assert parse_workers(sizes) == 2
     assert parse_workers(sizes[:1]) == 1
+
+
+def test_a_worker_beside_this_process_reads_what_one_process_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = sample_with_bad_files(tmp_path)
+    alone = read_inbox_cached(inbox, skip_bad_files=True, workers=1)
+    monkeypatch.setattr(inbox_module, "_cores", lambda: 2)
+    monkeypatch.setattr(inbox_module, "HELPER_PARSE_BYTES", 0)
+    cache = ParseCache(tmp_path / "cache")
+    beside = read_inbox_cached(inbox, skip_bad_files=True, cache=cache)
+
+    assert beside.problems == alone.problems
+    assert beside.result.model_dump() == alone.result.model_dump()
+    assert_frame_equal(beside.records(), alone.records())
+    again = read_inbox_cached(inbox, skip_bad_files=True, cache=cache)
+    bad = {"Basic_LinkedInDataExport_01-02-2026.zip", "Connections.csv"}
+    assert again.reused_paths == {f.source_path for f in beside.result.files} - bad
+    assert_frame_equal(again.records(), alone.records())
+
+
+def test_one_worker_helps_from_a_middling_inbox_on_more_than_one_core(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(inbox_module, "_cores", lambda: 2)
+    sizes = [unit_size(item.path) for item in plan_inbox(SAMPLE, ()).items]
+    assert helper_workers(sizes) == 0
+    monkeypatch.setattr(inbox_module, "HELPER_PARSE_BYTES", 0)
+    assert helper_workers(sizes) == 1
+    assert helper_workers(sizes[:1]) == 0
+    monkeypatch.setattr(inbox_module, "_cores", lambda: 1)
+    assert helper_workers(sizes) == 0
 
 
 def die_parsing(item: object, inbox: Path) -> None:

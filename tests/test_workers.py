@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import pytest
 
@@ -45,3 +46,33 @@ def test_a_failing_job_is_raised_with_its_traceback() -> None:
 def test_a_worker_that_dies_is_named() -> None:
     with pytest.raises(WorkerStopped, match=r"a worker process stopped \(exit code -9\)"):
         map_in_workers(die, [(1,)], 1)
+
+
+def square_here(value: int) -> tuple[int, int]:
+    return value * value, os.getpid()
+
+
+def test_this_process_takes_jobs_beside_its_worker() -> None:
+    jobs = [(n,) for n in range(8)]
+    results = map_in_workers(
+        square_loudly, jobs, 1, order=[7, 6, 5, 4, 3, 2, 1, 0], here=square_here
+    )
+    assert [square for square, _ in results] == [n * n for n in range(8)]
+    # Whichever side took a job, at most this process and one worker did.
+    assert len({pid for _, pid in results} - {os.getpid()}) <= 1
+
+
+def test_a_failure_in_this_process_is_raised() -> None:
+    with pytest.raises(ValueError, match="three is not welcome"):
+        map_in_workers(fail_on_three, [(3,)], 1, here=fail_on_three)
+
+
+def square_slowly(value: int) -> tuple[int, int]:
+    time.sleep(600)
+    return value * value, os.getpid()
+
+
+def test_a_job_a_worker_still_holds_is_done_here_and_the_worker_stopped() -> None:
+    # The worker's job would take ten minutes: this process does it and stops the worker.
+    results = map_in_workers(square_slowly, [(2,), (3,)], 1, here=square_here)
+    assert results == [(4, os.getpid()), (9, os.getpid())]
