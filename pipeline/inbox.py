@@ -215,11 +215,18 @@ def _parse_items(items: list[InboxItem], inbox: Path, workers: int | None) -> li
         return [_outcome(item, inbox) for item in items]
     largest_first = sorted(range(len(items)), key=lambda i: -sizes[i])
     jobs = [(item, inbox) for item in items]
+    # Each parse is read back as it arrives: every unit's bytes held until the last arrived
+    # were a few hundred megabytes at a million records.
     if count <= 1:
-        beside = map_in_workers(_shipped_outcome, jobs, helpers, order=largest_first, here=_outcome)
-        return [_unshipped(outcome) for outcome in beside]
-    shipped = map_in_workers(_shipped_outcome, jobs, count, order=largest_first)
-    return [_unshipped(outcome) for outcome in shipped]
+        return map_in_workers(
+            _shipped_outcome,
+            jobs,
+            helpers,
+            order=largest_first,
+            here=_outcome,
+            received=_unshipped,
+        )
+    return map_in_workers(_shipped_outcome, jobs, count, order=largest_first, received=_unshipped)
 
 
 def _outcome(item: InboxItem, inbox: Path) -> Outcome:
@@ -247,15 +254,12 @@ def _shipped_outcome(item: InboxItem, inbox: Path) -> Shipped:
     return part.model_dump_json().encode(), records.getvalue()
 
 
-def _unshipped(shipped: Shipped | Outcome) -> Outcome:
-    """A worker's parse read back (an outcome from this process is already one)."""
+def _unshipped(shipped: Shipped) -> Outcome:
+    """A worker's parse read back."""
     if isinstance(shipped, BaseException):
         return shipped
     part, records = shipped
-    if isinstance(part, bytes) and isinstance(records, bytes):
-        return ConnectorResult.model_validate_json(part), pl.read_ipc(io.BytesIO(records))
-    assert isinstance(part, ConnectorResult) and isinstance(records, pl.DataFrame)
-    return part, records
+    return ConnectorResult.model_validate_json(part), pl.read_ipc(io.BytesIO(records))
 
 
 def _count_unreadable(

@@ -42,6 +42,7 @@ def map_in_workers(
     workers: int,
     order: Sequence[int] | None = None,
     here: Callable[..., Any] | None = None,
+    received: Callable[[Any], Any] | None = None,
 ) -> list[Any]:
     """``function(*job)`` for every job, in ``jobs``' order, computed by ``workers`` worker
     processes; ``order`` is the order in which jobs are handed out (the longest first, so
@@ -52,7 +53,10 @@ def map_in_workers(
     With ``here``, this process takes jobs from the same queue too, computing ``here(*job)``
     (a result the caller tells apart from a worker's), from the start while the workers
     import; once the queue is empty it computes any job a worker still holds itself and stops
-    the workers, so that it never waits for a worker slowed by a busy machine."""
+    the workers, so that it never waits for a worker slowed by a busy machine.
+
+    ``received`` turns each worker's result into what is returned as it arrives, so that
+    what came over the pipe is let go at once rather than held until every job is done."""
     pending = list(range(len(jobs)) if order is None else order)
     results: dict[int, Any] = {}
     lock = threading.Lock()
@@ -69,14 +73,7 @@ def map_in_workers(
     def drive() -> None:
         command = [sys.executable, "-c", _BOOT, *sys.path]
         try:
-            started = subprocess.Popen(
-                command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                # Its own session beside this process: where the scheduler shares the cores
-                # between sessions, one in this process's would take its time from this process.
-                start_new_session=here is not None,
-            )
+            started = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         except OSError as err:
             if taken_over.is_set():
                 return
@@ -98,6 +95,8 @@ def map_in_workers(
                         held[index] = worker
                     _send(worker.stdin, (function, jobs[index]))
                     answer = _answer(worker)
+                    if received is not None:
+                        answer = received(answer)
                     with lock:
                         del held[index]
                         results.setdefault(index, answer)
