@@ -311,12 +311,24 @@ def _arrow(spec: TableSpec) -> pa.Table | pa.RecordBatchReader:
 
     def batches() -> Iterator[pa.RecordBatch]:
         yield from first.to_batches()
-        for part in spec.more:
+        for part in _made_ahead(spec.more):
             if part.schema != spec.frame.schema:
                 raise ValueError(f"table {spec.name}: a part has other columns than the first")
             yield from part.to_arrow(compat_level=pl.CompatLevel.newest()).to_batches()
 
     return first if spec.more == () else pa.RecordBatchReader.from_batches(first.schema, batches())
+
+
+def _made_ahead(parts: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """``parts`` in order, each made by another thread while DuckDB writes the one before
+    (a part made on demand, as the ranking's are, left a core idle while the other wrote)."""
+    source = iter(parts)
+    with ThreadPoolExecutor(max_workers=1) as maker:
+        pending = maker.submit(next, source, None)
+        while (part := pending.result()) is not None:
+            pending = maker.submit(next, source, None)
+            yield part
+            del part
 
 
 def _literal(text: str) -> str:
