@@ -456,6 +456,17 @@ def matched(
     features = tuple(f.name for f in settings.features)
     ids = meta.get_column("record_id")
     root = pl.Series("root", roots, dtype=pl.Int64)
+    roots_of = pl.DataFrame(
+        {
+            "record_id": ids,
+            "root": root,
+            "profile_key": meta["profile_key"],
+            "email_key": meta["email_key"],
+        }
+    )
+    # Before the evidence is made: the two at once held both their working frames.
+    clusters = _person_ids(roots_of, previous_ids)
+    del roots_of
     left, right = kept["row_l"], kept["row_r"]
     # The outcome needs a few columns per pair: worked out on a narrow frame, so the wide
     # evidence is never joined or sorted (at a million records it is millions of rows).
@@ -500,15 +511,6 @@ def matched(
         explained.get_column("features"),
     ).select(list(MATCH_EVIDENCE.schema))
     del outcome, explained
-    roots_of = pl.DataFrame(
-        {
-            "record_id": ids,
-            "root": root,
-            "profile_key": meta["profile_key"],
-            "email_key": meta["email_key"],
-        }
-    )
-    clusters = _person_ids(roots_of, previous_ids)
     model = pl.DataFrame(
         {
             "records": [keyed.height],
