@@ -248,30 +248,55 @@ def _write_tables(
 ) -> None:
     """Write ``tables`` in their order, WRITERS at a time, each popped from the list as a
     writer takes it (so that its frame is freed once DuckDB holds its rows); the first
-    failure stops the writers from taking more and is raised."""
-    lock = threading.Lock()
+    failure, or an interrupt, stops the writers from taking more and is raised once every
+    writer has let go of the connection (closing it under a writer is refused)."""
+    done = threading.Condition()
     failed = threading.Event()
+    active = 0
 
     def writer() -> None:
-        cursor = con.cursor()
+        nonlocal active
+        with done:
+            # An interrupt can land while a writer thread starts: one that starts after it
+            # never touches the connection.
+            if failed.is_set():
+                return
+            active += 1
         try:
-            while not failed.is_set():
-                with lock:
-                    if not tables:
-                        return
-                    spec = tables.pop(0)
-                _write_table(cursor, _counted(spec, heights))
-                del spec
-        except BaseException:
+            cursor = con.cursor()
+            try:
+                while not failed.is_set():
+                    with done:
+                        if not tables:
+                            return
+                        spec = tables.pop(0)
+                    _write_table(cursor, _counted(spec, heights))
+                    del spec
+            finally:
+                cursor.close()
+        except BaseException as err:
             failed.set()
-            raise
+            errors.append(err)
         finally:
-            cursor.close()
+            with done:
+                active -= 1
+                done.notify_all()
 
-    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-        running = [pool.submit(writer) for _ in range(WRITERS)]
-        for future in running:
-            future.result()
+    errors: list[BaseException] = []
+    # Plain threads: a pool's thread whose start an interrupt cut short is one it never
+    # joins, and waits for at exit.
+    writers = [threading.Thread(target=writer, name=f"writer-{n}") for n in range(WRITERS)]
+    try:
+        for thread in writers:
+            thread.start()
+        for thread in writers:
+            thread.join()
+    finally:
+        with done:
+            failed.set()
+            done.wait_for(lambda: active == 0)
+    if errors:
+        raise errors[0]
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
