@@ -230,9 +230,8 @@ def _refresh_locked(
     stage: StageTimer,
     matcher: Matcher,
 ) -> RefreshSummary:
-    old = read_previous(db, {RUNS_TABLE: RUNS_SCHEMA, "source_records": PERSON_ID_SCHEMA})
-    # The previous person ids are the matcher's alone: it takes them from here, not ``old``.
-    previous, previous_ids = old.tables[RUNS_TABLE], old.tables.pop("source_records")
+    old = read_previous(db, {RUNS_TABLE: RUNS_SCHEMA})
+    previous = old.tables[RUNS_TABLE]
     cache = ParseCache(cache_folder(db)) if incremental else None
     _progress(started, "read: the files in %s", inbox)
     with stage("read"):
@@ -262,6 +261,9 @@ def _refresh_locked(
         del records
     _progress(started, "match: %s records", record_count)
     with stage("match"):
+        # The previous person ids are read only now, for the matcher alone: read first, they
+        # were held through reading and normalising (at a million records, 100 MB and more).
+        previous_ids = old.read("source_records", PERSON_ID_SCHEMA)
         matched = matcher(keyed, previous_ids)
         del previous_ids
     clusters, candidate_pairs = matched.clusters, matched.candidate_pairs

@@ -42,6 +42,11 @@ class PreviousDatabase:
     tables: dict[str, pl.DataFrame]
     state: tuple[FileState, FileState]
 
+    def read(self, name: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+        """One more table of the database (``read_previous``'s way), read when it is needed;
+        a change to the file since it was first read stops the swap (``check_unchanged``)."""
+        return read_previous(self.path, {name: schema}).tables[name]
+
     def check_unchanged(self) -> None:
         """Raise PreviousDatabaseError when another program changed the database since it was
         read, or has it open for writing now: replacing it would lose what that program wrote."""
