@@ -411,7 +411,7 @@ class RecordColumns:
         )
 
     def concat(self, other: RecordColumns) -> RecordColumns:
-        return RecordColumns(_in_record_order(pl.concat([self.frame, other.frame])))
+        return RecordColumns(in_record_order(pl.concat([self.frame, other.frame])))
 
 
 # Rows whose values are moved into columns at once: list comprehensions over a batch are several
@@ -630,20 +630,19 @@ def collect_batches(
         rejects.extend(batch.rejects)
         rejects.extend(invalid)
     rejects.sort(key=lambda r: r.source_row)
-    records = RecordColumns(_in_record_order(pl.concat(frames)) if frames else None)
+    records = RecordColumns(in_record_order(pl.concat(frames)) if frames else None)
     report.rows_read += read
     report.records += len(records)
     report.rejects += len(rejects)
     return ConnectorResult(columns=records, rejects=rejects, files=[report])
 
 
-def _in_record_order(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` sorted by (source_path, source_row), copied only when out of that order: a
-    file's batches come in it, and sorting a large export's records anyway held them twice."""
+def in_record_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` in (source_path, source_row) order, copied only when out of it: a file's
+    batches come in order, and sorting them anyway held a large export's records twice."""
     order = frame.select(pl.arg_sort_by("source_path", "source_row", maintain_order=True))
-    if order.to_series().is_sorted():
-        return frame
-    return frame.sort("source_path", "source_row")
+    # A permutation in ascending order is no permutation: the rows are in order already.
+    return frame if order.to_series().is_sorted() else frame[order.to_series()]
 
 
 def collect_rows(report: FileReport, outcomes: Iterable[RecordRow | Reject]) -> ConnectorResult:

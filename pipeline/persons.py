@@ -47,7 +47,7 @@ _DESCENDING = [False, False, True, True, False]
 
 def build_persons(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
     """``keyed`` records plus ``clusters`` (record_id -> person_id) -> the persons frame."""
-    # Only the columns read below, the person ids joined to them rather than them to the ids.
+    # Only the columns read below.
     read = (
         "record_id",
         "source_kind",
@@ -60,16 +60,10 @@ def build_persons(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
         "profile_key",
         "company_key",
     )
-    person_id = keyed.select("record_id").join(
-        clusters, on="record_id", how="left", maintain_order="left"
-    )["person_id"]
-    records = keyed.select(read).with_columns(
-        person_id,
+    records = with_person_id(keyed.select(read), clusters).with_columns(
         pl.col("source_kind").replace_strict(SOURCE_TRUST, default=9).alias("trust"),
         (pl.col("source_kind") == SourceKind.ALUMNI_DIRECTORY.value).alias("is_alumni_record"),
     )
-    if person_id.null_count():
-        records = records.filter(pl.col("person_id").is_not_null())
     # Best record first within each person; record_id last makes the order total.
     order = records.select(
         pl.arg_sort_by(_RANKING, descending=_DESCENDING, nulls_last=True)
@@ -84,6 +78,17 @@ def build_persons(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
     persons = persons.with_columns(shown)
     # The parts come in person order already; sorting anyway would copy every person.
     return persons if persons["person_id"].is_sorted() else persons.sort("person_id")
+
+
+def with_person_id(records: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
+    """``records`` (with record_id) and their person_id from ``clusters``, in their order; a
+    record without one is left out. The ids are joined to the records, not the records' columns
+    to the ids: a join copies every column it carries."""
+    person_id = records.select("record_id").join(
+        clusters, on="record_id", how="left", maintain_order="left"
+    )["person_id"]
+    records = records.with_columns(person_id)
+    return records.filter(pl.col("person_id").is_not_null()) if person_id.null_count() else records
 
 
 def _person_parts(person_ids: pl.Series, size: int) -> list[tuple[int, int]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from contract.records import ConnectorResult
+from contract.records import ConnectorResult, in_record_order
 from pipeline import catalogue
 from pipeline.build import (
     BuildCheckError,
@@ -39,7 +39,13 @@ from pipeline.match import MatchResult, match_people
 from pipeline.normalize import normalize_records
 from pipeline.outreach import outreach_tables, resolve_journal, with_referral_warmth
 from pipeline.parse_cache import CacheFolderError, ParseCache, cache_folder
-from pipeline.persons import ALUMNI_FIELDS, BEST_FIRST_FIELDS, MESSAGE_FIELDS, build_persons
+from pipeline.persons import (
+    ALUMNI_FIELDS,
+    BEST_FIRST_FIELDS,
+    MESSAGE_FIELDS,
+    build_persons,
+    with_person_id,
+)
 from pipeline.profile import (
     ProfileError,
     SeekerProfile,
@@ -443,17 +449,8 @@ def _records_with_person(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.Data
     """``source_records``: each record with its person, in (source_path, source_row) order.
     Only the person ids are joined and the row order sorted, and the records are copied only
     when out of that order: a join and a sort of every column held three copies at once."""
-    person_id = keyed.select("record_id").join(
-        clusters, on="record_id", how="left", maintain_order="left"
-    )["person_id"]
-    frame = keyed.with_columns(person_id).select(list(catalogue.SOURCE_RECORDS.schema))
-    if person_id.null_count():
-        frame = frame.filter(pl.col("person_id").is_not_null())
-    rows = frame.select(pl.arg_sort_by("source_path", "source_row", maintain_order=True))
-    # A permutation in ascending order is no permutation: the records are in order already.
-    if not rows.to_series().is_sorted():
-        frame = frame[rows.to_series()]
-    return frame
+    frame = with_person_id(keyed, clusters).select(list(catalogue.SOURCE_RECORDS.schema))
+    return in_record_order(frame)
 
 
 def scoring_tables(evidence: pl.DataFrame, settings: pl.DataFrame) -> list[TableSpec]:
