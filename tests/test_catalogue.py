@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 import connectors.limits as limits
+import pipeline.build as build
 import pipeline.ranking_points as points
 from pipeline.build import BuildCheckError, TableSpec, build_database, catalogue_problems
 from pipeline.catalogue import CATALOGUE, REJECTS
@@ -83,6 +84,20 @@ def test_a_frame_unlike_its_catalogue_entry_is_refused_before_anything_is_writte
     assert "table persons is in the catalogue but was not built" in problems
     assert not db.exists()
     assert catalogue_problems([]) != []
+
+
+def test_frames_in_uneven_parts_reach_duckdb_as_whole_row_groups_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(build, "ROW_GROUP_ROWS", 4)
+    parts = [
+        pl.DataFrame({"n": list(range(a, b)), "s": [f"r{i}" for i in range(a, b)]}).to_arrow()
+        for a, b in ((0, 3), (3, 8), (8, 9), (9, 13))
+    ]
+    batches = list(build._row_groups(parts))
+    assert [b.num_rows for b in batches] == [4, 4, 4, 1]
+    assert [n for b in batches for n in b.column("n").to_pylist()] == list(range(13))
+    assert [s for b in batches for s in b.column("s").to_pylist()] == [f"r{i}" for i in range(13)]
 
 
 def readme_row(part: str) -> str:
