@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 import polars as pl
@@ -243,60 +244,95 @@ def sql_files(sql_dir: Path = SQL_DIR) -> list[Path]:
 WRITERS = 2
 
 
-def _write_tables(
-    con: duckdb.DuckDBPyConnection, tables: list[TableSpec], heights: dict[str, int]
-) -> None:
-    """Write ``tables`` in their order, WRITERS at a time, each popped from the list as a
-    writer takes it (so that its frame is freed once DuckDB holds its rows); the first
-    failure, or an interrupt, stops the writers from taking more and is raised once every
-    writer has let go of the connection (closing it under a writer is refused)."""
-    done = threading.Condition()
-    failed = threading.Event()
-    active = 0
+class _Writers:
+    """WRITERS threads that write the tables queued with ``add``, in that order, each through
+    its own cursor of ``con``; each table is taken off the queue when a writer starts it (so
+    that its frame is freed once DuckDB holds its rows). ``wait`` blocks until every table
+    queued is written and raises the first failure; ``stop`` makes the writers take no more and
+    returns once none uses the connection (closing it under a writer is refused)."""
 
-    def writer() -> None:
-        nonlocal active
-        with done:
+    def __init__(self, con: duckdb.DuckDBPyConnection, heights: dict[str, int]) -> None:
+        self._con = con
+        self._heights = heights
+        self._queue: list[TableSpec] = []
+        self._state = threading.Condition()
+        self._threads: list[threading.Thread] = []
+        self._writing = 0  # tables being written
+        self._active = 0  # writers holding a cursor
+        self._stopped = False
+        self._errors: list[BaseException] = []
+
+    def add(self, tables: list[TableSpec]) -> None:
+        with self._state:
+            if self._stopped:
+                self._raise_stopped()
+            self._queue.extend(tables)
+            self._state.notify_all()
+        # Plain threads: a pool's thread whose start an interrupt cut short is one it never
+        # joins, and waits for at exit.
+        while len(self._threads) < WRITERS:
+            thread = threading.Thread(target=self._run, name=f"writer-{len(self._threads)}")
+            self._threads.append(thread)
+            thread.start()
+
+    def wait(self) -> None:
+        with self._state:
+            self._state.wait_for(lambda: self._stopped or (not self._queue and self._writing == 0))
+            if self._stopped:
+                self._raise_stopped()
+
+    def _raise_stopped(self) -> NoReturn:
+        """The first failure (one stops every writer), or that they were stopped."""
+        if self._errors:
+            raise self._errors[0]
+        raise RuntimeError("the writers have stopped")
+
+    def stop(self) -> None:
+        with self._state:
+            self._stopped = True
+            self._state.notify_all()
+            self._state.wait_for(lambda: self._active == 0)
+        for thread in self._threads:
+            if thread.ident is not None:
+                thread.join()
+
+    def _run(self) -> None:
+        with self._state:
             # An interrupt can land while a writer thread starts: one that starts after it
             # never touches the connection.
-            if failed.is_set():
+            if self._stopped:
                 return
-            active += 1
+            self._active += 1
         try:
-            cursor = con.cursor()
+            cursor = self._con.cursor()
             try:
-                while not failed.is_set():
-                    with done:
-                        if not tables:
-                            return
-                        spec = tables.pop(0)
-                    _write_table(cursor, _counted(spec, heights))
-                    del spec
+                while (spec := self._next()) is not None:
+                    try:
+                        _write_table(cursor, _counted(spec, self._heights))
+                    finally:
+                        del spec
+                        with self._state:
+                            self._writing -= 1
+                            self._state.notify_all()
             finally:
                 cursor.close()
         except BaseException as err:
-            failed.set()
-            errors.append(err)
+            with self._state:
+                self._errors.append(err)
+                self._stopped = True
         finally:
-            with done:
-                active -= 1
-                done.notify_all()
+            with self._state:
+                self._active -= 1
+                self._state.notify_all()
 
-    errors: list[BaseException] = []
-    # Plain threads: a pool's thread whose start an interrupt cut short is one it never
-    # joins, and waits for at exit.
-    writers = [threading.Thread(target=writer, name=f"writer-{n}") for n in range(WRITERS)]
-    try:
-        for thread in writers:
-            thread.start()
-        for thread in writers:
-            thread.join()
-    finally:
-        with done:
-            failed.set()
-            done.wait_for(lambda: active == 0)
-    if errors:
-        raise errors[0]
+    def _next(self) -> TableSpec | None:
+        """The next table to write, once there is one; None once stopped."""
+        with self._state:
+            self._state.wait_for(lambda: self._queue or self._stopped)
+            if self._stopped:
+                return None
+            self._writing += 1
+            return self._queue.pop(0)
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
@@ -463,15 +499,17 @@ class NewDatabase:
     """The database that will replace ``target``, written beside it under a temporary name a
     few tables at a time, as each is ready, then finished and swapped in at once.
 
-    ``write`` takes tables as soon as they are final, so that their frames are let go while
-    the later stages run (a refresh writes the records right after matching). ``finish``
-    adds ``schema_version`` and the views, checks the file (every table and view readable,
-    row counts as written, every catalogue table there, then each of ``checks``), calls
-    ``before_swap`` (it raises to stop the swap, e.g. when ``target`` changed meanwhile) and
-    moves the file over ``target`` with one ``os.replace``. Leaving the ``with`` block any
-    other way (an error, an interrupt, a crash) leaves ``target`` as it was and removes the
-    new file. What the system refuses is a DatabaseWriteError. Use it holding
-    ``database_lock(target)`` when other refreshes may run.
+    ``write`` takes tables as soon as they are final and returns while WRITERS threads write
+    them, so that the caller goes on meanwhile and their frames are let go as they are written
+    (a refresh writes the records right after matching); ``wait`` returns once every table
+    given is in the file. ``finish`` waits for them, adds ``schema_version`` and the views,
+    checks the file (every table and view readable, row counts as written, every catalogue
+    table there, then each of ``checks``), calls ``before_swap`` (it raises to stop the swap,
+    e.g. when ``target`` changed meanwhile) and moves the file over ``target`` with one
+    ``os.replace``. Leaving the ``with`` block any other way (an error, an interrupt, a
+    crash) stops the writers, leaves ``target`` as it was and removes the new file. What the
+    system refuses is a DatabaseWriteError. Use it holding ``database_lock(target)`` when
+    other refreshes may run.
     """
 
     def __init__(self, target: Path, sql_dir: Path = SQL_DIR) -> None:
@@ -481,6 +519,8 @@ class NewDatabase:
         self.spill = self.temporary.with_name(self.temporary.name + ".spill")
         self.heights: dict[str, int] = {}
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._writers: _Writers | None = None
+        self._queued: list[str] = []
         self._swapped = False
 
     def __enter__(self) -> NewDatabase:
@@ -498,24 +538,36 @@ class NewDatabase:
         _remove(self.temporary.with_name(self.temporary.name + ".wal"))
 
     def write(self, tables: list[TableSpec]) -> None:
-        """Write ``tables`` (the catalogue's, each in its schema, else BuildCheckError before
-        any is written), letting each frame go once DuckDB holds its rows: ``tables`` is
+        """Queue ``tables`` (the catalogue's, each in its schema, else BuildCheckError before
+        any is written) for the writers, and return: they are written while the caller goes
+        on (``wait`` for them). Each frame is let go once DuckDB holds its rows: ``tables`` is
         emptied, so a caller holding no other reference gets their memory back."""
         specs = list(tables)
         tables.clear()
         problems = [p for spec in specs for p in spec_problems(spec)]
-        problems += [f"table {s.name} is written twice" for s in specs if s.name in self.heights]
+        problems += [f"table {s.name} is written twice" for s in specs if s.name in self._queued]
         if problems:
             raise BuildCheckError(problems)
+        self._queued.extend(spec.name for spec in specs)
+        if self._writers is None:
+            self._writers = _Writers(self._connection(), self.heights)
         with self._writing():
-            _write_tables(self._connection(), specs, self.heights)
+            self._writers.add(specs)
+
+    def wait(self) -> None:
+        """Until every table written so far is in the file (the first failure raised)."""
+        if self._writers is not None:
+            with self._writing():
+                self._writers.wait()
 
     def finish(
         self, checks: Sequence[BuildCheck] = (), before_swap: Callable[[], None] | None = None
     ) -> None:
         """Complete, check and swap in the new database (see the class)."""
-        if SCHEMA_VERSION.name not in self.heights:
+        if SCHEMA_VERSION.name not in self._queued:
             self.write([schema_version_table()])
+        self.wait()
+        self._stop_writers()
         missing = missing_tables(self.heights)
         if missing:
             raise BuildCheckError(missing)
@@ -572,7 +624,13 @@ class NewDatabase:
             raise RuntimeError("the new database is closed")
         return self._con
 
+    def _stop_writers(self) -> None:
+        if self._writers is not None:
+            self._writers.stop()
+            self._writers = None
+
     def _close(self) -> None:
+        self._stop_writers()
         if self._con is not None:
             self._con.close()
             self._con = None

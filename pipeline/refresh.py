@@ -286,12 +286,17 @@ def _refresh_locked(
         with stage("store"):
             # An export without a date in its name is as new as its newest connection.
             keyed = with_export_dates(keyed)
+            records = _records_with_person(keyed, clusters)
+            waited = records.estimated_size() > BACKGROUND_RECORDS_BYTES
             new.write(
                 [
-                    TableSpec(catalogue.SOURCE_RECORDS, _records_with_person(keyed, clusters)),
+                    TableSpec(catalogue.SOURCE_RECORDS, records),
                     TableSpec(catalogue.MATCH_EVIDENCE, matched.evidence),
                 ]
             )
+            del records
+            if waited:
+                new.wait()
             keyed = keyed.select(LATER_COLUMNS)
             parameters, model, match_steps = matched.parameters, matched.model, matched.steps
             del matched
@@ -443,6 +448,13 @@ def _deferred_ranking(
         yield from spec.more
 
     return _deferred(catalogue.OUTREACH_RANKING, parts())
+
+
+# Records up to this size are written while persons and the score are worked out; larger,
+# the refresh waits for them, so that the record columns the later stages do not read are let
+# go before the score's frames are made (a million records written in the background raised
+# the peak from 1.9 to 2.5 GB).
+BACKGROUND_RECORDS_BYTES = 256 * 2**20
 
 
 def _records_with_person(keyed: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
