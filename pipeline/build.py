@@ -38,8 +38,10 @@ log = logging.getLogger(__name__)
 VERSION = 1
 # The on-disk format the file is written in: DuckDB's own default is its newest, which the CLIs
 # and drivers of DuckDB 1.x refuse to open ("version number 69, we can only read 64-68").
-# v1.0.0 is read by every DuckDB from 0.10 on, the analysts' `duckdb -readonly` included.
-STORAGE_VERSION = "v1.0.0"
+# v1.3.0 is read by every DuckDB from 1.3 (May 2025) on, the analysts' `duckdb -readonly`
+# included; against v1.0.0 (every DuckDB from 0.10 on) its string compression writes the
+# tables with a fifth less CPU into a sixth smaller file (measured on the 100k world's tables).
+STORAGE_VERSION = "v1.3.0"
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 
