@@ -27,7 +27,8 @@ from connectors.registry import (
 )
 from contract.connector import ReadContext
 from contract.errors import InputFileError
-from contract.records import ConnectorResult, RecordColumns, Reject, records_frame
+from contract.records import RECORD_SCHEMA, ConnectorResult, RecordColumns, Reject, records_frame
+from pipeline.normalize import normalize_records
 from pipeline.parse_cache import ParseCache
 from pipeline.workers import map_in_workers
 
@@ -53,11 +54,14 @@ class InboxRead:
     cache_keys: set[str] = field(default_factory=set)
     # The records, one frame per file (``result.columns`` stays empty).
     record_frames: list[pl.DataFrame] = field(default_factory=list)
+    # The records carry their keys (``read_inbox_cached``'s ``keyed``).
+    keyed: bool = False
 
     def records(self) -> pl.DataFrame:
-        """All records in one frame, in the stable order (source path, then row)."""
+        """All records in one frame, in the stable order (source path, then row), with their
+        keys when ``keyed``."""
         if not self.record_frames:
-            return records_frame([])
+            return normalize_records(records_frame([])) if self.keyed else records_frame([])
         # Sorted, a copy, even when in order already: the units' frames as read back hold
         # more than one compact copy (skipping it raised the later stages' peaks at 1M by
         # 100-180 MiB).
@@ -70,6 +74,7 @@ def read_inbox_cached(
     cache: ParseCache | None = None,
     own_files: Collection[Path] = (),
     workers: int | None = None,
+    keyed: bool = False,
 ) -> InboxRead:
     """Read every unit in the inbox, reusing the parse of every file whose checksum, connector
     and connector code are unchanged since it was cached in ``cache`` (parsing is the slow part
@@ -79,7 +84,15 @@ def read_inbox_cached(
 
     The units left to parse are parsed by ``workers`` processes at once (by default one per
     core when they are large enough to be worth it, see ``parse_workers``); the result is the
-    same, in the same order, however many parse them."""
+    same, in the same order, however many parse them.
+
+    With ``keyed``, when this process parses (beside a helper at most: ``parse_workers``),
+    each unit's records are also normalised (``normalize_records``) by the process that parsed
+    them, or here when they come from the cache (which keeps them as parsed), and the result
+    says so (``InboxRead.keyed``): normalising, Python that holds one core, then runs on both.
+    A record's keys are its own values', whichever records are normalised with it. With one
+    worker per core the records are left as parsed: the workers' frames with their keys,
+    held here until the last arrived, were a gigabyte more at a million records."""
     total = ConnectorResult()
     problems: list[str] = []
     reused: set[str] = set()
@@ -90,7 +103,10 @@ def read_inbox_cached(
     to_parse = [
         item for item, found in zip(plan.items, looked_up, strict=True) if found.outcome is None
     ]
-    parsed = iter(_parse_items(to_parse, inbox, workers))
+    sizes = [unit_size(item.path) for item in to_parse]
+    count = parse_workers(sizes) if workers is None else min(workers, len(to_parse))
+    keyed = keyed and count <= 1
+    parsed = iter(_parse_items(to_parse, sizes, count, inbox, workers, keyed))
     for item, found in zip(plan.items, looked_up, strict=True):
         outcome = next(parsed) if found.outcome is None else found.outcome
         try:
@@ -99,8 +115,10 @@ def read_inbox_cached(
             part, frame = outcome
             if found.cached:
                 reused.update(f.source_path for f in part.files)
+                if keyed:
+                    frame = normalize_records(frame)
             elif cache is not None and found.key:
-                cache.put(found.key, part, frame)
+                cache.put(found.key, part, frame.select(list(RECORD_SCHEMA)) if keyed else frame)
             if found.key:
                 keys.add(found.key)
         except OSError as err:
@@ -123,7 +141,7 @@ def read_inbox_cached(
                 for f in unbalanced
             ]
         )
-    return InboxRead(total, problems, plan.skipped, reused, keys, frames)
+    return InboxRead(total, problems, plan.skipped, reused, keys, frames, keyed)
 
 
 Parsed = tuple[ConnectorResult, pl.DataFrame]
@@ -206,18 +224,23 @@ def unit_size(path: Path) -> int:
         return 0
 
 
-def _parse_items(items: list[InboxItem], inbox: Path, workers: int | None) -> list[Outcome]:
-    """Each unit's outcome, in ``items``' order: parsed here one after another, or (more than
-    one worker) in worker processes, largest units first so that no core is left with a big
-    one at the end. Parsing is Python, one core's work per unit; a worker's memory goes back
-    when it exits."""
-    sizes = [unit_size(item.path) for item in items]
-    count = parse_workers(sizes) if workers is None else min(workers, len(items))
+def _parse_items(
+    items: list[InboxItem],
+    sizes: list[int],
+    count: int,
+    inbox: Path,
+    workers: int | None,
+    keyed: bool,
+) -> list[Outcome]:
+    """Each unit's outcome, in ``items``' order: parsed here one after another, or (``count``
+    processes, more than one) in worker processes, largest units first (``sizes``: bytes to
+    parse) so that no core is left with a big one at the end. Parsing is Python, one core's
+    work per unit; a worker's memory goes back when it exits."""
     helpers = helper_workers(sizes) if workers is None and count <= 1 else 0
     if count <= 1 and helpers == 0:
-        return [_outcome(item, inbox) for item in items]
+        return [_outcome(item, inbox, keyed) for item in items]
     largest_first = sorted(range(len(items)), key=lambda i: -sizes[i])
-    jobs = [(item, inbox) for item in items]
+    jobs = [(item, inbox, keyed) for item in items]
     # Each parse is read back as it arrives: every unit's bytes held until the last arrived
     # were a few hundred megabytes at a million records.
     if count <= 1:
@@ -232,13 +255,14 @@ def _parse_items(items: list[InboxItem], inbox: Path, workers: int | None) -> li
     return map_in_workers(_shipped_outcome, jobs, count, order=largest_first, received=_unshipped)
 
 
-def _outcome(item: InboxItem, inbox: Path) -> Outcome:
-    """``parse_item``, or the error that says why the unit cannot be read (returned, so that
-    it comes back from a worker as it is)."""
+def _outcome(item: InboxItem, inbox: Path, keyed: bool = False) -> Outcome:
+    """``parse_item`` (its records normalised when ``keyed``), or the error that says why the
+    unit cannot be read (returned, so that it comes back from a worker as it is)."""
     try:
-        return parse_item(item, inbox)
+        part, frame = parse_item(item, inbox)
     except (OSError, InputFileError) as err:
         return err
+    return part, normalize_records(frame) if keyed else frame
 
 
 # A parse on its way back from a worker: the result as JSON and the records as Arrow IPC.
@@ -247,8 +271,8 @@ def _outcome(item: InboxItem, inbox: Path) -> Outcome:
 Shipped = tuple[bytes, bytes] | OSError | InputFileError
 
 
-def _shipped_outcome(item: InboxItem, inbox: Path) -> Shipped:
-    outcome = _outcome(item, inbox)
+def _shipped_outcome(item: InboxItem, inbox: Path, keyed: bool = False) -> Shipped:
+    outcome = _outcome(item, inbox, keyed)
     if isinstance(outcome, BaseException):
         return outcome
     part, frame = outcome

@@ -241,7 +241,7 @@ def _refresh_locked(
     cache = ParseCache(cache_folder(db)) if incremental else None
     _progress(started, "read: the files in %s", inbox)
     with stage("read"):
-        read = read_inbox_cached(inbox, skip_bad_files, cache, own_files=own_files(db))
+        read = read_inbox_cached(inbox, skip_bad_files, cache, own_files=own_files(db), keyed=True)
     result, problems = read.result, read.problems
     if cache is not None:
         # Now, not after the swap: nothing that can fail may follow a finished refresh.
@@ -262,7 +262,8 @@ def _refresh_locked(
         len(read.reused_paths),
     )
     with stage("normalise"):
-        keyed = normalize_records(records)
+        # A small inbox's records were normalised as they were read (``read.keyed``).
+        keyed = records if read.keyed else normalize_records(records)
         # ``keyed`` holds every record column too; two copies of a million records is waste.
         del records
     _progress(started, "match: %s records", record_count)

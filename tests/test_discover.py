@@ -187,7 +187,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setattr(
             refresh_module,
             "read_inbox_cached",
-            lambda inbox, skip, cache=None, own_files=(): world_read(),
+            lambda inbox, skip, cache=None, own_files=(), keyed=False: world_read(),
         )
         refresh_module.refresh(folder, folder / "contacts.duckdb")
     return folder / "contacts.duckdb"
@@ -380,7 +380,7 @@ def test_profile_at_refresh_sets_schools_and_defaults(tmp_path: Path) -> None:
         patch.setattr(
             refresh_module,
             "read_inbox_cached",
-            lambda inbox, skip, cache=None, own_files=(): world_read(),
+            lambda inbox, skip, cache=None, own_files=(), keyed=False: world_read(),
         )
         refresh_module.refresh(tmp_path, target, profile=profile)
     # No --industry: the profile's biotech; Northfield alumni are no longer warm.

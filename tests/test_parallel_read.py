@@ -14,6 +14,7 @@ from polars.testing import assert_frame_equal
 import pipeline.inbox as inbox_module
 from connectors.registry import plan_inbox
 from pipeline.inbox import helper_workers, parse_workers, read_inbox_cached, unit_size
+from pipeline.normalize import normalize_records
 from pipeline.parse_cache import ParseCache
 from pipeline.refresh import RefreshError, refresh
 
@@ -88,6 +89,30 @@ def test_a_worker_beside_this_process_reads_what_one_process_reads(
     assert_frame_equal(again.records(), alone.records())
 
 
+def test_records_read_keyed_are_the_records_normalised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = sample_with_bad_files(tmp_path)
+    plain = read_inbox_cached(inbox, skip_bad_files=True, workers=1)
+    assert not plain.keyed
+    expected = normalize_records(plain.records())
+    monkeypatch.setattr(inbox_module, "_cores", lambda: 2)
+    monkeypatch.setattr(inbox_module, "HELPER_PARSE_BYTES", 0)
+    cache = ParseCache(tmp_path / "cache")
+    beside = read_inbox_cached(inbox, skip_bad_files=True, cache=cache, keyed=True)
+    assert beside.keyed
+    assert_frame_equal(beside.records(), expected)
+    # The cache keeps the records as parsed; those it gives back are normalised here.
+    again = read_inbox_cached(inbox, skip_bad_files=True, cache=cache, keyed=True)
+    assert again.reused_paths and again.keyed
+    assert_frame_equal(again.records(), expected)
+    assert_frame_equal(read_inbox_cached(inbox, True, cache).records(), plain.records())
+    # One worker per core: the records come back as parsed, and say so.
+    workers = read_inbox_cached(inbox, skip_bad_files=True, workers=2, keyed=True)
+    assert not workers.keyed
+    assert_frame_equal(workers.records(), plain.records())
+
+
 def test_one_worker_helps_from_a_middling_inbox_on_more_than_one_core(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -101,7 +126,7 @@ def test_one_worker_helps_from_a_middling_inbox_on_more_than_one_core(
     assert helper_workers(sizes) == 0
 
 
-def die_parsing(item: object, inbox: Path) -> None:
+def die_parsing(item: object, inbox: Path, keyed: bool) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
