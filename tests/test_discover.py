@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+import polars as pl
 import pytest
 from click.testing import CliRunner
+from polars.testing import assert_frame_equal
 
 import pipeline.refresh as refresh_module
 from contract.records import (
@@ -422,6 +424,46 @@ def test_stored_ranking_is_the_macro_ranking(db: Path) -> None:
     assert stored == computed
     assert stored_all == computed_all
     assert columns[:3] == ["rank", "industry", "person_id"] and "listed_rank" not in columns
+
+
+def test_the_stored_ranking_is_the_same_however_many_industries_are_ranked_at_once(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    import pipeline.stored_ranking as stored
+    from pipeline.catalogue import CATALOGUE
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        frames = [
+            con.sql(f"select * from {name}").pl().cast(CATALOGUE[name].schema)
+            for name in (
+                "person_industries",
+                "persons",
+                "person_signals",
+                "job_changes",
+                "outreach_log",
+                "ranking_settings",
+            )
+        ]
+        written = con.sql("select * from outreach_ranking").pl()
+
+    def ranking(part_rows: int) -> pl.DataFrame:
+        monkeypatch.setattr(stored, "RANKING_PART_ROWS", part_rows)
+        spec = stored.stored_ranking(*frames)
+        return pl.concat([spec.frame, *spec.more])
+
+    min_relevance = frames[5]["min_relevance"].item()
+    listed = frames[0].filter(pl.col("relevance") >= min_relevance)
+    sizes = listed.group_by("industry").len().sort("industry")["len"].to_list()
+    two = sizes[0] + sizes[1]
+    monkeypatch.setattr(stored, "RANKING_PART_ROWS", two)
+    batches = stored._batches(frames[0], min_relevance)
+    assert len(batches[0]) == 2 and len(batches) > 1
+    # One industry at a time, two at once, all at once: the rows written.
+    expected = written.cast(CATALOGUE["outreach_ranking"].schema)
+    for part_rows in (1, two, 10**9):
+        assert_frame_equal(ranking(part_rows), expected)
 
 
 def test_only_the_database_own_settings_read_the_stored_ranking(db: Path) -> None:
