@@ -144,11 +144,10 @@ def _person_ids(roots: pl.DataFrame, previous: pl.DataFrame | None) -> pl.DataFr
         .otherwise(pl.col("anchor"))
         .alias("anchor")
     )
-    anchors = anchors.with_columns(
-        pl.col("anchor").map_elements(person_id_for, return_dtype=pl.String).alias("person_id")
-    )
     if previous is not None and previous.height:
         anchors = _keep_previous_ids(anchors, roots, previous)
+    else:
+        anchors = anchors.with_columns(_hashed(pl.col("anchor")))
     joined = roots.select("record_id", "root").join(
         anchors.select("root", "person_id"), on="root", maintain_order="left"
     )
@@ -172,21 +171,25 @@ def _keep_previous_ids(
         .sort(["votes", "first", "old_id"], descending=[True, False, False])
     )
     carried = _greedy_pairs(votes.select("root", "old_id"))
-    taken = carried.get_column("old_id")
+    taken = carried.get_column("old_id").implode()
     joined = anchors.join(carried, on="root", how="left")
-    clash = pl.col("old_id").is_null() & pl.col("person_id").is_in(taken.implode())
-    return joined.with_columns(
-        pl.when(pl.col("old_id").is_not_null())
-        .then(pl.col("old_id"))
-        .when(clash)
-        .then(
-            pl.concat_str("anchor", pl.lit("|"), "first_record").map_elements(
-                person_id_for, return_dtype=pl.String
-            )
-        )
-        .otherwise(pl.col("person_id"))
-        .alias("person_id")
-    ).drop("old_id")
+    kept = joined.filter(pl.col("old_id").is_not_null()).rename({"old_id": "person_id"})
+    # Only the clusters without an old id are given one from their anchor (a hash each).
+    new = (
+        joined.filter(pl.col("old_id").is_null())
+        .drop("old_id")
+        .with_columns(_hashed(pl.col("anchor")))
+    )
+    clash = new.filter(pl.col("person_id").is_in(taken))
+    if clash.height:
+        again = clash.with_columns(_hashed(pl.concat_str("anchor", pl.lit("|"), "first_record")))
+        new = pl.concat([new.filter(~pl.col("person_id").is_in(taken)), again])
+    return pl.concat([kept, new])
+
+
+def _hashed(anchor: pl.Expr) -> pl.Expr:
+    """``person_id`` from an anchor (``person_id_for``)."""
+    return anchor.map_elements(person_id_for, return_dtype=pl.String).alias("person_id")
 
 
 def _greedy_pairs(votes: pl.DataFrame) -> pl.DataFrame:
