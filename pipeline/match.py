@@ -162,12 +162,13 @@ def _keep_previous_ids(
     """Give each cluster the previous id most of its records had; each old id to one cluster
     (the one holding most of its records, then the lowest record id), and no new anchor id
     equal to a kept one."""
+    # ``roots`` come in record_id order: a cluster's first row holds its lowest record id.
     votes = (
-        roots.join(
-            previous.select("record_id", pl.col("person_id").alias("old_id")), on="record_id"
-        )
+        roots.select("record_id", "root")
+        .with_row_index("row")
+        .join(previous.select("record_id", pl.col("person_id").alias("old_id")), on="record_id")
         .group_by("root", "old_id")
-        .agg(pl.len().alias("votes"), pl.col("record_id").min().alias("first"))
+        .agg(pl.len().alias("votes"), pl.col("row").min().alias("first"))
         .sort(["votes", "first", "old_id"], descending=[True, False, False])
     )
     carried = _greedy_pairs(votes.select("root", "old_id"))
