@@ -162,16 +162,23 @@ def _keep_previous_ids(
     """Give each cluster the previous id most of its records had; each old id to one cluster
     (the one holding most of its records, then the lowest record id), and no new anchor id
     equal to a kept one."""
+    # The old ids as numbers in their order (grouped, sorted and taken as integers, not text);
     # ``roots`` come in record_id order: a cluster's first row holds its lowest record id.
+    numbered = previous.select(
+        "record_id", "person_id", pl.col("person_id").rank("dense").alias("old_number")
+    )
     votes = (
         roots.select("record_id", "root")
         .with_row_index("row")
-        .join(previous.select("record_id", pl.col("person_id").alias("old_id")), on="record_id")
-        .group_by("root", "old_id")
+        .join(numbered.select("record_id", "old_number"), on="record_id")
+        .group_by("root", "old_number")
         .agg(pl.len().alias("votes"), pl.col("row").min().alias("first"))
-        .sort(["votes", "first", "old_id"], descending=[True, False, False])
+        .sort(["votes", "first", "old_number"], descending=[True, False, False])
     )
-    carried = _greedy_pairs(votes.select("root", "old_id"))
+    chosen = _greedy_pairs(votes.select("root", pl.col("old_number").alias("old_id")))
+    del votes
+    names = numbered.select(pl.col("old_number").alias("old_id"), "person_id").unique("old_id")
+    carried = chosen.join(names, on="old_id").select("root", pl.col("person_id").alias("old_id"))
     taken = carried.get_column("old_id").implode()
     joined = anchors.join(carried, on="root", how="left")
     kept = joined.filter(pl.col("old_id").is_not_null()).rename({"old_id": "person_id"})
