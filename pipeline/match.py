@@ -207,14 +207,17 @@ def _greedy_pairs(votes: pl.DataFrame) -> pl.DataFrame:
     first among the pairs left for both its root and its old id is taken, the pairs sharing
     either with it are dropped, and so on until none is left."""
     left = votes.with_row_index("order")
-    taken: list[pl.DataFrame] = []
+    # A pair that shares neither its root nor its old id with another is taken whatever comes
+    # before it (most pairs, when the records are much the same as last time): at once.
+    alone = pl.col("root").is_unique() & pl.col("old_id").is_unique()
+    taken = [left.filter(alone)]
+    left = left.filter(~alone)
     while left.height:
         first = pl.col("order") == pl.col("order").min()
         chosen = left.filter(first.over("root") & first.over("old_id"))
         taken.append(chosen)
         left = left.join(chosen, on="root", how="anti").join(chosen, on="old_id", how="anti")
-    pairs = pl.concat(taken) if taken else left
-    return pairs.sort("order").select("root", "old_id")
+    return pl.concat(taken).sort("order").select("root", "old_id")
 
 
 def scored_columns(features: tuple[str, ...]) -> list[str]:

@@ -442,8 +442,10 @@ def test_previous_ids_go_to_clusters_as_the_plain_greedy_pass_gives_them(seed: i
     from pipeline.match import _greedy_pairs
 
     rng = np.random.default_rng(seed)
-    # Few roots and ids, many votes each: long chains of "taken elsewhere, take the next".
+    # Few roots and ids, many votes each: long chains of "taken elsewhere, take the next";
+    # and pairs that share neither their root nor their id with another (taken at once).
     pairs = {(int(r), f"p{int(o):03d}") for r, o in rng.integers(0, 40, size=(300, 2))}
+    pairs |= {(100 + i, f"q{i:03d}") for i in range(60)}
     order = sorted(pairs)
     rng.shuffle(order)
     votes = pl.DataFrame(order, schema={"root": pl.UInt32, "old_id": pl.String}, orient="row")
