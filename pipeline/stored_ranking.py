@@ -251,8 +251,9 @@ def stored_ranking(
 
 
 # Rows ranked at once (whole industries, at least one): a million persons' 2.4M rows in 17
-# parts, a 100k inbox's 240k in two (one industry a part, 21, took 0.35 s there against 0.21;
-# parts of 250k rows raised the 1M peak by 80 MiB).
+# parts, a 100k inbox's 240k in two (one industry a part, 21, took 0.35 s there against 0.21).
+# Parts of 250k rows: the 1M refresh peaked at 2,010 MiB in the ranking, one run (runs vary by
+# some 50 MiB); at this size the ranking stays below the build's other peaks.
 RANKING_PART_ROWS = 125_000
 
 
