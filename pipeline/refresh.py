@@ -301,7 +301,7 @@ def _refresh_locked(
             # An export without a date in its name is as new as its newest connection.
             keyed = with_export_dates(keyed)
             records = _records_with_person(keyed, clusters)
-            waited = records.estimated_size() > BACKGROUND_RECORDS_BYTES
+            large = records.estimated_size() > BACKGROUND_RECORDS_BYTES
             new.write(
                 [
                     TableSpec(catalogue.SOURCE_RECORDS, records),
@@ -309,7 +309,7 @@ def _refresh_locked(
                 ]
             )
             del records
-            if waited:
+            if large:
                 new.wait()
             keyed = keyed.select(LATER_COLUMNS)
             parameters, model, match_steps = matched.parameters, matched.model, matched.steps
